@@ -1,0 +1,31 @@
+# crmine: the few commands a newcomer needs. Everything installs from the committed uv.lock.
+UV ?= $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
+PY := .venv/bin/python
+DEMO_DIR ?= demo-workspace
+
+.PHONY: install test test-fast lint demo bench clean
+
+$(UV):
+	python3 -m venv .bootstrap && .bootstrap/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --compile-bytecode
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not slow"
+
+lint: install
+	.venv/bin/ruff check src tests bench scripts
+
+demo: install
+	.venv/bin/crmine demo $(DEMO_DIR)
+
+bench: install
+	$(UV) sync --frozen --compile-bytecode --group bench
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf .venv .bootstrap $(DEMO_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""crmine: customer intelligence from CRM data."""
+
+__version__ = "0.1.0"
