@@ -1,0 +1,26 @@
+"""Shared fixtures: where the real datasets live, and a skip when they are absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("CRMINE_DATASETS", REPO.parent / "shared" / "datasets"))
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    if not DATASETS.is_dir():
+        pytest.skip(f"real datasets not found at {DATASETS}")
+    return DATASETS
+
+
+def dataset_file(name: str) -> Path:
+    """Path of ``<name>/<name>.parquet`` in the shared datasets, skipping when absent."""
+    path = DATASETS / name / f"{name}.parquet"
+    if not path.exists():
+        pytest.skip(f"dataset {name} not found at {path}")
+    return path
