@@ -1,0 +1,1 @@
+"""Readers, column auto-mapping and SQL value parsers for source files."""
