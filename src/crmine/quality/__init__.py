@@ -1,0 +1,21 @@
+"""Cleaning of canonical tables: contacts, duplicate customers, currencies, categories.
+
+Every function here is pure computation on frames or series; the ingest step reads from
+and writes to the warehouse and decides when to call them.
+"""
+
+from crmine.quality.contacts import (
+    CleanStats,
+    normalise_emails,
+    normalise_name,
+    normalise_phones,
+    normalise_text,
+)
+
+__all__ = [
+    "CleanStats",
+    "normalise_emails",
+    "normalise_name",
+    "normalise_phones",
+    "normalise_text",
+]
