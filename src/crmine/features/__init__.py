@@ -1,0 +1,32 @@
+"""Point-in-time customer features and labels, expressed once in Ibis for every engine.
+
+Nothing at or after ``as_of`` (or a label window's end) is read. Ibis is imported only when
+a function runs, so importing this package stays cheap.
+"""
+
+from crmine.features.customer import (
+    DEFAULT_TREND_DAYS,
+    DEFAULT_WINDOWS,
+    PII_COLUMNS,
+    customer_features,
+    known_customer_features,
+    known_customers,
+    rfm_features,
+)
+from crmine.features.labels import LABELS, horizon_labels, training_frame
+from crmine.features.registry import FEATURES, describe
+
+__all__ = [
+    "DEFAULT_TREND_DAYS",
+    "DEFAULT_WINDOWS",
+    "FEATURES",
+    "LABELS",
+    "PII_COLUMNS",
+    "customer_features",
+    "describe",
+    "horizon_labels",
+    "known_customer_features",
+    "known_customers",
+    "rfm_features",
+    "training_frame",
+]

@@ -1,0 +1,320 @@
+"""Point-in-time customer features, expressed once in Ibis for every engine.
+
+Everything here is computed from order lines strictly before ``as_of``; nothing at or after
+it is read, so features for a past date are exactly what was knowable on that date.
+
+Rules (the warehouse contract, see DESIGN §3):
+
+* a *purchase* is a line that is not a return; ``is_return`` NULL falls back to
+  ``amount < 0``;
+* returns reduce revenue by their absolute value and never count as orders or purchase days;
+* lines without a customer are left out;
+* a customer whose only lines before ``as_of`` are returns still gets a row (their
+  purchases predate the data): zero orders, empty dates and recency, negative net revenue.
+  RFM scores leave such rows empty.
+
+``recency_days`` and ``tenure_days`` are fractional days (to the second); gaps between
+purchases are whole days between distinct purchase days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from crmine.features.registry import window_name, zero_when_no_purchase
+
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+
+PII_COLUMNS: tuple[str, ...] = ("name", "email", "phone")
+DEFAULT_WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
+DEFAULT_TREND_DAYS = 90
+_SECONDS_PER_DAY = 86_400.0
+
+# Optional order columns and their types: a table without them is read as if they were NULL.
+_OPTIONAL_ORDER_COLUMNS: dict[str, str] = {
+    "product_id": "string",
+    "category": "string",
+    "channel": "string",
+    "quantity": "float64",
+}
+
+
+def as_timestamp(value: datetime | date | str) -> datetime:
+    """``as_of`` as a naive datetime; a date means midnight at its start."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def order_lines_before(orders: ibis.Table, as_of: datetime | date | str) -> ibis.Table:
+    """Lines with a customer strictly before ``as_of``, with ``is_ret`` and ``net`` added.
+
+    ``net`` is the line's signed contribution to net revenue: the amount for a purchase,
+    minus the absolute amount for a return.
+    """
+    import ibis
+
+    cut = ibis.literal(as_timestamp(as_of))
+    lines = orders.filter(orders.customer_id.notnull(), orders.order_ts < cut)
+    return flag_lines(lines)
+
+
+def flag_lines(lines: ibis.Table) -> ibis.Table:
+    import ibis
+
+    missing = {
+        name: ibis.null(dtype)
+        for name, dtype in _OPTIONAL_ORDER_COLUMNS.items()
+        if name not in lines.columns
+    }
+    if missing:
+        lines = lines.mutate(**missing)
+    if "is_return" in lines.columns:
+        is_ret = ibis.coalesce(lines.is_return, lines.amount < 0, False)
+    else:
+        is_ret = ibis.coalesce(lines.amount < 0, False)
+    amount = lines.amount.cast("float64")
+    return lines.mutate(
+        is_ret=is_ret,
+        net=is_ret.ifelse(-amount.abs(), amount),
+    )
+
+
+def _days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+    """Fractional days from ``earlier`` to ``later`` (to the second)."""
+    return later.delta(earlier, unit="second") / _SECONDS_PER_DAY
+
+
+def _rfm_aggregates(lines: ibis.Table) -> dict[str, ir.Value]:
+    buy = ~lines.is_ret
+    return {
+        "first_order_ts": lines.order_ts.min(where=buy),
+        "last_order_ts": lines.order_ts.max(where=buy),
+        "orders_count": lines.order_id.nunique(where=buy),
+        "revenue_total": lines.net.sum().coalesce(0.0),
+    }
+
+
+def rfm_features(orders: ibis.Table, as_of: datetime | date | str) -> ibis.Table:
+    """Only the RFM columns, one row per customer with a line before ``as_of``.
+
+    customer_id, first_order_ts, last_order_ts, recency_days, orders_count, revenue_total:
+    a single GROUP BY, for when the full feature set is more than needed.
+    """
+    import ibis
+
+    cut = ibis.literal(as_timestamp(as_of))
+    lines = order_lines_before(orders, as_of)
+    agg = lines.group_by("customer_id").aggregate(**_rfm_aggregates(lines))
+    return agg.mutate(recency_days=_days_between(cut, agg.last_order_ts)).select(
+        "customer_id",
+        "first_order_ts",
+        "last_order_ts",
+        "recency_days",
+        "orders_count",
+        "revenue_total",
+    )
+
+
+def _gap_stats(lines: ibis.Table) -> ibis.Table:
+    """Mean / median / std of whole days between consecutive distinct purchase days."""
+    import ibis
+
+    days = lines.filter(~lines.is_ret).select("customer_id", day=lines.order_ts.date()).distinct()
+    previous = days.day.lag().over(ibis.window(group_by="customer_id", order_by="day"))
+    gaps = days.mutate(gap=days.day.delta(previous, unit="day").cast("float64"))
+    return gaps.group_by("customer_id").aggregate(
+        gap_mean_days=gaps.gap.mean(),
+        gap_median_days=gaps.gap.median(),
+        gap_std_days=gaps.gap.std(how="sample"),
+    )
+
+
+def _window_aggregates(
+    lines: ibis.Table, as_of: datetime, windows_days: Iterable[int], trend_days: int
+) -> dict[str, ir.Value]:
+    import ibis
+
+    buy = ~lines.is_ret
+    out: dict[str, ir.Value] = {}
+    for days in sorted({*windows_days, trend_days}):
+        since = lines.order_ts >= ibis.literal(as_of - timedelta(days=days))
+        out[window_name("orders", days)] = lines.order_id.nunique(where=buy & since)
+        out[window_name("revenue", days)] = lines.net.sum(where=since).coalesce(0.0)
+    prev = (lines.order_ts >= ibis.literal(as_of - timedelta(days=2 * trend_days))) & (
+        lines.order_ts < ibis.literal(as_of - timedelta(days=trend_days))
+    )
+    out[window_name("orders_prev", trend_days)] = lines.order_id.nunique(where=buy & prev)
+    out[window_name("revenue_prev", trend_days)] = lines.net.sum(where=prev).coalesce(0.0)
+    return out
+
+
+def _behaviour_aggregates(lines: ibis.Table) -> dict[str, ir.Value]:
+    buy = ~lines.is_ret
+    return {
+        "purchase_days": lines.order_ts.date().nunique(where=buy),
+        "gross_revenue": lines.net.sum(where=buy).coalesce(0.0),
+        "return_value": (-lines.net).sum(where=lines.is_ret).coalesce(0.0),
+        "_purchase_lines": lines.count(where=buy),
+        "_purchase_units": lines.quantity.cast("float64").sum(where=buy),
+        "distinct_products": lines.product_id.nunique(where=buy).nullif(0),
+        "distinct_categories": lines.category.nunique(where=buy).nullif(0),
+        "distinct_channels": lines.channel.nunique(where=buy).nullif(0),
+    }
+
+
+def customer_features(
+    orders: ibis.Table,
+    as_of: datetime | date | str,
+    *,
+    customers: ibis.Table | None = None,
+    windows_days: Iterable[int] = DEFAULT_WINDOWS,
+    trend_days: int = DEFAULT_TREND_DAYS,
+) -> ibis.Table:
+    """One row per customer with at least one order line strictly before ``as_of``.
+
+    Columns are described in :data:`crmine.features.FEATURES` (``describe(name)`` resolves
+    window columns such as ``orders_90d``). With ``customers``, its columns other than the
+    PII (name, email, phone) are joined by customer_id; a name that clashes with a feature
+    gets a ``customer_`` prefix.
+    """
+    import ibis
+
+    at = as_timestamp(as_of)
+    cut = ibis.literal(at)
+    windows = tuple(int(d) for d in windows_days)
+    lines = order_lines_before(orders, at)
+    agg = lines.group_by("customer_id").aggregate(
+        **_rfm_aggregates(lines),
+        **_behaviour_aggregates(lines),
+        **_window_aggregates(lines, at, windows, trend_days),
+    )
+    orders_n = agg.orders_count.nullif(0)
+    recency = _days_between(cut, agg.last_order_ts)
+    recent_rev = agg[window_name("revenue", trend_days)]
+    prev_rev = agg[window_name("revenue_prev", trend_days)]
+    agg = agg.mutate(
+        recency_days=recency,
+        tenure_days=_days_between(cut, agg.first_order_ts),
+        return_ratio=(agg.gross_revenue > 0).ifelse(
+            agg.return_value / agg.gross_revenue, ibis.null("float64")
+        ),
+        avg_order_value=agg.revenue_total / orders_n,
+        lines_per_order=agg._purchase_lines / orders_n,
+        units_per_order=agg._purchase_units / orders_n,
+        **{
+            window_name("orders_change", trend_days): agg[window_name("orders", trend_days)]
+            - agg[window_name("orders_prev", trend_days)]
+        },
+        spend_change_ratio=(prev_rev > 0).ifelse(
+            (recent_rev - prev_rev) / prev_rev, ibis.null("float64")
+        ),
+    )
+    gaps = _gap_stats(lines)
+    out = agg.left_join(gaps, "customer_id")
+    out = out.mutate(
+        gap_ratio=(out.purchase_days >= 2).ifelse(
+            out.recency_days / out.gap_mean_days.nullif(0.0), ibis.null("float64")
+        )
+    )
+    out = out.select(_feature_order(windows, trend_days))
+    if customers is not None:
+        out = attach_customers(out, customers)
+    return out
+
+
+def _feature_order(windows: tuple[int, ...], trend_days: int) -> list[str]:
+    cols = [
+        "customer_id",
+        "first_order_ts",
+        "last_order_ts",
+        "recency_days",
+        "tenure_days",
+        "orders_count",
+        "purchase_days",
+        "revenue_total",
+        "gross_revenue",
+        "return_value",
+        "return_ratio",
+        "avg_order_value",
+        "gap_mean_days",
+        "gap_median_days",
+        "gap_std_days",
+        "gap_ratio",
+    ]
+    for days in sorted({*windows, trend_days}):
+        cols += [window_name("orders", days), window_name("revenue", days)]
+    cols += [
+        window_name("orders_prev", trend_days),
+        window_name("revenue_prev", trend_days),
+        window_name("orders_change", trend_days),
+        "spend_change_ratio",
+        "lines_per_order",
+        "units_per_order",
+        "distinct_products",
+        "distinct_categories",
+        "distinct_channels",
+    ]
+    return cols
+
+
+def attach_customers(features: ibis.Table, customers: ibis.Table) -> ibis.Table:
+    """Left-join the customers' non-PII attributes onto a per-customer table."""
+    keep = [c for c in customers.columns if c not in PII_COLUMNS]
+    renames = {f"customer_{c}": c for c in keep if c != "customer_id" and c in features.columns}
+    attrs = customers.select(keep).rename(renames)
+    joined = features.left_join(attrs, "customer_id")
+    return joined.select(features.columns + [c for c in attrs.columns if c != "customer_id"])
+
+
+def known_customers(
+    orders: ibis.Table, as_of: datetime | date | str, customers: ibis.Table | None = None
+) -> ibis.Table:
+    """customer_id of every customer known at ``as_of``.
+
+    The customers table (rows whose signup_date, when present, is before ``as_of``) together
+    with every customer that has an order line before ``as_of``.
+    """
+    import ibis
+
+    at = as_timestamp(as_of)
+    ids = order_lines_before(orders, at).select("customer_id").distinct()
+    if customers is None:
+        return ids
+    listed = customers.filter(customers.customer_id.notnull())
+    if "signup_date" in customers.columns:
+        listed = listed.filter(
+            listed.signup_date.isnull() | (listed.signup_date < ibis.literal(at.date()))
+        )
+    return ibis.union(ids, listed.select(listed.customer_id.cast("string")), distinct=True)
+
+
+def known_customer_features(
+    orders: ibis.Table,
+    as_of: datetime | date | str,
+    customers: ibis.Table | None = None,
+    *,
+    windows_days: Iterable[int] = DEFAULT_WINDOWS,
+    trend_days: int = DEFAULT_TREND_DAYS,
+) -> ibis.Table:
+    """Features for every customer known at ``as_of`` (see :func:`known_customers`).
+
+    Customers without any line before ``as_of`` get 0 in the count and sum columns and
+    empty values elsewhere (dates, recency, ratios, gaps).
+    """
+    feats = customer_features(orders, as_of, windows_days=windows_days, trend_days=trend_days)
+    ids = known_customers(orders, as_of, customers)
+    joined = ids.left_join(feats, "customer_id")
+    fills: dict[str, Any] = {
+        c: joined[c].coalesce(0) for c in feats.columns if zero_when_no_purchase(c)
+    }
+    out = joined.mutate(**fills).select(feats.columns)
+    if customers is not None:
+        out = attach_customers(out, customers)
+    return out
