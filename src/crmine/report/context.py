@@ -1,0 +1,39 @@
+"""What every section is given: the connection, the report date, settings and the schema seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from crmine.report.fmt import Money
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Report knobs; defaults match DESIGN (90-day activity window)."""
+
+    active_days: int = 90
+    top_regions: int = 15
+    top_products: int = 15
+    max_cohorts: int = 24
+    max_cohort_months: int = 24
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """One report run. ``tables`` maps each relation present to its columns holding any value."""
+
+    con: duckdb.DuckDBPyConnection
+    as_of: date
+    money: Money
+    tables: dict[str, frozenset[str]]
+    settings: ReportSettings = field(default_factory=ReportSettings)
+
+    def has(self, table: str, *columns: str) -> bool:
+        """True when ``table`` exists and every column in ``columns`` holds at least one value."""
+        cols = self.tables.get(table)
+        return cols is not None and all(c in cols for c in columns)
