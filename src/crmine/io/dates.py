@@ -1,0 +1,200 @@
+"""Date and timestamp parsing as DuckDB SQL, with the format chosen from sample values.
+
+Supported forms (each a *family*): ISO ``2024-01-05[ T]13:45[:00[.123]]`` with an optional
+offset (``-0800``, ``+08:00``, ``Z``); ``2024/1/5`` and ``2024.1.5``; day-month-year or
+month-day-year with ``/ - .`` (``05/01/2024``, ``21-07-2015``, 2- or 4-digit year, optional
+time and AM/PM); compact ``YYYYMMDD[HHMMSS]``; month names (``2-Jul-18``, ``5 Jan 2024``,
+``Jan 5, 2024``); Chinese ``2024年1月5日[ 13:45]``; Excel serial day numbers (``45296.5``).
+
+Policies, chosen once and reported through :meth:`DateSpec.notes`:
+
+- Day-first or month-first is read from the data: a first field above 12 means day-first,
+  a second field above 12 month-first. When the data never says, ``dayfirst`` from the
+  configuration decides, and without it **day-first** is the default (most of the world
+  writes 05/01/2024 for 5 January; the US is the main exception) and a note says so.
+- A UTC offset is dropped, keeping the wall-clock time as written: the local day of an
+  order matters more to customer behaviour than the instant in UTC.
+- Excel serial numbers are only read as dates when the samples hold them, since a bare
+  5-digit number is usually not a date.
+- Text that does not parse becomes NULL, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+_TZ = r"(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # only ever after a time
+_MONTH = r"[A-Za-z]{3,9}\.?"
+
+# Patterns are written for both Python's re and DuckDB's RE2.
+FAMILIES: dict[str, str] = {
+    "iso": rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:(?:T|\s+){_TIME}{_TZ})?",
+    "ymd": rf"\d{{4}}[/.]\d{{1,2}}[/.]\d{{1,2}}(?:\s+{_TIME}{_TZ})?",
+    "dmy": rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})(?:\s+{_TIME}{_TZ})?",
+    "compact": r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d{6})?",
+    "month_name": rf"\d{{1,2}}[- ]{_MONTH}[- ,]\s*\d{{2,4}}(?:\s+{_TIME})?"
+    rf"|{_MONTH} \d{{1,2}},? \d{{4}}(?:\s+{_TIME})?",
+    "cjk": r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：时点]\s*\d{1,2}"
+    r"(?:\s*[:：分]\s*\d{1,2}\s*秒?)?\s*分?)?",
+    "excel": r"\d{5}(?:\.\d+)?",
+}
+_COMPILED = {k: re.compile(v) for k, v in FAMILIES.items()}
+_DMY_PARTS = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-]")
+EXCEL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
+
+Source = Literal["data", "config", "default", "conflict", "none"]
+
+
+@dataclass(frozen=True)
+class DateSpec:
+    """How to read one column's dates; ``parse_rate`` says how many samples parsed."""
+
+    families: tuple[str, ...] = ()
+    dayfirst: bool = True
+    dayfirst_source: Source = "none"
+    parse_rate: float = 0.0
+    samples: int = 0
+    examples: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_dates(self) -> bool:
+        """False when no sample parses: the column holds text, not dates."""
+        return self.parse_rate > 0
+
+    def notes(self) -> list[str]:
+        """Human-readable choices the orchestrator should print."""
+        ex = self.examples.get("dmy", "dd/mm/yyyy")
+        order = "day/month/year" if self.dayfirst else "month/day/year"
+        if self.dayfirst_source == "default":
+            return [f"dates like {ex!r} are ambiguous; read as {order} "
+                    f"(set dayfirst in crmine.toml to change)"]
+        if self.dayfirst_source == "conflict":
+            return [f"dates like {ex!r} appear both day-first and month-first; "
+                    f"read as {order}, the others become NULL"]
+        if self.dayfirst_source in ("data", "config") and "dmy" in self.families:
+            return [f"dates like {ex!r} read as {order} ({self.dayfirst_source})"]
+        return []
+
+
+def _family(text: str) -> str | None:
+    for name, rx in _COMPILED.items():
+        if rx.fullmatch(text):
+            if name == "excel" and not EXCEL_RANGE[0] <= float(text) < EXCEL_RANGE[1]:
+                return None
+            return name
+    return None
+
+
+def detect_families(samples: list[str | None]) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    dmy: list[str] = []
+    for s in samples:
+        if s is None or not s.strip():
+            continue
+        t = s.strip()
+        fam = _family(t)
+        if fam is None:
+            continue
+        counts[fam] = counts.get(fam, 0) + 1
+        examples.setdefault(fam, t)
+        if fam == "dmy":
+            dmy.append(t)
+    return counts, examples, dmy
+
+
+def _dayfirst(dmy: list[str], dayfirst: bool | None) -> tuple[bool, Source]:
+    first_big = second_big = 0
+    for t in dmy:
+        m = _DMY_PARTS.match(t)
+        if m is None:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        first_big += a > 12
+        second_big += b > 12
+    if first_big and not second_big:
+        return True, "data"
+    if second_big and not first_big:
+        return False, "data"
+    if first_big and second_big:
+        return first_big >= second_big, "conflict"
+    if dayfirst is not None:
+        return dayfirst, "config"
+    return True, ("default" if dmy else "none")
+
+
+def infer_date_spec(samples: list[str | None], dayfirst: bool | None = None) -> DateSpec:
+    """Pick the date families and day order from samples of a column's text values."""
+    counts, examples, dmy = detect_families(samples)
+    first, source = _dayfirst(dmy, dayfirst)
+    families = tuple(sorted(counts, key=lambda k: -counts[k]))
+    spec = DateSpec(families, first, source, 0.0, 0, examples)
+    nonblank = [s for s in samples if s is not None and s.strip()]
+    if not nonblank or not families:
+        return DateSpec(families, first, source, 0.0, len(nonblank), examples)
+    from crmine.io.evaluate import run_sql
+
+    parsed = run_sql(nonblank, lambda e: date_sql(e, spec))
+    rate = sum(v is not None for v in parsed) / len(nonblank)
+    return DateSpec(families, first, source, rate, len(nonblank), examples)
+
+
+def _re(pattern: str) -> str:
+    return "'" + pattern.replace("'", "''") + "'"
+
+
+def _time_formats(date_fmt: str) -> list[str]:
+    out = []
+    for t in ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"):
+        out.append(f"{date_fmt} {t}")
+    return [*out, date_fmt]
+
+
+def _fmt_list(formats: list[str]) -> str:
+    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+
+
+def date_sql(expr: str, spec: DateSpec | None = None) -> str:
+    """DuckDB expression: ``expr`` (text) as TIMESTAMP, NULL when it cannot be parsed."""
+    spec = spec or DateSpec()
+    s = f"trim(regexp_replace(CAST({expr} AS VARCHAR), '\\s+', ' ', 'g'))"
+    # Normalised text: offset dropped, T → space, AM/PM without dots, upper case.
+    n = (f"upper(regexp_replace(regexp_replace({s}, "
+         f"'(:\\d{{2}}(?:[.,]\\d+)?)\\s*(?:Z|UTC|GMT|[+-]\\d{{2}}:?\\d{{2}})$', '\\1'),"
+         f" '(\\d)T(\\d)', '\\1 \\2'))")
+    n = f"replace(replace({n}, 'A.M.', 'AM'), 'P.M.', 'PM')"
+    dm = "%d/%m" if spec.dayfirst else "%m/%d"
+    dmy_norm = f"regexp_replace({n}, '^(\\d+)[/.-](\\d+)[/.-](\\d+)', '\\1/\\2/\\3')"
+    ymd_norm = f"regexp_replace({n}, '^(\\d{{4}})[/.-](\\d+)[/.-](\\d+)', '\\1-\\2-\\3')"
+    cjk_norm = (
+        f"trim(regexp_replace(regexp_replace(regexp_replace({s}, '\\s*[年月]\\s*', '-', 'g'),"
+        f" '\\s*日\\s*', ' '), '\\s*[:：时点分]\\s*', ':', 'g'), ' :')"
+    )
+    mon_formats = ["%d-%b-%y", "%d-%b-%Y", "%d-%B-%y", "%d-%B-%Y", "%b %d %Y", "%B %d %Y"]
+    mon_norm = (f"regexp_replace(regexp_replace(replace({n}, '.', ''), "
+                f"'^(\\d+)[ -]([A-Z]+)[ ,-]+(\\d+)', '\\1-\\2-\\3'), ',', '')")
+    branches = [
+        ("iso", ymd_norm, _time_formats("%Y-%m-%d")),
+        ("ymd", ymd_norm, _time_formats("%Y-%m-%d")),
+        ("dmy", dmy_norm, _time_formats(f"{dm}/%y") + _time_formats(f"{dm}/%Y")),
+        ("compact", s, ["%Y%m%d%H%M%S", "%Y%m%d"]),
+        ("month_name", mon_norm, [f for m in mon_formats for f in _time_formats(m)]),
+        ("cjk", cjk_norm, [*_time_formats("%Y-%m-%d")[:3], "%Y-%m-%d"]),
+    ]
+    whens = [
+        f"WHEN regexp_full_match({s}, {_re(FAMILIES[name])}) "
+        f"THEN try_strptime({norm}, {_fmt_list(fmts)})"
+        for name, norm, fmts in branches
+    ]
+    if "excel" in spec.families:
+        lo, hi = EXCEL_RANGE
+        days = f"TRY_CAST({s} AS DOUBLE)"
+        whens.append(
+            f"WHEN regexp_full_match({s}, {_re(FAMILIES['excel'])}) AND {days} >= {lo} "
+            f"AND {days} < {hi} THEN TIMESTAMP '1899-12-30' + "
+            f"to_microseconds(CAST(round({days} * 86400000000) AS BIGINT))"
+        )
+    return f"CAST(CASE {' '.join(whens)} ELSE NULL END AS TIMESTAMP)"

@@ -1,0 +1,191 @@
+"""Value parsers as DuckDB SQL expression builders, plus format inference from samples.
+
+Each ``*_sql(expr)`` takes a SQL expression of text (e.g. a quoted column name) and returns
+an expression of the typed value that is NULL, never an error, when the text cannot be
+parsed, so ingest can run it set-based over millions of rows and quarantine the NULLs.
+The ``parse_*`` wrappers run the same SQL on a Python list (tests, small inputs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from crmine.io.dates import DateSpec, date_sql, detect_families, infer_date_spec
+from crmine.io.evaluate import run_sql
+
+__all__ = [
+    "BOOL_FALSE",
+    "BOOL_TRUE",
+    "DateSpec",
+    "NumberSpec",
+    "bool_sql",
+    "clean_texts",
+    "date_sql",
+    "id_sql",
+    "infer_date_spec",
+    "infer_number_spec",
+    "infer_type",
+    "normalise_ids",
+    "number_sql",
+    "parse_bools",
+    "parse_dates",
+    "parse_numbers",
+    "text_sql",
+]
+
+_WS = r"[\s\x{00A0}\x{2007}\x{202F}\x{3000}\x{FEFF}]"
+
+# ---------------------------------------------------------------- text and ids
+
+
+def text_sql(expr: str) -> str:
+    """Trimmed text with runs of whitespace (incl. NBSP, full-width space) as one space."""
+    return f"NULLIF(trim(regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+', ' ', 'g')), '')"
+
+
+def id_sql(expr: str) -> str:
+    """Identifier text: trimmed, ``17850.0`` → ``17850`` (float-typed export), padding kept."""
+    trimmed = f"regexp_replace(CAST({expr} AS VARCHAR), '^{_WS}+|{_WS}+$', '', 'g')"
+    return f"NULLIF(regexp_replace({trimmed}, '^([+-]?\\d+)\\.0+$', '\\1'), '')"
+
+
+# ---------------------------------------------------------------- booleans
+
+BOOL_TRUE = ("yes", "y", "true", "t", "1", "1.0", "on", "是", "有", "对", "真", "✓", "√")
+BOOL_FALSE = ("no", "n", "false", "f", "0", "0.0", "off", "否", "无", "没有", "错", "假", "✗", "×")
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def bool_sql(expr: str) -> str:
+    """yes/no, y/n, true/false, t/f, 1/0, on/off, 是/否, 有/无 → BOOLEAN; anything else NULL."""
+    key = f"lower(trim(regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+', ' ', 'g')))"
+    return (f"CASE WHEN {key} IN ({_in_list(BOOL_TRUE)}) THEN TRUE "
+            f"WHEN {key} IN ({_in_list(BOOL_FALSE)}) THEN FALSE END")
+
+
+# ---------------------------------------------------------------- numbers
+
+# Longest first so that "US$" is removed before "$".
+CURRENCIES: dict[str, str] = {
+    "US$": "USD", "HK$": "HKD", "RMB": "CNY", "CNY": "CNY", "USD": "USD", "EUR": "EUR",
+    "GBP": "GBP", "JPY": "JPY", "HKD": "HKD", "元": "CNY", "¥": "CNY", "￥": "CNY",
+    "$": "USD", "€": "EUR", "£": "GBP",
+}
+_CURRENCY_RX = re.compile("|".join(re.escape(k) for k in CURRENCIES), re.IGNORECASE)
+_SQL_CURRENCY = "(?i)(" + "|".join(k.replace("$", "\\$") for k in CURRENCIES) + ")"
+_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+_COMMA_DECIMAL = re.compile(r"^[^\d]*-?\d{1,3}(?:\.\d{3})+,\d+\D*$|^[^\d]*-?\d+,(?:\d{1,2}|\d{4,})\D*$")
+_POINT_DECIMAL = re.compile(r"^[^\d]*-?\d{1,3}(?:,\d{3})+\.\d+\D*$|^[^\d]*-?\d+\.(?:\d{1,2}|\d{4,})\D*$")
+
+
+@dataclass(frozen=True)
+class NumberSpec:
+    """How to read one column's numbers; ``currency`` is the ISO code seen, if any."""
+
+    decimal: Literal[".", ","] = "."
+    currency: str | None = None
+    parse_rate: float = 0.0
+    samples: int = 0
+
+
+def infer_number_spec(samples: list[str | None]) -> NumberSpec:
+    """Decimal mark (point unless the data shows a comma) and currency, from samples."""
+    nonblank = [s.strip() for s in samples if s is not None and s.strip()]
+    comma = sum(bool(_COMMA_DECIMAL.match(s)) for s in nonblank)
+    point = sum(bool(_POINT_DECIMAL.match(s)) for s in nonblank)
+    found = Counter(
+        CURRENCIES.get(m.group(0).upper(), CURRENCIES.get(m.group(0)))
+        for s in nonblank
+        if (m := _CURRENCY_RX.search(s))
+    )
+    currency = found.most_common(1)[0][0] if found else None
+    spec = NumberSpec("," if comma > point else ".", currency, 0.0, len(nonblank))
+    if not nonblank:
+        return spec
+    parsed = run_sql(nonblank, lambda e: number_sql(e, spec))
+    rate = sum(v is not None for v in parsed) / len(nonblank)
+    return NumberSpec(spec.decimal, currency, rate, len(nonblank))
+
+
+def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
+    """DOUBLE from text like ``1,234.50``, ``¥ 1.234,50``, ``(12.50)``, ``12.5-``, ``7%``."""
+    spec = spec or NumberSpec()
+    s = f"regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+|%', '', 'g')"
+    s = f"regexp_replace({s}, '{_SQL_CURRENCY}', '', 'g')"
+    s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"  # accounting negative
+    s = f"regexp_replace({s}, '^([^+-].*)-$', '-\\1')"  # trailing minus
+    if spec.decimal == ",":
+        s = f"replace(replace(replace({s}, '.', ''), '''', ''), ',', '.')"
+    else:
+        s = f"replace(replace({s}, ',', ''), '''', '')"
+    return f"TRY_CAST(NULLIF(regexp_extract({s}, '{_NUMBER}'), '') AS DOUBLE)"
+
+
+# ---------------------------------------------------------------- attribute types
+
+AttrType = Literal["bool", "float", "timestamp", "text"]
+TYPE_THRESHOLD = 0.95
+_BOOL_NUMERIC = {"0", "1", "0.0", "1.0"}
+
+
+def infer_type(samples: list[str | None], threshold: float = TYPE_THRESHOLD) -> AttrType:
+    """Type of an unmapped column: the first of bool, float, timestamp that parses at least
+    ``threshold`` of the non-blank samples, else text.
+
+    A 0/1 column is bool, but one that also holds other numbers (2, 3, ...) is float. Dates
+    need a date-shaped family; bare numbers (Excel serials) stay numbers here, except
+    compact ``YYYYMMDD`` values, which are dates.
+    """
+    nonblank = [s.strip() for s in samples if s is not None and s.strip()]
+    if not nonblank:
+        return "text"
+    n = len(nonblank)
+    lowered = [s.lower() for s in nonblank]
+    bool_share = sum(s in BOOL_TRUE or s in BOOL_FALSE for s in lowered) / n
+    numbers = infer_number_spec(nonblank)
+    numeric = run_sql(nonblank, lambda e: number_sql(e, numbers))
+    other_numbers = any(v is not None and s not in _BOOL_NUMERIC
+                        for s, v in zip(lowered, numeric, strict=True))
+    if bool_share >= threshold and not other_numbers:
+        return "bool"
+    counts, _, _ = detect_families(nonblank)
+    # Compact YYYYMMDD values are numbers too; being valid dates of 1900-2099, they are dates.
+    dates_first = counts.get("compact", 0) >= threshold * n
+    if numbers.parse_rate >= threshold and not dates_first:
+        return "float"
+    if counts and set(counts) != {"excel"} and infer_date_spec(nonblank).parse_rate >= threshold:
+        return "timestamp"
+    return "text"
+
+
+# ---------------------------------------------------------------- Python wrappers
+
+
+def parse_dates(values: list[str | None], dayfirst: bool | None = None) -> list[datetime | None]:
+    spec = infer_date_spec(values, dayfirst)
+    return run_sql(values, lambda e: date_sql(e, spec))
+
+
+def parse_numbers(values: list[str | None], spec: NumberSpec | None = None) -> list[float | None]:
+    spec = spec or infer_number_spec(values)
+    return run_sql(values, lambda e: number_sql(e, spec))
+
+
+def parse_bools(values: list[str | None]) -> list[bool | None]:
+    return run_sql(values, bool_sql)
+
+
+def normalise_ids(values: list[str | None]) -> list[str | None]:
+    return run_sql(values, id_sql)
+
+
+def clean_texts(values: list[str | None]) -> list[str | None]:
+    return run_sql(values, text_sql)
