@@ -17,7 +17,13 @@ class Column:
     name: str
     type: ColumnType
     meaning: str
-    required: bool = False
+    required: bool = False  # the source must have a column for it
+    nullable: bool | None = None  # may a row leave it empty? default: only if not required
+
+    @property
+    def row_required(self) -> bool:
+        """A row without this value cannot be loaded and goes to quarantine."""
+        return not self.nullable if self.nullable is not None else self.required
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,13 @@ ORDERS = Table(
     "one row per order line; negative quantity or a cancelled order marks a return",
     (
         C("order_id", "id", "order or invoice number", required=True),
-        C("customer_id", "id", "who ordered; null lines are kept for product analytics", required=True),
+        C(
+            "customer_id",
+            "id",
+            "who ordered; lines without one are kept for product analytics",
+            required=True,
+            nullable=True,
+        ),
         C("order_ts", "timestamp", "when the order was placed", required=True),
         C("product_id", "id", "product or SKU code"),
         C("product_name", "text", "product description"),

@@ -1,0 +1,172 @@
+"""The ``crmine`` command: a thin skin that parses, calls the library and shows progress.
+
+Heavy imports live inside the commands so that ``crmine --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmine.errors import CrmineError
+
+app = typer.Typer(
+    name="crmine",
+    help="Turn CRM data into predictions of what each customer will need next.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+Dir = Annotated[Path, typer.Argument(help="The workspace folder.")]
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _fail(message: str) -> None:
+    print(f"crmine: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+@app.command()
+def init(directory: Dir) -> None:
+    """Create a workspace: a commented crmine.toml and an empty warehouse."""
+    from crmine.engine import Workspace
+
+    ws = Workspace.init(directory)
+    _console().print(f"Workspace ready at [bold]{ws.root}[/]; settings in {ws.config_path}")
+
+
+@app.command()
+def ingest(
+    directory: Dir,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="ENTITY=PATH pairs, e.g. orders=orders.csv customers=客户.xlsx."),
+    ] = None,
+) -> None:
+    """Load source files; print read / loaded / quarantined per table."""
+    from crmine.engine import Workspace
+    from crmine.pipeline.ingest_all import ingest_sources, parse_sources
+
+    ws = Workspace.open(directory)
+    pairs = parse_sources(sources or [], ws)
+    console = _console()
+    results = ingest_sources(ws, pairs, console=console)
+    from crmine.pipeline.present import ingest_summary
+
+    console.print(ingest_summary(results))
+
+
+@app.command()
+def run(
+    directory: Dir,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score as of this date (default: day after the last order).")
+    ] = None,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", help="Prediction horizon in days (default 90).")
+    ] = None,
+) -> None:
+    """Compute features and every model the data supports, then publish a snapshot."""
+    from crmine.engine import Workspace
+    from crmine.pipeline.present import run_summary
+    from crmine.pipeline.run import run as run_pipeline
+
+    ws = Workspace.open(directory)
+    console = _console()
+    result = run_pipeline(ws, as_of=_date(as_of), horizon_days=horizon, console=console)
+    console.print(run_summary(result))
+
+
+@app.command()
+def report(
+    directory: Dir,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="HTML file to write (default DIR/report.html).")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (works offline)."""
+    from crmine.engine import Workspace
+    from crmine.pipeline.reporting import write_workspace_report
+
+    ws = Workspace.open(directory)
+    path = write_workspace_report(ws, output or ws.root / "report.html")
+    _console().print(f"Report written to [bold]{path}[/]")
+
+
+@app.command()
+def export(
+    directory: Dir,
+    table: Annotated[str, typer.Argument(help="A published table (customer_scores, …) or a loaded one (orders, quarantine, …).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write: .csv, .parquet or .xlsx.")],
+) -> None:
+    """Write a published or loaded table to a file."""
+    from crmine.engine import Workspace
+    from crmine.pipeline.exporting import export_table
+
+    ws = Workspace.open(directory)
+    rows = export_table(ws, table, output)
+    _console().print(f"Wrote {rows:,} rows of {table} to [bold]{output}[/]")
+
+
+@app.command()
+def customer(
+    directory: Dir,
+    customer_id: Annotated[str, typer.Argument(help="The customer's id (merged ids are followed).")],
+) -> None:
+    """Show the customer 360 view: profile, scores, orders, products, feedback."""
+    from crmine.engine import Workspace
+    from crmine.pipeline.customer360 import customer_view
+    from crmine.pipeline.present import customer_panel
+
+    ws = Workspace.open(directory)
+    _console().print(customer_panel(customer_view(ws, customer_id)))
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path(
+        "demo-workspace"
+    ),
+    customers: Annotated[int, typer.Option(help="Number of synthetic customers.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 0,
+) -> None:
+    """Synthetic CRM → ingest → run → report, in one go."""
+    from crmine.pipeline.demo import run_demo
+
+    console = _console()
+    report_path = run_demo(directory, n_customers=customers, seed=seed, console=console)
+    console.print(f"\nDemo report: [bold]{report_path}[/]")
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of must be a date like 2011-09-01, not {text!r}")
+    return None
+
+
+def main() -> None:
+    try:
+        app()
+    except CrmineError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+
+
+if __name__ == "__main__":
+    main()

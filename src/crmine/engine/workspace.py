@@ -1,0 +1,117 @@
+"""A workspace: one folder holding settings, the DuckDB warehouse and published snapshots.
+
+    DIR/crmine.toml        settings (documented defaults, written by ``crmine init``)
+    DIR/warehouse.duckdb   loaded, cleaned tables (+ quarantine, ingest log)
+    DIR/snapshots/RUN_ID/  one folder of Parquet files per successful run
+    DIR/snapshots/CURRENT  the id of the snapshot being served, replaced atomically
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crmine.config import CONFIG_FILE, Config, load_config, template_text
+from crmine.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    import duckdb
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+SNAPSHOTS_DIR = "snapshots"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def init(cls, root: str | Path) -> Workspace:
+        """Create the folder, a commented crmine.toml and an empty warehouse (idempotent)."""
+        ws = cls(Path(root))
+        if ws.root.exists() and not ws.root.is_dir():
+            raise WorkspaceError(f"{ws.root} exists and is not a folder")
+        ws.root.mkdir(parents=True, exist_ok=True)
+        if not ws.config_path.exists():
+            ws.config_path.write_text(template_text(), encoding="utf-8")
+        ws.snapshots_dir.mkdir(exist_ok=True)
+        with ws.connect():
+            pass
+        return ws
+
+    @classmethod
+    def open(cls, root: str | Path) -> Workspace:
+        ws = cls(Path(root))
+        if not ws.config_path.exists():
+            raise WorkspaceError(
+                f"{ws.root} is not a crmine workspace (no {CONFIG_FILE}); "
+                f"create one with: crmine init {ws.root}"
+            )
+        ws.config  # noqa: B018 - validate settings early, with a clear error
+        return ws
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / WAREHOUSE_FILE
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / SNAPSHOTS_DIR
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the settings, relative to the workspace unless absolute."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
+        if read_only and not self.warehouse_path.exists():
+            raise WorkspaceError(f"{self.root} has no warehouse yet; run crmine ingest first")
+        try:
+            con = duckdb.connect(str(self.warehouse_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WorkspaceError(f"cannot open {self.warehouse_path}: {exc}") from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the base tables and views in the main schema."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier (headers can hold spaces, quotes, Chinese)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

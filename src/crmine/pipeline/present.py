@@ -1,0 +1,128 @@
+"""Terminal presentation of pipeline results (Rich renderables; no computation here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from crmine.pipeline.ingest import IngestResult
+    from crmine.pipeline.run import RunResult
+
+
+def ingest_summary(results: list[IngestResult]) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    for r in results:
+        head = Text.assemble((f"{r.entity}", "bold"), f" ← {r.source}")
+        parts.append(head)
+        if r.skipped:
+            parts += [Text(f"  {n}", style="yellow") for n in r.notes]
+            continue
+        parts += [Text(f"  {line}", style="dim") for line in r.mapping]
+        parts += [Text(f"  {n}") for n in r.notes]
+        for reason, n in r.quarantined.items():
+            parts.append(Text(f"  quarantined {n:,}: {reason}", style="yellow"))
+    table = Table(title="Ingest", title_justify="left")
+    for col, justify in (("table", "left"), ("source", "left"), ("read", "right"),
+                         ("loaded", "right"), ("quarantined", "right")):
+        table.add_column(col, justify=justify)
+    for r in results:
+        table.add_row(
+            r.entity,
+            r.source.name,
+            f"{r.read:,}",
+            "already loaded" if r.skipped else f"{r.loaded:,}",
+            "" if r.skipped else f"{r.quarantined_total:,}",
+        )
+    parts.append(table)
+    if any(r.quarantined_total for r in results):
+        parts.append(Text("Quarantined rows, with reasons: crmine export DIR quarantine -o q.csv",
+                          style="dim"))
+    return Group(*parts)
+
+
+def run_summary(result: RunResult) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    steps = Table(title=f"Run {result.run_id}", title_justify="left")
+    steps.add_column("step")
+    steps.add_column("status")
+    steps.add_column("detail")
+    steps.add_column("seconds", justify="right")
+    for s in result.steps:
+        style = {"done": "green", "skipped": "yellow"}.get(s.status, "red")
+        steps.add_row(s.name, Text(s.status, style=style), s.detail, f"{s.seconds:.1f}")
+    tables = Table(title="Published", title_justify="left")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, rows in result.tables.items():
+        tables.add_row(name, f"{rows:,}")
+    head = Text(
+        f"as of {result.as_of:%Y-%m-%d}, horizon {result.horizon_days} days → {result.snapshot_path}"
+    )
+    return Group(head, steps, tables)
+
+
+def customer_panel(view: dict[str, Any]) -> RenderableType:
+    from rich.columns import Columns
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    def kv(title: str, data: dict[str, Any]) -> Panel:
+        t = Table.grid(padding=(0, 2))
+        t.add_column(style="dim")
+        t.add_column()
+        for k, v in data.items():
+            if v is None or v == "" or (isinstance(v, float) and v != v):
+                continue
+            t.add_row(k, _fmt(v))
+        return Panel(t, title=title, title_align="left")
+
+    def frame(title: str, df: Any) -> Panel | None:
+        if df is None or len(df) == 0:
+            return None
+        t = Table(show_edge=False, box=None)
+        for c in df.columns:
+            t.add_column(str(c), justify="right" if df[c].dtype.kind in "if" else "left")
+        for row in df.itertuples(index=False):  # a handful of display rows
+            t.add_row(*(_fmt(v) for v in row))
+        return Panel(t, title=title, title_align="left")
+
+    header = Text(f"Customer {view['customer_id']}", style="bold")
+    parts: list[Any] = [header]
+    if view.get("merged_ids"):
+        parts.append(Text(f"also known as: {', '.join(view['merged_ids'])}", style="dim"))
+    boxes = [kv("Profile", view.get("profile") or {}), kv("Scores", view.get("scores") or {})]
+    parts.append(Columns([b for b in boxes if b.renderable.row_count]))
+    for title, key in (("Recent orders", "orders"), ("Top products", "products"),
+                       ("Recommended next", "recommendations"), ("Feedback", "feedback"),
+                       ("Interactions", "interactions")):
+        p = frame(title, view.get(key))
+        if p is not None:
+            parts.append(p)
+    for note in view.get("notes", []):
+        parts.append(Text(note, style="yellow"))
+    return Group(*parts)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    if isinstance(v, list | tuple):
+        return "; ".join(map(str, v))
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d") if getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0 else v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
