@@ -270,7 +270,7 @@ def attach_customers(features: ibis.Table, customers: ibis.Table) -> ibis.Table:
     renames = {f"customer_{c}": c for c in keep if c != "customer_id" and c in features.columns}
     attrs = customers.select(keep).rename(renames)
     joined = features.left_join(attrs, "customer_id")
-    return joined.select(features.columns + [c for c in attrs.columns if c != "customer_id"])
+    return joined.select(*features.columns, *[c for c in attrs.columns if c != "customer_id"])
 
 
 def known_customers(
