@@ -249,7 +249,14 @@ def segments_chart(df: pd.DataFrame, money: Money) -> Chart:
                 "containLabel": True,
             }
         )
-        xs.append(_value_axis("pct", gridIndex=i, splitNumber=3))
+        xs.append(
+            _value_axis(
+                "pct",
+                gridIndex=i,
+                splitNumber=3,
+                axisLabel={"formatter": "$fmt:pct", "color": _MUTED, "hideOverlap": True},
+            )
+        )
         ys.append(
             _category_axis(
                 names,
@@ -292,24 +299,39 @@ def segments_chart(df: pd.DataFrame, money: Money) -> Chart:
     return Chart("segments", option, caption, height=_hbar_height(len(names)) + 30)
 
 
-def _heat_label(dark_text: bool = True) -> dict[str, Any]:
-    # Dark text with a white halo stays legible on every shade of the sequential scale.
+def _heat_label() -> dict[str, Any]:
+    return {"show": True, "formatter": "$fmt:text", "color": _TEXT, "fontSize": 12}
+
+
+def _on_scale(value: float, top: float) -> dict[str, Any]:
+    """Per-cell label colour: white on the dark end of the sequential scale, dark elsewhere."""
+    return {"color": "#ffffff"} if top > 0 and value / top >= 0.7 else {}
+
+
+def _visual_map(top: float, low_text: str, high_text: str) -> dict[str, Any]:
     return {
-        "show": True,
-        "formatter": "$fmt:text",
-        "color": _TEXT if dark_text else "#fff",
-        "textBorderColor": "rgba(255,255,255,0.85)",
-        "textBorderWidth": 2.5,
-        "fontSize": 12,
+        "min": 0,
+        "max": top,
+        "calculable": False,
+        "orient": "horizontal",
+        "left": "center",
+        "bottom": 0,
+        "itemHeight": 180,
+        "itemWidth": 12,
+        "text": [high_text, low_text],
+        "inRange": {"color": SEQUENTIAL},
+        "textStyle": {"color": _MUTED},
     }
 
 
 def rf_heatmap(df: pd.DataFrame, money: Money) -> Chart:
     """5×5 grid of customers per recency × frequency score, average revenue in the tooltip."""
+    top = int(df["customers"].max()) if len(df) else 1
     data = [
         {
             "value": [int(f) - 1, int(r) - 1, int(n)],
             "text": integer(n),
+            "label": _on_scale(float(n), top),
             "tip": _tip(
                 f"Recency {int(r)} · Frequency {int(f)}",
                 f"{integer(n)} customers",
@@ -318,10 +340,9 @@ def rf_heatmap(df: pd.DataFrame, money: Money) -> Chart:
         }
         for r, f, n, a in zip(df["r"], df["f"], df["customers"], df["avg_revenue"], strict=True)
     ]
-    top = int(df["customers"].max()) if len(df) else 1
     scores = [str(i) for i in range(1, 6)]
     option = _base() | {
-        "grid": {"left": 16, "right": 16, "top": 16, "bottom": 64, "containLabel": True},
+        "grid": {"left": 40, "right": 16, "top": 16, "bottom": 70, "containLabel": True},
         "xAxis": _category_axis(
             scores,
             name="Frequency score (5 = most orders)",
@@ -335,19 +356,7 @@ def rf_heatmap(df: pd.DataFrame, money: Money) -> Chart:
             nameLocation="middle",
             nameGap=28,
         ),
-        "visualMap": {
-            "min": 0,
-            "max": top,
-            "calculable": False,
-            "orient": "horizontal",
-            "left": "center",
-            "bottom": 0,
-            "itemHeight": 160,
-            "itemWidth": 12,
-            "inRange": {"color": SEQUENTIAL},
-            "textStyle": {"color": _MUTED},
-            "formatter": "$fmt:int",
-        },
+        "visualMap": _visual_map(top, "0", f"{integer(top)} customers"),
         "series": [
             {
                 "type": "heatmap",
@@ -370,7 +379,8 @@ def rf_heatmap(df: pd.DataFrame, money: Money) -> Chart:
 def cohort_heatmap(df: pd.DataFrame) -> Chart:
     """Cohort × months-since-first-purchase grid of the share buying again, as percentages."""
     later = df[df["k"] >= 1]
-    cohorts = sorted(df["cohort"].unique())
+    cohorts = sorted(later["cohort"].unique())
+    top = max(float(later["share"].max()), 0.01) if len(later) else 1.0
     sizes = df.groupby("cohort")["size"].first()
     ylabels = [f"{c:%b %Y} · {integer(sizes[c])}" for c in cohorts]
     index = {c: i for i, c in enumerate(cohorts)}
@@ -379,6 +389,7 @@ def cohort_heatmap(df: pd.DataFrame) -> Chart:
         {
             "value": [int(k) - 1, index[c], float(s)],
             "text": percent(s, 0),
+            "label": _on_scale(float(s), top),
             "tip": _tip(
                 f"{c:%b %Y} cohort ({integer(sizes[c])} customers)",
                 f"Month {int(k)}: {integer(b)} bought again ({percent(s)})",
@@ -388,7 +399,6 @@ def cohort_heatmap(df: pd.DataFrame) -> Chart:
             later["cohort"], later["k"], later["buyers"], later["share"], strict=True
         )
     ]
-    top = float(later["share"].max()) if len(later) else 1.0
     option = _base() | {
         "grid": {"left": 16, "right": 16, "top": 8, "bottom": 70, "containLabel": True},
         "xAxis": _category_axis(
@@ -403,19 +413,7 @@ def cohort_heatmap(df: pd.DataFrame) -> Chart:
             inverse=True,
             axisLabel={"color": _TEXT},
         ),
-        "visualMap": {
-            "min": 0,
-            "max": max(top, 0.01),
-            "calculable": False,
-            "orient": "horizontal",
-            "left": "center",
-            "bottom": 0,
-            "itemHeight": 160,
-            "itemWidth": 12,
-            "inRange": {"color": SEQUENTIAL},
-            "textStyle": {"color": _MUTED},
-            "formatter": "$fmt:pct",
-        },
+        "visualMap": _visual_map(top, "0%", percent(top, 0)),
         "series": [
             {
                 "type": "heatmap",

@@ -101,6 +101,12 @@ def anonymous_lines(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, An
     return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
 
 
+def last_order_ts(con: duckdb.DuckDBPyConnection, as_of: date) -> Any:
+    """Timestamp of the last order line before ``as_of`` (None when there is none)."""
+    sql = f"WITH {_ORDERS_BEFORE} SELECT max(order_ts) FROM o"
+    return con.execute(sql, {"as_of": as_of}).fetchone()[0]
+
+
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchone()[0]
 
@@ -173,14 +179,22 @@ def rfm_segments(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str
 
 
 def rf_grid(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> pd.DataFrame:
-    """Customers and their average revenue for each recency × frequency score pair."""
+    """Customers and their average revenue for each of the 5 × 5 recency/frequency cells."""
     revenue = "revenue_total" if "revenue_total" in tables["customer_scores"] else "NULL"
     sql = f"""
-    SELECT CAST(r_score AS INTEGER) AS r, CAST(f_score AS INTEGER) AS f,
-           count(*) AS customers, avg({revenue}) AS avg_revenue
-    FROM {_latest_scores(tables)}
-    WHERE r_score BETWEEN 1 AND 5 AND f_score BETWEEN 1 AND 5
-    GROUP BY ALL ORDER BY r, f
+    WITH cells AS (
+        SELECT CAST(r_score AS INTEGER) AS r, CAST(f_score AS INTEGER) AS f,
+               count(*) AS customers, avg({revenue}) AS avg_revenue
+        FROM {_latest_scores(tables)}
+        WHERE r_score BETWEEN 1 AND 5 AND f_score BETWEEN 1 AND 5
+        GROUP BY ALL
+    ),
+    grid AS (SELECT CAST(r AS INTEGER) AS r, CAST(f AS INTEGER) AS f
+             FROM range(1, 6) AS rr(r), range(1, 6) AS ff(f))
+    SELECT g.r, g.f, coalesce(c.customers, 0) AS customers, c.avg_revenue
+    FROM grid g LEFT JOIN cells c USING (r, f)
+    WHERE EXISTS (SELECT 1 FROM cells)
+    ORDER BY g.r, g.f
     """
     return con.execute(sql).fetchdf()
 

@@ -183,7 +183,8 @@ main { display:grid; grid-template-columns:repeat(2, minmax(0, 1fr)); gap:20px;
 h2 { font-size:18px; margin:0 0 14px; font-weight:620; }
 .card.omitted { padding:14px 22px; }
 .card.omitted h2 { font-size:15px; margin:0 0 2px; color:var(--muted); }
-.kpis { display:grid; grid-template-columns:repeat(auto-fill, minmax(210px, 1fr)); gap:12px; }
+.kpis { display:grid; grid-template-columns:repeat(4, minmax(0, 1fr)); gap:12px; }
+@media (max-width: 900px) { .kpis { grid-template-columns:repeat(2, minmax(0, 1fr)); } }
 .kpi { border:1px solid var(--line); border-radius:10px; padding:12px 14px; }
 .kpi-label { color:var(--muted); font-size:13px; }
 .kpi-value { font-size:24px; font-weight:650; font-variant-numeric:tabular-nums;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 from crmine.report import charts, data
@@ -115,13 +116,13 @@ def kpi_section(ctx: ReportContext) -> SectionContent | Omitted:
     k = data.order_kpis(ctx.con, ctx.as_of, ctx.settings.active_days)
     money, days = ctx.money, ctx.settings.active_days
     active_share = k["active_customers"] / k["customers"] if k["customers"] else None
-    period = "–"
+    period, period_detail = "–", "no orders before the report date"
     if k["first_ts"] is not None:
-        span = (k["last_ts"].date() - k["first_ts"].date()).days + 1
-        period = f"{k['first_ts']:%d %b %Y} – {k['last_ts']:%d %b %Y}"
-        period_detail = f"{integer(span)} days of orders"
-    else:
-        period_detail = "no orders before the report date"
+        first, last = k["first_ts"].date(), k["last_ts"].date()
+        period = f"{first:%b %Y} – {last:%b %Y}"
+        period_detail = (
+            f"{first:%d %b %Y} to {last:%d %b %Y}, {integer((last - first).days + 1)} days"
+        )
     kpis = [
         Kpi(
             "Customers",
@@ -154,7 +155,11 @@ def monthly_section(ctx: ReportContext) -> SectionContent | Omitted:
     df = data.monthly(ctx.con, ctx.as_of)
     if df.empty:
         return Omitted("No orders were placed before the report date.")
-    return SectionContent(charts=[charts.monthly_chart(df, ctx.money)])
+    notes = []
+    last = data.last_order_ts(ctx.con, ctx.as_of)
+    if last is not None and (last + timedelta(days=1)).month == last.month:
+        notes.append(f"{last:%B %Y} is incomplete: the data ends on {last:%d %B %Y}.")
+    return SectionContent(charts=[charts.monthly_chart(df, ctx.money)], notes=notes)
 
 
 @section("regions", "Revenue by region", tables=("orders",))
