@@ -11,11 +11,19 @@ from crmine.quality.contacts import (
     normalise_phones,
     normalise_text,
 )
+from crmine.quality.duplicates import (
+    DuplicateResult,
+    find_duplicate_customers,
+    remap_customer_ids_sql,
+)
 
 __all__ = [
     "CleanStats",
+    "DuplicateResult",
+    "find_duplicate_customers",
     "normalise_emails",
     "normalise_name",
     "normalise_phones",
     "normalise_text",
+    "remap_customer_ids_sql",
 ]

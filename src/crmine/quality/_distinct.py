@@ -38,6 +38,8 @@ def count_changes(before: pd.Series, after: pd.Series) -> tuple[int, int]:
     after_na = after.isna().to_numpy()
     invalid = int((present & after_na).sum())
     kept = present & ~after_na
-    same = before.astype("string").to_numpy(dtype=object)[kept] == after.to_numpy(dtype=object)[kept]
+    same = (
+        before.astype("string").to_numpy(dtype=object)[kept] == after.to_numpy(dtype=object)[kept]
+    )
     changed = int((~same.astype(bool)).sum())
     return changed, invalid
