@@ -1,0 +1,190 @@
+"""generate(): the whole synthetic CRM, from seed to raw exports plus ground truth."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crmine.demo._catalog import NON_PRODUCT_CODES, categories_frame, make_bundles, make_products
+from crmine.demo._duplicates import make_duplicates, reassign
+from crmine.demo._export import (
+    raw_customers,
+    raw_feedback,
+    raw_interactions,
+    raw_orders,
+    raw_products,
+)
+from crmine.demo._inject import flag_rows, inject
+from crmine.demo._params import DemoParams
+from crmine.demo._people import make_customers
+from crmine.demo._purchases import MIN_PER_DAY, simulate
+from crmine.demo._types import MISSING_CUSTOMER_ID, DemoData, DemoTruth
+from crmine.demo._voice import make_feedback, make_interactions
+from crmine.errors import CrmineError
+
+
+class DemoError(CrmineError):
+    """The demo generator was asked for something it cannot make."""
+
+
+def generate(
+    n_customers: int = 2000,
+    *,
+    seed: int = 0,
+    start: date = date(2023, 1, 1),
+    months: int = 24,
+    dirty: bool = True,
+    params: DemoParams | None = None,
+) -> DemoData:
+    """A synthetic CRM of ``n_customers`` people over ``months`` months from ``start``.
+
+    Same arguments, same data: every random draw comes from ``numpy.random.Generator``s
+    spawned from ``seed``, one per stage. The generative model and its defaults are in
+    :class:`DemoParams`. With ``dirty=False`` the exports use one clean spelling per value and
+    hold no duplicates, guest lines or bad rows (returns, POST and DISCOUNT lines remain).
+    """
+    if n_customers < 1:
+        raise DemoError(f"n_customers must be at least 1, got {n_customers}")
+    if months < 1:
+        raise DemoError(f"months must be at least 1, got {months}")
+    params = params or DemoParams()
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
+    start_ts = pd.Timestamp(start)
+    end_ts = start_ts + pd.DateOffset(months=months)
+    n_days = int((end_ts - start_ts).days)
+
+    products = make_products(rngs[0], params)
+    bundles = make_bundles(rngs[0], products, params)
+    cust = make_customers(n_customers, rngs[1], n_days, start_ts, params)
+    cust["signup_min"] = np.floor(cust["signup_t"].to_numpy() * MIN_PER_DAY).astype(np.int64)
+    purch = simulate(rngs[2], cust, products, bundles, start_ts, n_days, params, guests=dirty)
+    dups = make_duplicates(rngs[3], cust, params.duplicate_customer_share if dirty else 0.0,
+                           n_days)
+
+    lines = _raw_ids_for_orders(rngs[4], purch.lines, dups, start_ts, n_customers)
+    fb = make_feedback(rngs[5], cust, lines, end_ts, params)
+    inter = make_interactions(rngs[6], cust, start_ts, n_days, purch.dropout_min, params)
+    owner = inter.pop("_owner").to_numpy()
+    minutes = ((inter["ts"] - start_ts) // pd.Timedelta(minutes=1)).to_numpy()
+    d = reassign(rngs[7], owner, minutes, dups, n_customers)
+    inter.insert(1, "raw_customer_id",
+                 np.where(d >= 0, dups["duplicate_id"].to_numpy()[np.maximum(d, 0)],
+                          inter["customer_id"].to_numpy()))
+
+    rng = rngs[8]
+    raw_c = raw_customers(rng, cust, dups, start_ts, params, dirty)
+    raw_o = raw_orders(rng, lines, params, dirty)
+    raw_f = raw_feedback(rng, fb, dirty)
+    raw_i = raw_interactions(rng, inter, dirty)
+    issues = []
+    if dirty:
+        def sizes(frame: pd.DataFrame) -> tuple[int, int]:
+            n = len(frame)
+            return (int(round(params.bad_row_share * n)),
+                    int(round(params.exact_duplicate_share * n)))
+        raw_c, iss = inject(rng, raw_c, "customers", "客户编号", {}, 0, sizes(raw_c)[1])
+        issues.append(iss)
+        raw_o, iss = inject(rng, raw_o, "orders", "InvoiceNo",
+                            {"InvoiceDate": "date", "Quantity": "number"}, *sizes(raw_o))
+        issues.append(iss)
+        flagged = set(iss["row"])
+        guest = np.flatnonzero(raw_o["CustomerID"].isna().to_numpy()
+                               & ~np.isin(np.arange(len(raw_o)), list(flagged)))
+        issues.append(flag_rows(guest, raw_o["InvoiceNo"].to_numpy()[guest], "orders",
+                                MISSING_CUSTOMER_ID))
+        raw_f, iss = inject(rng, raw_f, "feedback", "feedback_id",
+                            {"date": "date", "score": "number"}, *sizes(raw_f))
+        issues.append(iss)
+        raw_i, iss = inject(rng, raw_i, "interactions", "customer_id",
+                            {"timestamp": "date"}, *sizes(raw_i))
+        issues.append(iss)
+    issue_frame = (pd.concat(issues, ignore_index=True) if issues else
+                   pd.DataFrame(columns=["entity", "row", "key", "issue", "quarantine"]))
+
+    truth = DemoTruth(
+        customers=_truth_customers(cust, purch, products, start_ts),
+        orders=lines,
+        duplicates=dups[["kept_id", "duplicate_id", "match"]].reset_index(drop=True),
+        issues=issue_frame,
+        bundles=bundles[["bundle_id", "product_ids", "prob"]],
+        feedback=fb,
+        interactions=inter,
+        categories=categories_frame(),
+        non_product_codes=NON_PRODUCT_CODES,
+        currency="CNY",
+        start=start_ts.date(),
+        end=end_ts.date(),
+        params=params,
+    )
+    return DemoData(
+        customers=raw_c,
+        orders=raw_o,
+        products=raw_products(products),
+        feedback=raw_f,
+        interactions=raw_i,
+        truth=truth,
+    )
+
+
+def _raw_ids_for_orders(
+    rng: np.random.Generator, lines: pd.DataFrame, dups: pd.DataFrame, start: pd.Timestamp,
+    n: int,
+) -> pd.DataFrame:
+    """The customer id each order carries in the export: a duplicate's id for some orders.
+
+    A return carries the id of the order it returns.
+    """
+    base = lines["order_id"].str.removeprefix("C")
+    first = pd.DataFrame({"base": base, "ts": lines["order_ts"], "cid": lines["customer_id"]})
+    heads = first.groupby("base", sort=True).agg(ts=("ts", "min"), cid=("cid", "first"))
+    owner = np.where(heads["cid"].isna(), -1,
+                     heads["cid"].fillna("KH0").str[2:].astype(int).to_numpy() - 1)
+    minutes = ((heads["ts"] - start) // pd.Timedelta(minutes=1)).to_numpy()
+    d = reassign(rng, owner, minutes, dups, n)
+    raw = pd.Series(np.where(d >= 0, dups["duplicate_id"].to_numpy()[np.maximum(d, 0)],
+                             heads["cid"].to_numpy(dtype=object)), index=heads.index)
+    out = lines.copy()
+    out.insert(2, "raw_customer_id", pd.array(base.map(raw).to_numpy(), dtype="string"))
+    return out
+
+
+def _truth_customers(
+    cust: pd.DataFrame, purch, products: pd.DataFrame, start: pd.Timestamp
+) -> pd.DataFrame:
+    """Canonical clean customers plus their latent behaviour."""
+    def ts(minutes: np.ndarray) -> pd.Series:
+        return start + pd.to_timedelta(minutes, unit="min")
+
+    bought = ~np.isnan(purch.first_order_min)
+    cyc = purch.cycle_product
+    pid = products["product_id"].to_numpy(dtype=object)
+    cdays = products["cycle_days"].to_numpy()
+    alive = pd.array(np.isnan(purch.dropout_min), dtype="boolean")
+    alive[~bought] = pd.NA
+    return pd.DataFrame({
+        "customer_id": cust["customer_id"],
+        "name": cust["name"],
+        "email": cust["email"],
+        "phone": cust["phone"],
+        "gender": cust["gender"],
+        "birth_date": cust["birth_date"],
+        "city": cust["city"],
+        "region": cust["region"],
+        "country": cust["country"],
+        "signup_date": ts(cust["signup_min"].to_numpy()).normalize(),
+        "signup_ts": ts(cust["signup_min"].to_numpy()),
+        "channel": cust["channel"],
+        "name_lang": cust["name_lang"],
+        "lam": cust["lam"],
+        "p": cust["p"],
+        "satisfaction": cust["satisfaction"],
+        "first_order_ts": ts(purch.first_order_min),
+        "n_repeat": purch.n_repeat,
+        "dropout_ts": ts(purch.dropout_min),
+        "alive_at_end": alive,
+        "churned": ~alive,
+        "cycle_product_id": np.where(cyc >= 0, pid[np.maximum(cyc, 0)], None),
+        "cycle_days": np.where(cyc >= 0, cdays[np.maximum(cyc, 0)], 0),
+    })
