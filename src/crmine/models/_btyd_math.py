@@ -81,8 +81,27 @@ def bgnbd_expected_if_alive(
     if abs(a - 1.0) < 1e-8:  # removable singularity a -> 1: limit of the expression
         # d/da [ (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z) ] at a = 1, by the series in (a-1)
         return c * _d_hyp_at_a1(b - r, c, z, log1mz)
-    g = np.exp((a - 1.0) * log1mz) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    A, B = a + b - 1.0 - r, a - 1.0
+    hyp = hyp2f1(A, B, c, z)
+    bad = ~np.isfinite(hyp)
+    if bad.any():  # scipy gives up for extreme parameters (degenerate fits): sum the series
+        hyp[bad] = _hyp2f1_series(A, B, np.broadcast_to(c, z.shape)[bad], z[bad])
+    g = np.exp((a - 1.0) * log1mz) * hyp
     return c / (a - 1.0) * (1.0 - g)
+
+
+def _hyp2f1_series(
+    A: float, B: float, c: np.ndarray, z: np.ndarray, n_terms: int = 20_000
+) -> np.ndarray:
+    """Gauss series Σ (A)_n (B)_n / ((c)_n n!) z^n, summed until the terms vanish."""
+    total = np.ones_like(z)
+    term = np.ones_like(z)
+    for n in range(n_terms):
+        term = term * ((A + n) * (B + n) / ((c + n) * (n + 1.0)) * z)
+        total = total + term
+        if np.all(np.abs(term) <= 1e-16 * np.abs(total)):
+            break
+    return total
 
 
 def _d_hyp_at_a1(

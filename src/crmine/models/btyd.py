@@ -119,7 +119,7 @@ def summarise_transactions(
     frame = pd.DataFrame(
         {
             "customer_id": np.asarray(customer_ids),
-            "day": pd.to_datetime(np.asarray(dates)).floor("D"),
+            "day": _to_days(dates),
             "value": np.ones(len(customer_ids)) if values is None else np.asarray(values, float),
         }
     )
@@ -161,6 +161,17 @@ def summarise_transactions(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _to_days(dates: Any) -> pd.DatetimeIndex:
+    """Datetimes (or ISO / mixed-format text) floored to the day."""
+    values = pd.Series(np.asarray(dates))
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        try:
+            values = pd.to_datetime(values, format="ISO8601")
+        except (ValueError, TypeError):
+            values = pd.to_datetime(values, format="mixed")
+    return pd.DatetimeIndex(values).floor("D")
 
 
 def _as_float(name: str, values: Any) -> np.ndarray:
