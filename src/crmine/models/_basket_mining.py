@@ -1,0 +1,167 @@
+"""Frequent itemsets by level-wise (Apriori) counting on a sparse basket × item matrix.
+
+Level k is found from level k−1 in one step: every frequent k-itemset, sorted, is a frequent
+(k−1)-itemset (its prefix) plus one item larger than the prefix's last item. So counting
+``Y.T @ X`` — the co-occurrence of each frequent (k−1)-itemset (columns of ``Y``) with each
+frequent item (columns of ``X``) — and keeping the cells with a larger item and enough baskets
+gives exactly the frequent k-itemsets: support only falls as an itemset grows, so no candidate
+pruning is needed. The basket × item matrix is never dense; its columns hold frequent items only.
+
+Each level keeps its itemsets sorted by ``key = prefix_index * n_items + last_item``, which lets
+any sorted itemset be looked up with one ``searchsorted`` per item (see :func:`lookup`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+# Budget for one batch of the co-occurrence product, in non-zeros of the itemset columns taken.
+_BATCH_NNZ = 4_000_000
+
+
+@dataclass(frozen=True)
+class Level:
+    """Frequent itemsets of one length, in lexicographic order of their item indices."""
+
+    items: np.ndarray  # (n, k) int64, column indices of frequent items, ascending per row
+    counts: np.ndarray  # (n,) int64, baskets containing the itemset
+    keys: np.ndarray  # (n,) int64, prefix index * n_items + last item; ascending
+
+
+def min_count(min_support: float, n_baskets: int) -> int:
+    """Smallest basket count whose support ``count / n_baskets`` is ``>= min_support``.
+
+    Computed on the same float division the supports use, so the threshold is exactly
+    "support ≥ min_support" (``ceil(min_support * n)`` can be off by one in floating point).
+    """
+    c = max(int(np.ceil(min_support * n_baskets)), 0)
+    while c > 0 and (c - 1) / n_baskets >= min_support:
+        c -= 1
+    while c / n_baskets < min_support:
+        c += 1
+    return c
+
+
+def mine(
+    x_csr: sparse.csr_array, item_counts: np.ndarray, threshold: int, max_len: int | None
+) -> list[Level]:
+    """All itemsets with at least ``threshold`` baskets, as one :class:`Level` per length.
+
+    ``x_csr`` is the 0/1 basket × item matrix (int32) restricted to the frequent items, whose
+    counts are ``item_counts``; ``threshold`` ≥ 1.
+    """
+    n_items = x_csr.shape[1]
+    idx = np.arange(n_items, dtype=np.int64)
+    levels = [Level(items=idx[:, None], counts=item_counts.astype(np.int64), keys=idx)]
+    y_csc = x_csr.tocsc()  # basket membership of the current level's itemsets
+    group = np.zeros(n_items, dtype=np.int64)  # itemsets sharing all but their last item
+    while n_items and (max_len is None or len(levels) < max_len):
+        prev = levels[-1]
+        left, right, counts = _extend(y_csc, group, threshold)
+        if left.size == 0:
+            break
+        last = prev.items[right, -1]
+        items = np.concatenate([prev.items[left], last[:, None]], axis=1)
+        levels.append(Level(items=items, counts=counts, keys=left * n_items + last))
+        if max_len is None or len(levels) < max_len:
+            y_csc = _members(y_csc, left, right)
+            group = left
+    return levels
+
+
+def _extend(
+    y_csc: sparse.csc_array, group: np.ndarray, threshold: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frequent joins of two itemsets i < j of one group: (i, j, count), sorted by (i, j).
+
+    Itemsets i = P ∪ {a} and j = P ∪ {b} (a < b) join into P ∪ {a, b}, found in the baskets of
+    both. Counting all joins at once is a Gram matrix ``Z.T @ Z``, where ``Z`` is ``Y`` with one
+    row per (group, basket): joins across groups then never meet, and the work is the number
+    of (basket, candidate) incidences rather than baskets × itemsets × items.
+    """
+    from scipy import sparse
+
+    n_sets = y_csc.shape[1]
+    nnz_per_set = np.diff(y_csc.indptr)
+    if group[0] == group[-1]:  # one group (e.g. pairs of items): rows are the baskets
+        rows, n_rows = y_csc.indices, y_csc.shape[0]
+    else:
+        row_keys, rows = np.unique(
+            np.repeat(group, nnz_per_set) * y_csc.shape[0] + y_csc.indices,
+            return_inverse=True,
+        )
+        n_rows = row_keys.size
+    z_csc = sparse.csc_array(
+        (np.ones(rows.size, dtype=np.int32), rows.reshape(-1), y_csc.indptr),
+        shape=(n_rows, n_sets),
+    )
+    zt = z_csc.T  # CSR, sets × (group, basket)
+    # Only j > i is needed: rows [start, stop) of the Gram matrix meet columns >= start only.
+    bounds = _batches(nnz_per_set, min(_BATCH_NNZ, max(nnz_per_set.sum() // 8, 1)))
+    lefts, rights, counts = [], [], []
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        gram = zt[start:stop] @ z_csc[:, start:].tocsr()
+        pos = np.flatnonzero(gram.data >= threshold)
+        i = np.searchsorted(gram.indptr, pos, side="right") - 1 + start
+        j = gram.indices[pos].astype(np.int64) + start
+        upper = j > i
+        lefts.append(i[upper])
+        rights.append(j[upper])
+        counts.append(gram.data[pos[upper]].astype(np.int64))
+    left = np.concatenate(lefts)
+    right = np.concatenate(rights)
+    count = np.concatenate(counts)
+    order = np.lexsort((right, left))
+    return left[order], right[order], count[order]
+
+
+def _members(y_csc: sparse.csc_array, left: np.ndarray, right: np.ndarray) -> sparse.csc_array:
+    """Basket membership of the joined itemsets: baskets holding both joined itemsets."""
+    from scipy import sparse
+
+    nnz_per_set = np.diff(y_csc.indptr)[left]
+    bounds = _batches(nnz_per_set, _BATCH_NNZ)
+    parts = [
+        _columns(y_csc, left[a:b]).multiply(_columns(y_csc, right[a:b])).tocsc()
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return sparse.hstack(parts, format="csc") if len(parts) > 1 else parts[0]
+
+
+def _columns(m_csc: sparse.csc_array, cols: np.ndarray) -> sparse.csc_array:
+    """``m_csc[:, cols]`` as one vectorised gather (scipy's fancy indexing is far slower)."""
+    from scipy import sparse
+
+    starts = m_csc.indptr[cols].astype(np.int64)
+    lengths = m_csc.indptr[cols + 1] - starts
+    indptr = np.zeros(cols.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    src = np.arange(indptr[-1], dtype=np.int64) + np.repeat(starts - indptr[:-1], lengths)
+    return sparse.csc_array(
+        (m_csc.data[src], m_csc.indices[src], indptr),
+        shape=(m_csc.shape[0], cols.size),
+    )
+
+
+def _batches(sizes: np.ndarray, budget: int) -> np.ndarray:
+    """Boundaries splitting consecutive items into runs of about ``budget`` total size."""
+    if sizes.size == 0:
+        return np.array([0, 0])
+    cum = np.cumsum(sizes)
+    cuts = np.searchsorted(cum, np.arange(budget, cum[-1], budget), side="right")
+    return np.unique(np.concatenate([[0], cuts, [sizes.size]]))
+
+
+def lookup(levels: list[Level], itemsets: np.ndarray) -> np.ndarray:
+    """Row index, within the level of their length, of sorted frequent ``itemsets`` (m, r)."""
+    n_items = levels[0].keys.size
+    pos = itemsets[:, 0].astype(np.int64)
+    for j in range(1, itemsets.shape[1]):
+        pos = np.searchsorted(levels[j].keys, pos * n_items + itemsets[:, j])
+    return pos
