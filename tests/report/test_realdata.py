@@ -1,0 +1,23 @@
+"""The report on UCI Online Retail, mapped by hand onto the warehouse contract."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.conftest import dataset_file
+from tests.report._retail import load_online_retail
+
+from crmine.report import build_report, data
+
+
+@pytest.mark.realdata
+def test_online_retail_report() -> None:
+    con, as_of = load_online_retail(dataset_file("online_retail"))
+    k = data.order_kpis(con, as_of, 90)
+    # Known profile: 4,372 customer ids, of which 4,339 ever bought (the rest only cancelled).
+    assert k["customers"] == 4339
+    assert k["anonymous_lines"] == 135_080
+    html = build_report(con, title="Online Retail", as_of=as_of)
+    assert "omitted" not in "".join(re.findall(r'<section class="([^"]*)"', html))
+    assert "United Kingdom" in html and "£" in html
