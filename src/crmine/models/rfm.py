@@ -26,10 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RECENCY, FREQUENCY, MONETARY = "recency_days", "orders_count", "revenue_total"
 
@@ -200,6 +202,8 @@ class RFMScorer:
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A copy of ``frame`` with r_score, f_score, m_score (Int64) and rfm_segment."""
+        import pandas as pd
+
         if not hasattr(self, "edges_"):
             raise RuntimeError("RFMScorer is not fitted; call fit first")
         self._validate(frame)
