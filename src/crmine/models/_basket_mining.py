@@ -13,6 +13,7 @@ any sorted itemset be looked up with one ``searchsorted`` per item (see :func:`l
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -105,7 +106,7 @@ def _extend(
     # Only j > i is needed: rows [start, stop) of the Gram matrix meet columns >= start only.
     bounds = _batches(nnz_per_set, min(_BATCH_NNZ, max(nnz_per_set.sum() // 8, 1)))
     lefts, rights, counts = [], [], []
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+    for start, stop in itertools.pairwise(bounds):
         gram = zt[start:stop] @ z_csc[:, start:].tocsr()
         pos = np.flatnonzero(gram.data >= threshold)
         i = np.searchsorted(gram.indptr, pos, side="right") - 1 + start
@@ -129,7 +130,7 @@ def _members(y_csc: sparse.csc_array, left: np.ndarray, right: np.ndarray) -> sp
     bounds = _batches(nnz_per_set, _BATCH_NNZ)
     parts = [
         _columns(y_csc, left[a:b]).multiply(_columns(y_csc, right[a:b])).tocsc()
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        for a, b in itertools.pairwise(bounds)
     ]
     return sparse.hstack(parts, format="csc") if len(parts) > 1 else parts[0]
 

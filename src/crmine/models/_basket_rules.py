@@ -33,9 +33,7 @@ class Rules:
     baskets: np.ndarray
 
 
-def generate(
-    levels: list[Level], n_baskets: int, min_confidence: float, min_lift: float
-) -> Rules:
+def generate(levels: list[Level], n_baskets: int, min_confidence: float, min_lift: float) -> Rules:
     """Every rule A → C (A, C non-empty, A ∪ C frequent) passing both thresholds, unsorted."""
     width = max(len(levels) - 1, 1)
     supports = [lv.counts / float(n_baskets) for lv in levels]

@@ -97,6 +97,15 @@ class AssociationRuleMiner:
             max_len=settings.max_len,
         )
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Hyper-parameters, as scikit-learn's ``get_params`` gives them."""
+        return {
+            "min_support": self.min_support,
+            "min_confidence": self.min_confidence,
+            "min_lift": self.min_lift,
+            "max_len": self.max_len,
+        }
+
     def fit(self, basket_ids: Any, item_ids: Any) -> Self:
         """Mine itemsets and rules; duplicate (basket, item) pairs count once."""
         from crmine.models import _basket_mining, _basket_rules
@@ -129,7 +138,8 @@ class AssociationRuleMiner:
         if not self.min_lift >= 0.0:
             raise ValueError(f"min_lift must be >= 0, got {self.min_lift!r}")
         if self.max_len is not None and (
-            isinstance(self.max_len, bool) or not isinstance(self.max_len, int | np.integer)
+            isinstance(self.max_len, bool)
+            or not isinstance(self.max_len, int | np.integer)
             or self.max_len < 1
         ):
             raise ValueError(f"max_len must be None or an integer >= 1, got {self.max_len!r}")
@@ -206,8 +216,10 @@ def _id_lists(index_rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def _itemset_frame(levels: list[Any], ids: np.ndarray, n_baskets: int) -> pd.DataFrame:
     width = len(levels)
-    padded = [np.pad(lv.items, ((0, 0), (0, width - lv.items.shape[1])), constant_values=-1)
-              for lv in levels]
+    padded = [
+        np.pad(lv.items, ((0, 0), (0, width - lv.items.shape[1])), constant_values=-1)
+        for lv in levels
+    ]
     index_rows = np.concatenate(padded)
     counts = np.concatenate([lv.counts for lv in levels])
     lengths = np.concatenate([np.full(lv.counts.size, lv.items.shape[1]) for lv in levels])
@@ -235,8 +247,11 @@ def _rule_frame(rules: Any, order: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    dtypes = {"itemset": object, "antecedents": object, "consequents": object,
-              "count": np.int64, "baskets": np.int64}
-    return pd.DataFrame(
-        {c: pd.Series([], dtype=dtypes.get(c, np.float64)) for c in columns}
-    )
+    dtypes = {
+        "itemset": object,
+        "antecedents": object,
+        "consequents": object,
+        "count": np.int64,
+        "baskets": np.int64,
+    }
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, np.float64)) for c in columns})
