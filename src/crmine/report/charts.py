@@ -163,7 +163,7 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
     data = [
         {
             "value": float(v),
-            "text": money(v),
+            "text": f"{money(v)} · {percent(v / total if total else None, 0)}",
             "tip": _tip(
                 lab,
                 f"Revenue {money(v)} ({percent(v / total if total else None)})",
@@ -173,7 +173,7 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
         for lab, v, o in zip(labels, df["revenue"], df["orders"], strict=True)
     ]
     option = _base() | {
-        "grid": {"left": 8, "right": 90, "top": 8, "bottom": 8, "containLabel": True},
+        "grid": {"left": 8, "right": 130, "top": 8, "bottom": 8, "containLabel": True},
         "xAxis": _value_axis("money"),
         "yAxis": _category_axis(
             labels,
@@ -198,7 +198,8 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
     return Chart(
         "regions",
         option,
-        "Net revenue by region, largest first; smaller regions are grouped as “Other”.",
+        "Net revenue by region and its share of the total, largest first; smaller regions are "
+        "grouped as “Other”.",
         height=_hbar_height(len(labels)),
     )
 
@@ -334,7 +335,7 @@ def rf_heatmap(df: pd.DataFrame, money: Money) -> Chart:
             "label": _on_scale(float(n), top),
             "tip": _tip(
                 f"Recency {int(r)} · Frequency {int(f)}",
-                f"{integer(n)} customers",
+                f"{integer(n)} customer" + ("" if n == 1 else "s"),
                 f"Average revenue {money(a)}",
             ),
         }

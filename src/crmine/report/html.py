@@ -190,7 +190,7 @@ h2 { font-size:18px; margin:0 0 14px; font-weight:620; }
 .kpi-value { font-size:24px; font-weight:650; font-variant-numeric:tabular-nums;
   line-height:1.3; margin:2px 0; overflow-wrap:anywhere; }
 .kpi-detail { color:var(--muted); font-size:12.5px; }
-.charts { display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:16px; }
+.charts { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(420px, 100%), 1fr)); gap:16px; }
 .chart { margin:0; min-width:0; }
 .chart.wide { grid-column:1 / -1; }
 .chart-box { width:100%; }
