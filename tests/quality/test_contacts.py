@@ -118,7 +118,7 @@ def test_phones_possible_only_keeps_fictional_ranges() -> None:
     assert _list(out) == ["+447700900123"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(phone_like, st.sampled_from(["GB", "CN", "US", "DE"]))
 def test_phones_e164_idempotent_never_raise(values: list, region: str) -> None:
     once, _ = normalise_phones(pd.Series(values, dtype=object), region)
@@ -141,7 +141,7 @@ def test_name_known_answers() -> None:
     assert _list(normalise_name(raw)) == ["obrienann", "obrienann", "ann", "张伟", None, None]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(any_text)
 def test_text_and_name_idempotent_never_raise(values: list) -> None:
     series = pd.Series(values, dtype=object)
