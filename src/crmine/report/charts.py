@@ -147,6 +147,14 @@ def monthly_chart(df: pd.DataFrame, money: Money) -> Chart:
     )
 
 
+def _share(value: float, total: float) -> str:
+    """A share for a bar label: one decimal below 10% so small slices do not read as 0%."""
+    if not total:
+        return "–"
+    share = value / total
+    return percent(share, 1 if abs(share) < 0.1 else 0)
+
+
 def _hbar_height(n: int) -> int:
     return max(220, 60 + 28 * n)
 
@@ -163,7 +171,7 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
     data = [
         {
             "value": float(v),
-            "text": f"{money(v)} · {percent(v / total if total else None, 0)}",
+            "text": f"{money(v)} · {_share(v, total)}",
             "tip": _tip(
                 lab,
                 f"Revenue {money(v)} ({percent(v / total if total else None)})",
