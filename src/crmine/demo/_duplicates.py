@@ -52,7 +52,7 @@ def make_duplicates(
     """
     n = len(cust)
     buyers = np.flatnonzero(~cust["never_buy"].to_numpy())
-    k = min(int(round(share * n)), len(buyers))
+    k = min(round(share * n), len(buyers))
     kept = np.sort(rng.choice(buyers, size=k, replace=False))
     match = MATCHES[rng.choice(len(MATCHES), size=k, p=MATCH_SHARES)]
     signup = cust["signup_min"].to_numpy()[kept] + rng.integers(30, 301, k) * MIN_PER_DAY

@@ -18,6 +18,9 @@ from crmine.demo._formats import (
     format_money,
     format_phone,
     format_ts,
+    series,
+    text,
+    with_nulls,
 )
 from crmine.demo._params import DemoParams
 
@@ -45,12 +48,18 @@ def _blank(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _num(values: np.ndarray, decimals: int = 0) -> np.ndarray:
-    """Numbers as text; NaN becomes None."""
+def _num(values: np.ndarray, decimals: int = 0) -> pd.Series:
+    """Numbers as text; NaN becomes an empty field."""
     v = np.asarray(values, dtype=float)
-    txt = (pd.Series(np.nan_to_num(v).astype(np.int64)).astype(str) if decimals == 0
-           else pd.Series(np.nan_to_num(v)).round(decimals).map(f"{{:.{decimals}f}}".format))
-    return _blank(txt.to_numpy(dtype=object), np.isnan(v))
+    nan = np.isnan(v)
+    v = np.nan_to_num(v)
+    txt = (text(v.astype(np.int64)) if decimals == 0
+           else format_money(v, np.full(len(v), "plain")))
+    return series(with_nulls(txt, nan))
+
+
+def _str(values) -> pd.Series:
+    return series(text(values))
 
 
 def raw_customers(
@@ -113,21 +122,22 @@ def raw_customers(
     else:
         phone_missing = birth_missing = np.zeros(m, bool)
         gender = gender.copy()
-    phone = _blank(format_phone(rows["phone"].to_numpy(), rows["phone_kind"].to_numpy(),
-                                phone_style), phone_missing)
+    phone = with_nulls(format_phone(rows["phone"].to_numpy(), rows["phone_kind"].to_numpy(),
+                                    phone_style), phone_missing)
     signup_ts = start + pd.to_timedelta(rows["signup_min"], unit="min")
     out = pd.DataFrame({
-        "customer_id": rows["customer_id"].to_numpy(dtype=object),
-        "name": name,
-        "gender": gender,
-        "birth_date": _blank(format_date(rows["birth_date"], birth_slash), birth_missing),
-        "city": rows["city"].to_numpy(dtype=object),
-        "region": rows["region"].to_numpy(dtype=object),
-        "country": country,
-        "phone": phone,
-        "email": email,
-        "signup_ts": format_ts(signup_ts, signup_style),
-        "channel": rows["channel"].to_numpy(dtype=object),
+        "customer_id": _str(rows["customer_id"]),
+        "name": _str(name),
+        "gender": _str(gender),
+        "birth_date": series(with_nulls(format_date(rows["birth_date"], birth_slash),
+                                        birth_missing)),
+        "city": _str(rows["city"]),
+        "region": _str(rows["region"]),
+        "country": _str(country),
+        "phone": series(phone),
+        "email": _str(email),
+        "signup_ts": series(format_ts(signup_ts, signup_style)),
+        "channel": _str(rows["channel"]),
         "_order": rows["signup_min"].to_numpy(),
     })
     out = out.sort_values(["_order", "customer_id"], kind="stable").drop(columns="_order")
@@ -145,29 +155,27 @@ def raw_orders(
     else:
         date_style, money_style = np.full(n, "iso"), np.full(n, "plain")
     return pd.DataFrame({
-        "InvoiceNo": lines["order_id"].to_numpy(dtype=object),
-        "InvoiceDate": format_ts(lines["order_ts"], date_style),
-        "CustomerID": _blank(lines["raw_customer_id"].to_numpy(dtype=object),
-                             lines["raw_customer_id"].isna().to_numpy()),
-        "StockCode": lines["product_id"].to_numpy(dtype=object),
-        "Description": lines["product_name"].to_numpy(dtype=object),
+        "InvoiceNo": lines["order_id"],
+        "InvoiceDate": series(format_ts(lines["order_ts"], date_style)),
+        "CustomerID": lines["raw_customer_id"],
+        "StockCode": lines["product_id"],
+        "Description": lines["product_name"],
         "Quantity": _num(lines["quantity"].to_numpy()),
-        "UnitPrice": format_money(lines["unit_price"].to_numpy(), money_style),
-        "Category": _blank(lines["category"].to_numpy(dtype=object),
-                           lines["category"].isna().to_numpy()),
-        "Country": lines["country"].to_numpy(dtype=object),
+        "UnitPrice": series(format_money(lines["unit_price"].to_numpy(), money_style)),
+        "Category": lines["category"],
+        "Country": lines["country"],
     })
 
 
 def raw_products(products: pd.DataFrame) -> pd.DataFrame:
     """The catalogue export, English headers, prices as plain decimals."""
     return pd.DataFrame({
-        "product_id": products["product_id"].to_numpy(dtype=object),
-        "name": products["name"].to_numpy(dtype=object),
-        "name_zh": products["name_zh"].to_numpy(dtype=object),
-        "category": products["category"].to_numpy(dtype=object),
-        "category_zh": products["category_zh"].to_numpy(dtype=object),
-        "brand": products["brand"].to_numpy(dtype=object),
+        "product_id": _str(products["product_id"]),
+        "name": _str(products["name"]),
+        "name_zh": _str(products["name_zh"]),
+        "category": _str(products["category"]),
+        "category_zh": _str(products["category_zh"]),
+        "brand": _str(products["brand"]),
         "price": _num(products["price"].to_numpy(), 2),
         "cost": _num(products["cost"].to_numpy(), 2),
     })
@@ -178,12 +186,12 @@ def raw_feedback(rng: np.random.Generator, fb: pd.DataFrame, dirty: bool) -> pd.
     n = len(fb)
     style = np.where(dirty & (rng.random(n) < 0.2), "slash", "iso")
     return pd.DataFrame({
-        "feedback_id": fb["feedback_id"].to_numpy(dtype=object),
-        "customer_id": fb["raw_customer_id"].to_numpy(dtype=object),
-        "date": format_ts(fb["ts"], style),
-        "kind": fb["kind"].to_numpy(dtype=object),
+        "feedback_id": _str(fb["feedback_id"]),
+        "customer_id": _str(fb["raw_customer_id"]),
+        "date": series(format_ts(fb["ts"], style)),
+        "kind": _str(fb["kind"]),
         "score": _num(fb["score"].to_numpy()),
-        "text": _blank(fb["text"].to_numpy(dtype=object), fb["text"].isna().to_numpy()),
+        "text": _str(fb["text"]),
     }, columns=list(FEEDBACK_COLUMNS))
 
 
@@ -194,12 +202,12 @@ def raw_interactions(rng: np.random.Generator, it: pd.DataFrame, dirty: bool) ->
     yes_no = dirty & (rng.random(n) < 0.2)
     resolved = np.where(yes_no, np.where(res, "yes", "no"), np.where(res, "true", "false"))
     return pd.DataFrame({
-        "customer_id": it["raw_customer_id"].to_numpy(dtype=object),
-        "timestamp": format_ts(it["ts"], np.full(n, "iso")),
-        "channel": it["channel"].to_numpy(dtype=object),
-        "direction": it["direction"].to_numpy(dtype=object),
-        "topic": it["topic"].to_numpy(dtype=object),
-        "text": it["text"].to_numpy(dtype=object),
+        "customer_id": _str(it["raw_customer_id"]),
+        "timestamp": series(format_ts(it["ts"], np.full(n, "iso"))),
+        "channel": _str(it["channel"]),
+        "direction": _str(it["direction"]),
+        "topic": _str(it["topic"]),
+        "text": _str(it["text"]),
         "duration_s": _num(it["duration_s"].to_numpy()),
-        "resolved": resolved.astype(object),
+        "resolved": _str(resolved),
     }, columns=list(INTERACTION_COLUMNS))

@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crmine.demo._catalog import NON_PRODUCT_CODES, categories_frame, make_bundles, make_products
 from crmine.demo._duplicates import make_duplicates, reassign
@@ -16,6 +17,7 @@ from crmine.demo._export import (
     raw_orders,
     raw_products,
 )
+from crmine.demo._formats import series, text
 from crmine.demo._inject import flag_rows, inject
 from crmine.demo._params import DemoParams
 from crmine.demo._people import make_customers
@@ -63,7 +65,7 @@ def generate(
     dups = make_duplicates(rngs[3], cust, params.duplicate_customer_share if dirty else 0.0,
                            n_days)
 
-    lines = _raw_ids_for_orders(rngs[4], purch.lines, dups, start_ts, n_customers)
+    lines = _raw_ids_for_orders(rngs[4], purch.lines, dups, cust["customer_id"], start_ts)
     fb = make_feedback(rngs[5], cust, lines, end_ts, params)
     inter = make_interactions(rngs[6], cust, start_ts, n_days, purch.dropout_min, params)
     owner = inter.pop("_owner").to_numpy()
@@ -82,8 +84,8 @@ def generate(
     if dirty:
         def sizes(frame: pd.DataFrame) -> tuple[int, int]:
             n = len(frame)
-            return (int(round(params.bad_row_share * n)),
-                    int(round(params.exact_duplicate_share * n)))
+            return (round(params.bad_row_share * n),
+                    round(params.exact_duplicate_share * n))
         raw_c, iss = inject(rng, raw_c, "customers", "客户编号", {}, 0, sizes(raw_c)[1])
         issues.append(iss)
         raw_o, iss = inject(rng, raw_o, "orders", "InvoiceNo",
@@ -129,25 +131,28 @@ def generate(
 
 
 def _raw_ids_for_orders(
-    rng: np.random.Generator, lines: pd.DataFrame, dups: pd.DataFrame, start: pd.Timestamp,
-    n: int,
+    rng: np.random.Generator, lines: pd.DataFrame, dups: pd.DataFrame, cust_ids: pd.Series,
+    start: pd.Timestamp,
 ) -> pd.DataFrame:
     """The customer id each order carries in the export: a duplicate's id for some orders.
 
-    A return carries the id of the order it returns.
+    A return carries the id of the order it returns (lines are in time order, so the first
+    line of an order number is the original order's).
     """
-    base = lines["order_id"].str.removeprefix("C")
-    first = pd.DataFrame({"base": base, "ts": lines["order_ts"], "cid": lines["customer_id"]})
-    heads = first.groupby("base", sort=True).agg(ts=("ts", "min"), cid=("cid", "first"))
-    owner = np.where(heads["cid"].isna(), -1,
-                     heads["cid"].fillna("KH0").str[2:].astype(int).to_numpy() - 1)
-    minutes = ((heads["ts"] - start) // pd.Timedelta(minutes=1)).to_numpy()
-    d = reassign(rng, owner, minutes, dups, n)
-    raw = pd.Series(np.where(d >= 0, dups["duplicate_id"].to_numpy()[np.maximum(d, 0)],
-                             heads["cid"].to_numpy(dtype=object)), index=heads.index)
-    out = lines.copy()
-    out.insert(2, "raw_customer_id", pd.array(base.map(raw).to_numpy(), dtype="string"))
-    return out
+    n = len(cust_ids)
+    owner_line = lines.pop("_cust").to_numpy()
+    base = lines["order_id"].str.removeprefix("C").astype(np.int64).to_numpy()
+    _, first, inverse = np.unique(base, return_index=True, return_inverse=True)
+    owner = owner_line[first]
+    minutes = ((lines["order_ts"].to_numpy()[first] - start.to_datetime64())
+               // np.timedelta64(1, "m")).astype(np.int64)
+    d = reassign(rng, owner, minutes, dups, n)[inverse]
+    owner = owner[inverse]
+    idx = np.where(d >= 0, n + d, owner)
+    ids = pa.concat_arrays([text(cust_ids), text(dups["duplicate_id"])])
+    raw = ids.take(pa.array(np.maximum(idx, 0), mask=idx < 0))
+    lines.insert(2, "raw_customer_id", series(raw))
+    return lines
 
 
 def _truth_customers(

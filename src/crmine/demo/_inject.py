@@ -34,31 +34,32 @@ def inject(
     n_bad, n_dup = min(n_bad, n), min(n_dup, n)
     bad_src = rng.choice(n, size=n_bad, replace=False)
     dup_src = rng.choice(n, size=n_dup, replace=False)
-    bad = frame.iloc[bad_src].copy()
     cols = list(corruptible)
     which = rng.integers(len(cols), size=n_bad) if cols else np.zeros(n_bad, int)
+
+    # One take per column: every final row is a copy of some source row.
+    order_key = np.concatenate([np.arange(n, dtype=float), bad_src + 0.25, dup_src + 0.5])
+    source = np.concatenate([np.arange(n), bad_src, dup_src])
+    tag = np.concatenate([np.zeros(n, int), np.ones(n_bad, int), np.full(n_dup, 2)])
+    perm = np.argsort(order_key, kind="stable")
+    out = frame.take(source[perm]).reset_index(drop=True)
+    tag = tag[perm]
+    pos_bad, pos_dup = np.flatnonzero(tag == 1), np.flatnonzero(tag == 2)
+    # Bad rows appear in the order of their sources; their draws follow them there.
+    which = which[np.argsort(bad_src, kind="stable")]
     reasons = np.empty(n_bad, dtype=object)
     for ci, col in enumerate(cols):
         m = which == ci
         pool = BAD_DATES if corruptible[col] == "date" else BAD_NUMBERS
-        bad.loc[bad.index[m], col] = np.array(pool)[rng.integers(len(pool), size=int(m.sum()))]
+        values = out[col].to_numpy(dtype=object)
+        values[pos_bad[m]] = np.array(pool)[rng.integers(len(pool), size=int(m.sum()))]
+        out[col] = pd.array(values, dtype="str")
         reasons[m] = REASONS[corruptible[col]]
-    dup = frame.iloc[dup_src].copy()
-
-    order_key = np.concatenate([np.arange(n, dtype=float), bad_src + 0.25, dup_src + 0.5])
-    tag = np.concatenate([np.zeros(n, int), np.ones(n_bad, int), np.full(n_dup, 2)])
-    allrows = pd.concat([frame, bad, dup], ignore_index=True)
-    perm = np.argsort(order_key, kind="stable")
-    out = allrows.iloc[perm].reset_index(drop=True)
-    tag = tag[perm]
-    pos_bad, pos_dup = np.flatnonzero(tag == 1), np.flatnonzero(tag == 2)
-    # Reasons follow the bad rows into their new positions.
-    bad_reason = reasons[np.argsort(bad_src + 0.25, kind="stable")]
-    keys = out[key].to_numpy()
+    rows = np.concatenate([pos_bad, pos_dup])
     return out, _issues(
-        np.concatenate([pos_bad, pos_dup]),
-        np.concatenate([bad_reason, np.full(n_dup, EXACT_DUPLICATE, dtype=object)]),
-        keys[np.concatenate([pos_bad, pos_dup])] if n_bad + n_dup else [],
+        rows,
+        np.concatenate([reasons, np.full(n_dup, EXACT_DUPLICATE, dtype=object)]),
+        out[key].to_numpy(dtype=object)[rows],
         entity,
     )
 

@@ -73,8 +73,9 @@ def make_customers(
             area[m] = np.array([p[3] for p in places])[k]
 
     name, stem = _names(rng, chinese, male)
-    # Distinct people never share name + city, so that a name + city match means a duplicate.
-    for _ in range(50):
+    # Distinct people should not share name + city, so that a name + city match means a
+    # duplicate; a few redraws remove the clashes (the name space is large enough).
+    for _ in range(20):
         clash = pd.DataFrame({"n": name, "c": city}).duplicated().to_numpy()
         if not clash.any():
             break

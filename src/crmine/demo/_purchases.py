@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crmine.demo._catalog import DISCOUNT_CODE, POSTAGE_CODE
+from crmine.demo._formats import join, series, text
 from crmine.demo._params import DemoParams
 
 MIN_PER_DAY = 1440
@@ -119,10 +121,11 @@ def simulate(
     """
     n = len(cust)
     weights = day_weights(start, n_days, params)
-    owners, minutes, first, n_rep, dropout = _bgnbd_times(rng, cust, n_days, weights)
-    c_own, c_min, cyc_prod = _cycle_times(rng, cust, products, first, dropout, n_days, params)
+    owners, minutes, first_min, n_rep, dropout = _bgnbd_times(rng, cust, n_days, weights)
+    c_own, c_min, cyc_prod = _cycle_times(rng, cust, products, first_min, dropout, n_days,
+                                          params)
 
-    n_guest = int(round(params.guest_order_share * len(owners))) if guests else 0
+    n_guest = round(params.guest_order_share * len(owners)) if guests else 0
     op_end = np.concatenate([[0.0], np.cumsum(weights)])
     g_day = np.floor(np.interp(rng.random(n_guest) * op_end[-1], op_end,
                                np.arange(n_days + 1.0))).clip(0, n_days - 1)
@@ -132,7 +135,7 @@ def simulate(
     o_min = np.concatenate([minutes, c_min, g_min]).astype(np.int64)
     o_src = np.repeat(np.array(["bgnbd", "cycle", "guest"]), [len(owners), len(c_own), n_guest])
     is_trial = np.zeros(len(o_cust), bool)
-    is_trial[: int((~np.isnan(first)).sum())] = True
+    is_trial[: int((~np.isnan(first_min)).sum())] = True
 
     countries = cust["country"].to_numpy()
     guest_country = countries[rng.integers(n, size=n_guest)] if n else np.array([], object)
@@ -140,7 +143,7 @@ def simulate(
 
     lines = _baskets(rng, cust, products, bundles, o_cust, o_src, is_trial, cyc_prod, params)
     lines = _price_lines(rng, lines, products, o_cust, o_country, params)
-    lines = _returns(rng, lines, cust, o_cust, o_min, n_days, params)
+    lines = _returns(rng, lines, cust, o_cust, o_min, n_days, len(products), params)
 
     # Order numbers follow time, like an invoice counter.
     n_orders = len(o_cust)
@@ -150,31 +153,40 @@ def simulate(
     o = lines["order"].to_numpy()
     ret = lines["is_return"].to_numpy()
     line_min = np.where(ret, lines["return_min"].to_numpy(), o_min[o]).astype(np.int64)
-    order_id = pd.Series(number[o]).astype(str)
-    order_id = order_id.where(~ret, "C" + order_id)
-    cust_ids = cust["customer_id"].to_numpy()
+    num = number[o]
+    srt = np.lexsort((np.arange(len(o)), ret, num, line_min))
+    o, ret, line_min, num = o[srt], ret[srt], line_min[srt], num[srt]
+    prod = lines["prod"].to_numpy()[srt]
+    qty = lines["quantity"].to_numpy()[srt]
+    price = lines["unit_price"].to_numpy()[srt]
+    key = num * 2 + ret
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    line_no = np.arange(len(key)) - np.flatnonzero(first)[np.cumsum(first) - 1]
+
     oc = o_cust[o]
+    ids = text(cust["customer_id"]).take(pa.array(np.maximum(oc, 0), mask=oc < 0))
+    names = pa.concat_arrays([text(products["name"]), text(["POSTAGE", "Discount"])])
+    codes = pa.concat_arrays([text(products["product_id"]), text([POSTAGE_CODE, DISCOUNT_CODE])])
+    cats = pa.concat_arrays([text(products["category"]), pa.nulls(2, pa.large_string())])
+    take = pa.array(prod)
     out = pd.DataFrame({
-        "order_id": order_id.to_numpy(),
-        "customer_id": pd.array(np.where(oc >= 0, cust_ids[np.maximum(oc, 0)], None),
-                                dtype="string"),
+        "order_id": series(join(np.where(ret, "C", ""), num)),
+        "customer_id": series(ids),
         "order_ts": start + pd.to_timedelta(line_min, unit="min"),
-        "product_id": lines["product_id"].to_numpy(),
-        "product_name": lines["product_name"].to_numpy(),
-        "category": lines["category"].to_numpy(),
-        "quantity": lines["quantity"].to_numpy(),
-        "unit_price": lines["unit_price"].to_numpy(),
+        "product_id": series(codes.take(take)),
+        "product_name": series(names.take(take)),
+        "category": series(cats.take(take)),
+        "quantity": qty,
+        "unit_price": price,
+        "amount": np.round(qty * price, 2),
         "currency": "CNY",
-        "country": o_country[o],
+        "country": series(text(o_country).take(pa.array(o))),
         "is_return": ret,
         "source": np.where(ret, "return", o_src[o]),
-        "_num": number[o],
+        "line_no": line_no,
+        "_cust": oc,
     })
-    out["amount"] = np.round(out["quantity"] * out["unit_price"], 2)
-    out["line_no"] = out.groupby("order_id", sort=False).cumcount()
-    out = out.sort_values(["order_ts", "_num", "is_return", "line_no"], kind="stable")
-    out = out.drop(columns="_num").reset_index(drop=True)
-    return Purchases(out, first, n_rep.astype(np.int64), dropout, cyc_prod)
+    return Purchases(out, first_min, n_rep.astype(np.int64), dropout, cyc_prod)
 
 
 def _baskets(rng, cust, products, bundles, o_cust, o_src, is_trial, cyc_prod, params):
@@ -220,48 +232,43 @@ def _baskets(rng, cust, products, bundles, o_cust, o_src, is_trial, cyc_prod, pa
 
 
 def _price_lines(rng, lines, products, o_cust, o_country, params):
-    """Quantities and prices of product lines, plus POST and DISCOUNT lines."""
+    """Quantities and prices of product lines, plus POST and DISCOUNT lines.
+
+    ``prod`` indexes the products, then POST (= n_products) and DISCOUNT (= n_products + 1).
+    """
     m = len(lines)
     prod = lines["prod"].to_numpy()
     qty = np.minimum(rng.geometric(0.65, m), 12).astype(float)
     promo = rng.random(m) < params.promo_share
     factor = np.where(promo, np.where(rng.random(m) < 0.5, 0.8, 0.9), 1.0)
     price = np.round(products["price"].to_numpy()[prod] * factor, 2)
-    out = pd.DataFrame({
-        "order": lines["order"].to_numpy(),
-        "product_id": products["product_id"].to_numpy()[prod],
-        "product_name": products["name"].to_numpy()[prod],
-        "category": products["category"].to_numpy()[prod],
-        "quantity": qty,
-        "unit_price": price,
-    })
+    order = lines["order"].to_numpy()
     n_orders = len(o_cust)
-    goods = np.bincount(out["order"], weights=qty * price, minlength=n_orders)
-    has_lines = np.bincount(out["order"], minlength=n_orders) > 0
+    goods = np.bincount(order, weights=qty * price, minlength=n_orders)
+    has_lines = np.bincount(order, minlength=n_orders) > 0
     post = np.flatnonzero(has_lines & (o_country != "China"))
     disc = np.flatnonzero(has_lines & (rng.random(n_orders) < params.discount_share))
-    extra = pd.DataFrame({
-        "order": np.concatenate([post, disc]),
-        "product_id": [POSTAGE_CODE] * len(post) + [DISCOUNT_CODE] * len(disc),
-        "product_name": ["POSTAGE"] * len(post) + ["Discount"] * len(disc),
-        "category": None,
-        "quantity": 1.0,
-        "unit_price": np.concatenate([np.full(len(post), params.postage_price),
+    n_prod = len(products)
+    out = pd.DataFrame({
+        "order": np.concatenate([order, post, disc]),
+        "prod": np.concatenate([prod, np.full(len(post), n_prod), np.full(len(disc), n_prod + 1)]),
+        "quantity": np.concatenate([qty, np.ones(len(post) + len(disc))]),
+        "unit_price": np.concatenate([price, np.full(len(post), params.postage_price),
                                       -np.round(0.1 * goods[disc], 2)]),
     })
-    out = pd.concat([out, extra], ignore_index=True).sort_values("order", kind="stable")
-    return out.reset_index(drop=True)
+    return out.sort_values("order", kind="stable").reset_index(drop=True)
 
 
-def _returns(rng, lines, cust, o_cust, o_min, n_days, params):
+def _returns(rng, lines, cust, o_cust, o_min, n_days, n_products, params):
     """Return some product lines 3-30 days later (unhappy customers return more)."""
     sat = cust["satisfaction"].to_numpy()
     oc = o_cust[lines["order"].to_numpy()]
     s = np.where(oc >= 0, sat[np.maximum(oc, 0)], 0.0)
-    is_prod = ~lines["product_id"].isin([POSTAGE_CODE, DISCOUNT_CODE]).to_numpy()
+    is_prod = lines["prod"].to_numpy() < n_products
     prob = np.clip(params.return_share * np.exp(-0.6 * s), 0, 0.5)
     pick = is_prod & (rng.random(len(lines)) < prob)
-    when = o_min[lines["order"].to_numpy()] + rng.integers(3, 31, len(lines)) * MIN_PER_DAY
+    delay = rng.integers(3, 31, len(o_min)) * MIN_PER_DAY  # one return date per order
+    when = (o_min + delay)[lines["order"].to_numpy()]
     pick &= when < n_days * MIN_PER_DAY
     ret = lines[pick].copy()
     ret["quantity"] = -ret["quantity"]

@@ -33,11 +33,15 @@ EN_FIRST_M: tuple[str, ...] = (
     "James", "John", "Robert", "Michael", "William", "David", "Richard", "Joseph",
     "Thomas", "Daniel", "Matthew", "Andrew", "Oliver", "George", "Harry", "Jack",
     "Charlie", "Samuel", "Benjamin", "Henry", "Edward", "Lucas", "Ethan", "Ryan",
+    "Alexander", "Christopher", "Anthony", "Mark", "Paul", "Steven", "Kevin", "Brian",
+    "Jacob", "Noah", "Liam", "Mason", "Logan", "Nathan", "Adam", "Peter",
 )
 EN_FIRST_F: tuple[str, ...] = (
     "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Susan", "Jessica", "Sarah",
     "Karen", "Emily", "Olivia", "Amelia", "Isla", "Sophie", "Grace", "Chloe",
     "Emma", "Hannah", "Lucy", "Charlotte", "Megan", "Laura", "Rachel", "Anna",
+    "Ava", "Mia", "Ella", "Zoe", "Ruby", "Lily", "Holly", "Alice",
+    "Victoria", "Rebecca", "Natalie", "Julia", "Helen", "Claire", "Amy", "Kate",
 )
 EN_LAST: tuple[str, ...] = (
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Taylor", "Davies", "Wilson",
@@ -45,6 +49,13 @@ EN_LAST: tuple[str, ...] = (
     "Edwards", "Green", "Hall", "Wood", "Harris", "Clarke", "Jackson", "Turner",
     "Miller", "Davis", "Martin", "Anderson", "Moore", "Allen", "Young", "King",
     "Scott", "Baker", "Adams", "Nelson", "Carter", "Mitchell", "Parker", "Collins",
+    "Lewis", "Robinson", "Harrison", "Morris", "Cooper", "Ward", "Bell", "Murphy",
+    "Bailey", "Cook", "Kelly", "Richardson", "Cox", "Howard", "Bennett", "Griffiths",
+    "Lee", "Marshall", "Owen", "Russell", "Palmer", "Fisher", "Mason", "Holmes",
+    "Rogers", "Stevens", "Gray", "Shaw", "Lloyd", "Ellis", "Knight", "Price",
+    "Hunt", "Reid", "Graham", "Fox", "Webb", "Barker", "Butler", "Watson",
+    "Chapman", "Dixon", "Hart", "Spencer", "Mills", "Foster", "Powell", "Reynolds",
+    "Gibson", "Hughes-Jones", "Riley", "Pearson", "Burton", "Lawrence", "Ross", "Hayes",
 )
 
 # (city, region, weight). Chinese places are written in Chinese, as a Chinese CRM holds them.

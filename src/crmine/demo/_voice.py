@@ -55,15 +55,15 @@ def make_feedback(
     language is the customer's name language 85% of the time.
     """
     o = orders[(orders["source"] != "guest") & ~orders["is_return"]]
-    heads = o.drop_duplicates("order_id")[["order_id", "customer_id", "raw_customer_id",
-                                           "order_ts"]]
+    o = o[o["line_no"].to_numpy() == 0]  # one row per order
+    heads = o[["order_id", "customer_id", "raw_customer_id", "order_ts"]]
     returned = orders.loc[orders["is_return"], "order_id"].str[1:].unique()
     heads = heads[rng.random(len(heads)) < params.feedback_per_order]
     ts = heads["order_ts"] + pd.to_timedelta(rng.integers(MIN_PER_DAY, 14 * MIN_PER_DAY,
                                                           len(heads)), unit="min")
     heads = heads.assign(ts=ts)[ts < end_ts].reset_index(drop=True)
     n = len(heads)
-    info = cust.set_index("customer_id").loc[heads["customer_id"]]
+    info = cust.iloc[heads["customer_id"].str[2:].astype(np.int64).to_numpy() - 1]
     exp_ = (info["satisfaction"].to_numpy() + rng.normal(0, 0.7, n)
             - 0.8 * heads["order_id"].isin(returned).to_numpy())
     label_i = np.where(exp_ < -0.6, 0, np.where(exp_ > 0.4, 2, 1))
