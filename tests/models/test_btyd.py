@@ -352,3 +352,23 @@ def test_cdnow_master_holdout(datasets_dir: Path) -> None:
     assert np.corrcoef(e, s["x_star"])[0, 1] > 0.6
     naive = s["x"] / s["T"] * s["duration_holdout"]  # calibration rate carried forward
     assert np.abs(e - s["x_star"]).mean() < np.abs(naive - s["x_star"]).mean()
+
+
+def test_fast_likelihoods_equal_per_customer_sums() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.poisson(2.0, 300).astype(float)
+    T = rng.uniform(1.0, 50.0, 300)
+    t_x = np.where(x > 0, T * rng.uniform(0.01, 1.0, 300), 0.0)
+    w = rng.integers(1, 5, 300).astype(float)
+    params = np.array([0.4, 3.0, 1.3, 0.9])
+    value, grad = _btyd_math.BgnbdLikelihood(x, t_x, T, w)(params)
+    ll, per_grad = _btyd_math.bgnbd_loglik(params, x, t_x, T)
+    assert value == pytest.approx(w @ ll, rel=1e-12)
+    np.testing.assert_allclose(grad, per_grad @ w, rtol=1e-10)
+    pos = x > 0
+    m = rng.gamma(3.0, 10.0, int(pos.sum()))
+    gg = np.array([2.0, 4.0, 30.0])
+    value, grad = _btyd_math.GammaGammaLikelihood(x[pos], m, w[pos])(gg)
+    ll, per_grad = _btyd_math.gamma_gamma_loglik(gg, x[pos], m)
+    assert value == pytest.approx(w[pos] @ ll, rel=1e-12)
+    np.testing.assert_allclose(grad, per_grad @ w[pos], rtol=1e-10)
