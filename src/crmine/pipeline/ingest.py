@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from crmine.engine.workspace import Workspace, column_names, literal, quote, table_names
 from crmine.errors import CrmineError, InputError
+from crmine.pipeline.clean import apply_customer_merges, clean_customers
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
 
@@ -50,7 +51,7 @@ class IngestResult:
 def ingest(ws: Workspace, entity: str, path: str | Path) -> IngestResult:
     """Load ``path`` as ``entity`` into the workspace's warehouse."""
     spec = _entity(entity)
-    path = Path(path)
+    path = Path(path).expanduser().resolve()
     with ws.connect() as con:
         quarantine.ensure_tables(con)
         con.execute("BEGIN TRANSACTION")
@@ -91,10 +92,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     notes: list[str] = []
     if info.encoding and info.format == "csv":
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
-    select = _staging_select(con, ws, spec, mapping, notes)
+    select = _staging_select(con, ws, spec, mapping, notes, info.sha256)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {select}")
     _mark_duplicates(con, spec)
     _append(con, spec, mapping, path)
+    if spec.name == "customers":
+        notes += clean_customers(con, ws.config)
+    apply_customer_merges(con)
     counts = quarantine.reason_counts(con, STAGED)
     loaded = con.execute(f"SELECT count(*) FROM {STAGED} WHERE _reason IS NULL").fetchone()[0]
     quarantined = sum(counts.values())
@@ -178,6 +182,7 @@ def _staging_select(
     spec: Table,
     mapping: ColumnMapping,
     notes: list[str],
+    info_sha: str,
 ) -> str:
     """One SELECT producing typed canonical columns, attributes, raw JSON and a reason."""
     parsed: dict[str, str] = {}
@@ -202,12 +207,14 @@ def _staging_select(
             )
         )
     checks += _entity_checks(spec, parsed)
+    source_order_id = parsed.get("order_id")
+    parsed.update(_generated_ids(spec, mapping, parsed, info_sha))
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
     raw_json = "json_object(" + ", ".join(
         f"{literal(h)}, {quote(h)}" for h in mapping.headers
     ) + ")"
-    typed = _derived(spec, parsed)
+    typed = _derived(spec, parsed, source_order_id)
     attrs = [
         f"{_attribute_expr(con, ws, header)} AS {quote(name)}"
         for header, name in mapping.attributes.items()
@@ -220,30 +227,41 @@ def _staging_select(
 
 
 def _entity_checks(spec: Table, parsed: dict[str, str]) -> list[tuple[str, str, str]]:
-    """Rules particular to one table, beyond "present and parseable"."""
-    checks = []
-    if spec.name == "orders":
-        if "unit_price" in parsed:
-            checks.append(
-                (
-                    f"({parsed['unit_price']}) < 0",
-                    "'negative unit_price (adjustment, not a sale)'",
-                    f"CAST(({parsed['unit_price']}) AS VARCHAR)",
-                )
+    """Rules particular to one table, beyond "present and parseable".
+
+    None yet: a negative price (a discount or an adjustment line) is a real money movement
+    and loads; an order line without any value column still counts for frequency.
+    """
+    return []
+
+
+def _generated_ids(
+    spec: Table, mapping: ColumnMapping, parsed: dict[str, str], sha: str
+) -> dict[str, str]:
+    """Ids the source lacks: an order per customer and timestamp, a feedback id per row."""
+    out = {}
+    for col in mapping.derived:
+        if (spec.name, col) == ("orders", "order_id"):
+            out[col] = (
+                f"coalesce(({parsed['customer_id']}), '?') || '@' || "
+                f"strftime(({parsed['order_ts']}), '%Y-%m-%dT%H:%M:%S')"
             )
-        if not ({"amount", "unit_price"} & parsed.keys()):
-            pass  # no value columns at all: orders still count for frequency and recency
-    return checks
+        elif col == spec.column_names[0] and col.endswith("_id"):
+            out[col] = f"{literal(sha[:10] + ':')} || CAST(_source_row AS VARCHAR)"
+    return out
 
 
-def _derived(spec: Table, parsed: dict[str, str]) -> dict[str, str]:
+def _derived(spec: Table, parsed: dict[str, str], source_order_id: str | None) -> dict[str, str]:
     """Canonical columns in schema order, with values derived where the schema says so."""
     out = {c.name: parsed.get(c.name, f"CAST(NULL AS {_sql_type(c)})") for c in spec.columns}
     if spec.name == "orders":
         qty, price, amount = out["quantity"], out["unit_price"], out["amount"]
+        cancelled = (
+            f" OR coalesce(upper({source_order_id}) LIKE 'C%', false)" if source_order_id else ""
+        )
         is_return = (
             f"(coalesce(({qty}) < 0, false) OR coalesce(({amount}) < 0 AND ({qty}) IS NULL, false)"
-            f" OR coalesce(upper({out['order_id']}) LIKE 'C%', false))"
+            f"{cancelled})"
         )
         value = f"coalesce({amount}, ({qty}) * ({price}))"
         # returns reduce revenue whichever sign the source used for them

@@ -71,7 +71,7 @@ def rfm_step(ctx: RunContext) -> str:
     scores["first_order_date"] = pd.to_datetime(feats["first_order_ts"]).dt.date
     scores["last_order_date"] = pd.to_datetime(feats["last_order_ts"]).dt.date
     for col in SCORE_COLUMNS[5:]:
-        scores[col] = rfm[col].to_numpy()
+        scores[col] = rfm[col].array
     ctx.tables["customer_scores"] = scores
     ctx.record_model(
         "rfm",

@@ -1,0 +1,118 @@
+"""Cleaning that spans tables, run inside the ingest transaction after a file is loaded.
+
+- customers: e-mails and phones normalised, records sharing one merged (the merged-away
+  records are kept whole in ``customer_merges``, with the id they now go by), look-alikes
+  flagged in ``customer_likely_duplicates``;
+- every table with a customer_id: merged ids replaced by the survivor's, so orders loaded
+  before or after the customers agree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmine.engine.workspace import column_names, table_names
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from crmine.config import Config
+
+CUSTOMER_TABLES = ("orders", "feedback", "interactions", "campaigns", "subscriptions")
+
+MERGES_DDL = """
+CREATE TABLE IF NOT EXISTS customer_merges (
+    old_id VARCHAR NOT NULL,
+    new_id VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    merged_at TIMESTAMP NOT NULL,
+    record JSON
+)
+"""
+
+
+def clean_customers(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
+    """Normalise contacts and merge duplicate customers; returns notes for the user."""
+    from crmine.quality import find_duplicate_customers, normalise_emails, normalise_phones
+
+    notes: list[str] = []
+    customers = con.execute("SELECT * FROM customers").df()
+    if "email" in customers and customers["email"].notna().any():
+        customers["email"], stats = normalise_emails(customers["email"])
+        if stats.invalid:
+            notes.append(f"{stats.invalid:,} e-mail addresses are not valid and were left empty")
+    if "phone" in customers and customers["phone"].notna().any():
+        customers["phone"], stats = normalise_phones(
+            customers["phone"], default_region=config.ingest.phone_region
+        )
+        notes.append(
+            f"phones written as E.164 ({stats.changed:,} reformatted"
+            + (f", {stats.invalid:,} not valid and left empty" if stats.invalid else "")
+            + f"; numbers without a country code read as {config.ingest.phone_region})"
+        )
+    con.execute(MERGES_DDL)
+    if config.clean.merge_duplicate_customers:
+        result = find_duplicate_customers(
+            customers, name_city_threshold=config.clean.name_similarity
+        )
+        id_map = result.id_map
+        if len(id_map):
+            con.register("_id_map", id_map)
+            con.execute(
+                "INSERT INTO customer_merges SELECT m.old_id, m.new_id, m.reason, now(), "
+                "to_json(c) FROM _id_map m JOIN customers c ON c.customer_id = m.old_id"
+            )
+            # a survivor of an earlier merge may itself have been merged now: keep maps flat
+            con.execute(
+                "UPDATE customer_merges SET new_id = m.new_id FROM _id_map m "
+                "WHERE customer_merges.new_id = m.old_id"
+            )
+            con.unregister("_id_map")
+            notes.append(
+                f"merged {len(id_map):,} duplicate customer records "
+                f"({result.merged_by_email:,} by e-mail, {result.merged_by_phone:,} by phone)"
+            )
+        customers = result.customers
+        con.execute("DROP TABLE IF EXISTS customer_likely_duplicates")
+        if len(result.likely):
+            con.register("_likely", result.likely)
+            con.execute("CREATE TABLE customer_likely_duplicates AS SELECT * FROM _likely")
+            con.unregister("_likely")
+            notes.append(
+                f"{len(result.likely):,} pairs of customers look alike (similar name, same city): "
+                "flagged in customer_likely_duplicates, not merged"
+            )
+    _replace_customers(con, customers)
+    return notes
+
+
+def _replace_customers(con: duckdb.DuckDBPyConnection, frame) -> None:
+    """Write the cleaned frame back, keeping the warehouse column types."""
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = 'customers'"
+        ).fetchall()
+    )
+    con.register("_clean_customers", frame)
+    cols = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in column_names(con, "customers"))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _customers_new AS SELECT {cols} FROM _clean_customers")
+    con.unregister("_clean_customers")
+    con.execute("DELETE FROM customers")
+    con.execute("INSERT INTO customers SELECT * FROM _customers_new")
+    con.execute("DROP TABLE _customers_new")
+
+
+def apply_customer_merges(con: duckdb.DuckDBPyConnection) -> int:
+    """Point every customer_id that was merged away at its survivor; returns rows changed."""
+    from crmine.quality import remap_customer_ids_sql
+
+    tables = table_names(con)
+    if "customer_merges" not in tables:
+        return 0
+    changed = 0
+    for table in CUSTOMER_TABLES:
+        if table in tables:
+            cur = con.execute(remap_customer_ids_sql(table, "customer_merges"))
+            changed += cur.fetchone()[0] if cur.description else 0
+    return changed

@@ -1,0 +1,87 @@
+"""``crmine export``: any published or loaded table to CSV, Parquet or Excel.
+
+Published tables (the current snapshot) take precedence over loaded ones of the same name.
+Files are written to a temporary name and moved into place, so a failed export never
+leaves a half-written file where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from crmine.engine.workspace import Workspace, literal, table_names
+from crmine.errors import CrmineError
+from crmine.pipeline.snapshots import SnapshotStore
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet holds the header
+
+
+def export_table(ws: Workspace, table: str, output: Path) -> int:
+    """Write ``table`` to ``output`` (format by suffix); returns the number of rows."""
+    fmt = FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        raise CrmineError(
+            f"cannot tell the format of {output.name}: use a .csv, .parquet or .xlsx file name"
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        with ws.connect(read_only=ws.warehouse_path.exists()) as con:
+            source = _source(ws, con, table)
+            rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+            if fmt == "xlsx":
+                if rows > EXCEL_MAX_ROWS:
+                    raise CrmineError(
+                        f"{table} has {rows:,} rows, more than an Excel sheet holds; "
+                        "export to .csv or .parquet instead"
+                    )
+                frame = con.execute(f"SELECT * FROM {source}").df()
+                _to_excel(frame, tmp)
+            else:
+                options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+                con.execute(f"COPY (SELECT * FROM {source}) TO {literal(str(tmp))} ({options})")
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return int(rows)
+
+
+def available_tables(ws: Workspace) -> tuple[list[str], list[str]]:
+    """(published, loaded) table names."""
+    snap = SnapshotStore(ws.snapshots_dir).current()
+    published = snap.tables() if snap else []
+    loaded: list[str] = []
+    if ws.warehouse_path.exists():
+        with ws.connect(read_only=True) as con:
+            loaded = sorted(t for t in table_names(con) if not t.startswith("_"))
+    return published, loaded
+
+
+def _source(ws: Workspace, con, table: str) -> str:
+    snap = SnapshotStore(ws.snapshots_dir).current()
+    if snap is not None and table in snap.tables():
+        return f"read_parquet({literal(str(snap.table_path(table)))})"
+    if table in table_names(con) and not table.startswith("_"):
+        return table
+    published, loaded = available_tables(ws)
+    raise CrmineError(
+        f"no table {table!r}; published: {', '.join(published) or 'none (run crmine run)'}; "
+        f"loaded: {', '.join(loaded) or 'none (run crmine ingest)'}"
+    )
+
+
+def _to_excel(frame, path: Path) -> None:
+    import pandas as pd
+
+    for col in frame.columns:
+        kind = frame[col].dtype
+        if kind is object or str(kind) == "object":  # lists and dicts: cells hold text
+            frame[col] = frame[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+        elif isinstance(kind, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_localize(None)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="data")

@@ -1,0 +1,35 @@
+"""``crmine report``: the warehouse and the current snapshot, rendered as one HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crmine.engine.workspace import Workspace, literal
+from crmine.pipeline.snapshots import SnapshotStore
+
+
+def write_workspace_report(ws: Workspace, output: Path) -> Path:
+    from datetime import date
+
+    from crmine.report import build_report, write_report
+
+    snap = SnapshotStore(ws.snapshots_dir).current()
+    run_info: dict = {}
+    as_of = None
+    with ws.connect(read_only=True) as con:
+        if snap is not None:
+            meta = snap.meta
+            as_of = date.fromisoformat(meta["as_of"])
+            run_info = {"run": meta["run_id"], "as of": meta["as_of"],
+                        "horizon (days)": meta["horizon_days"]}
+            if ws.config.currency.target:
+                run_info["currency"] = ws.config.currency.target
+            for table in snap.tables():  # published tables shadow nothing loaded
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                    f"SELECT * FROM read_parquet({literal(str(snap.table_path(table)))})"
+                )
+        html = build_report(con, title=f"crmine · {ws.root.resolve().name}", as_of=as_of,
+                            run_info=run_info)
+    write_report(html, output)
+    return output
