@@ -51,7 +51,8 @@ def _partial_match(keyword: str, header_tokens: list[str], header_key: str) -> b
         return False
     if all(_is_ascii_word(t) for t in kw):
         return set(kw) <= set(header_tokens)
-    return "".join(kw) in header_key
+    # Chinese compounds put the head noun last: 收货地区 is a region, 区域经理 a manager.
+    return header_key.endswith("".join(kw))
 
 
 def attribute_name(header: str, position: int) -> str:

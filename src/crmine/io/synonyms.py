@@ -2,7 +2,7 @@
 
 ``EXACT`` names match a whole header (after normalisation: case, width, spaces and
 punctuation ignored). ``PARTIAL`` keywords match when all their words occur in a header
-("verified_reviews" holds "reviews") or, for Chinese, when the header contains them. Keep
+("verified_reviews" holds "reviews") or, for Chinese, when the header ends with them. Keep
 partial keywords distinctive: "phone" is not one, or telco's ``PhoneService`` would become
 the customer's phone number.
 """

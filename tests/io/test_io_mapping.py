@@ -1,0 +1,170 @@
+"""auto_map: synonyms, normalisation, priorities, overrides, attributes and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmine.errors import MappingError
+from crmine.io.mapping import auto_map, normalise, require
+from crmine.schema import table
+
+ORDERS, CUSTOMERS, FEEDBACK = table("orders"), table("customers"), table("feedback")
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Customer ID", "customer_id"), ("CustomerID", "customer_id"), ("cust_id", "customer_id"),
+        ("customer", "customer_id"), ("客户ID", "customer_id"), ("客户编号", "customer_id"),
+        ("会员ID", "customer_id"), ("InvoiceNo", "order_id"), ("Invoice", "order_id"),
+        ("order number", "order_id"), ("order_no", "order_id"), ("订单号", "order_id"),
+        ("单号", "order_id"), ("订单编号", "order_id"), ("InvoiceDate", "order_ts"),
+        ("order date", "order_ts"), ("date", "order_ts"), ("下单时间", "order_ts"),
+        ("订单日期", "order_ts"), ("日期", "order_ts"), ("Quantity", "quantity"),
+        ("qty", "quantity"), ("数量", "quantity"), ("UnitPrice", "unit_price"),
+        ("Price", "unit_price"), ("单价", "unit_price"), ("amount", "amount"),
+        ("sales", "amount"), ("revenue", "amount"), ("total", "amount"), ("金额", "amount"),
+        ("销售额", "amount"), ("dollar_value", "amount"), ("StockCode", "product_id"),
+        ("SKU", "product_id"), ("item", "product_id"), ("商品编码", "product_id"),
+        ("商品ID", "product_id"), ("Description", "product_name"),
+        ("product name", "product_name"), ("商品名称", "product_name"),
+        ("category", "category"), ("品类", "category"), ("类别", "category"),
+        ("分类", "category"), ("Country", "region"),
+    ],
+)
+def test_order_synonyms(header, column):
+    assert auto_map([header], ORDERS).canonical == {column: header}
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Churn", "churned"), ("churned", "churned"), ("is_churn", "churned"),
+        ("attrition", "churned"), ("Exited", "churned"), ("流失", "churned"),
+        ("是否流失", "churned"), ("Country", "country"), ("E-mail", "email"),
+        ("邮箱", "email"), ("mobile", "phone"), ("tel", "phone"), ("手机", "phone"),
+        ("电话", "phone"), ("姓名", "name"), ("客户名称", "name"), ("sex", "gender"),
+        ("性别", "gender"), ("城市", "city"), ("province", "region"), ("state", "region"),
+        ("省份", "region"), ("地区", "region"), ("registration date", "signup_date"),
+        ("join date", "signup_date"), ("注册时间", "signup_date"), ("birthday", "birth_date"),
+        ("出生日期", "birth_date"), ("Date of Birth", "birth_date"),
+    ],
+)
+def test_customer_synonyms(header, column):
+    assert auto_map([header], CUSTOMERS).canonical == {column: header}
+
+
+def test_feedback_and_interaction_synonyms():
+    fb = auto_map(["review", "stars", "type", "date", "cust_id"], FEEDBACK).canonical
+    assert fb == {"customer_id": "cust_id", "ts": "date", "kind": "type", "score": "stars",
+                  "text": "review"}
+    zh = auto_map(["评论", "评分", "日期", "用户ID"], FEEDBACK).canonical
+    assert zh == {"customer_id": "用户ID", "ts": "日期", "score": "评分", "text": "评论"}
+    ia = auto_map(["客户ID", "渠道", "时长", "已解决", "主题", "时间"], table("interactions"))
+    assert ia.canonical == {"customer_id": "客户ID", "ts": "时间", "channel": "渠道",
+                            "topic": "主题", "duration_s": "时长", "resolved": "已解决"}
+
+
+@pytest.mark.parametrize("header", ["CUSTOMER_ID", " customer  id ", "ＣｕｓｔｏｍｅｒＩＤ",
+                                    "customer-id", "Customer.Id", "customerId"])
+def test_matching_ignores_case_width_space_and_punctuation(header):
+    assert normalise(header) == "customerid"
+    assert auto_map([header], ORDERS).canonical == {"customer_id": header}
+
+
+def test_exact_beats_partial_and_each_side_used_once():
+    m = auto_map(["order date", "ship date", "Date"], ORDERS)
+    assert m.canonical == {"order_ts": "order date"}
+    m = auto_map(["verified_reviews", "review"], FEEDBACK)
+    assert m.canonical["text"] == "review"
+    assert "verified_reviews" in m.attributes
+
+
+def test_chinese_keywords_match_the_head_noun_at_the_end():
+    m = auto_map(["收货地区", "区域经理"], CUSTOMERS)
+    assert m.canonical == {"region": "收货地区"}
+    assert "区域经理" in m.attributes
+
+
+def test_keyword_match_is_flagged_in_describe():
+    m = auto_map(["verified_reviews", "rating", "date", "user"], FEEDBACK)
+    assert m.canonical["text"] == "verified_reviews"
+    assert "verified_reviews → text (by keyword)" in m.describe()
+
+
+def test_distinctive_keywords_only():
+    m = auto_map(["customerID", "PhoneService", "TotalCharges", "StreamingTV"], CUSTOMERS)
+    assert m.canonical == {"customer_id": "customerID"}
+    assert m.attributes == {"PhoneService": "phone_service", "TotalCharges": "total_charges",
+                            "StreamingTV": "streaming_tv"}
+
+
+def test_deterministic_regardless_of_header_order():
+    headers = ["Price", "UnitPrice", "amount", "InvoiceNo", "CustomerID", "InvoiceDate"]
+    a = auto_map(headers, ORDERS)
+    b = auto_map(list(reversed(headers)), ORDERS)
+    assert a.canonical == b.canonical
+    assert a.canonical["unit_price"] == "UnitPrice"  # the longer exact synonym wins
+
+
+def test_attribute_names_are_unique_ascii_and_never_canonical_or_internal():
+    headers = ["id", "tenure", "Tenure ", "区域经理", "2023 sales", "_source_row", "city",
+               "City", "会员等级"]
+    m = auto_map(headers, CUSTOMERS)
+    names = list(m.attributes.values())
+    assert len(set(names)) == len(names)
+    assert all(n.isascii() and n == n.lower() and not n.startswith("_") for n in names)
+    assert not set(names) & set(CUSTOMERS.column_names)
+    assert m.canonical["city"] == "city"
+    assert m.attributes["City"] == "attr_city"
+    assert m.attributes["区域经理"].startswith("attr_")
+    assert m.attribute_headers[m.attributes["会员等级"]] == "会员等级"
+    assert m.attributes["2023 sales"] == "attr_2023_sales"
+    assert "_source_row" not in m.attributes  # the reader's own column is not a header
+
+
+def test_overrides_set_and_unmap():
+    headers = ["Buchungsdatum", "Kunde", "Beleg", "date"]
+    m = auto_map(headers, ORDERS, {"order_ts": "Buchungsdatum", "customer_id": "Kunde",
+                                   "order_id": "beleg"})
+    assert m.canonical == {"order_id": "Beleg", "customer_id": "Kunde",
+                           "order_ts": "Buchungsdatum"}
+    assert m.attributes["date"] == "date"
+    m = auto_map(["InvoiceNo", "CustomerID", "InvoiceDate", "Country"], ORDERS, {"region": ""})
+    assert "region" not in m.canonical and m.attributes["Country"] == "country"
+
+
+def test_override_errors():
+    with pytest.raises(MappingError, match="'Buchungsdatum', which the source does not have"):
+        auto_map(["date"], ORDERS, {"order_ts": "Buchungsdatum"})
+    with pytest.raises(MappingError, match="unknown orders column 'when'"):
+        auto_map(["date"], ORDERS, {"when": "date"})
+
+
+def test_require_names_field_headers_and_fix():
+    m = auto_map(["rating", "date", "verified_reviews"], FEEDBACK)
+    assert m.unmapped_required == ["customer_id"]
+    with pytest.raises(MappingError) as err:
+        require(m)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "customer_id" in msg and "rating, date, verified_reviews" in msg
+    assert "[ingest.feedback.columns]" in msg
+    ok = auto_map(["InvoiceNo", "CustomerID", "InvoiceDate"], ORDERS)
+    assert require(ok) is ok
+
+
+def test_order_id_can_be_derived():
+    m = auto_map(["customer_id", "date", "number_of_cds", "dollar_value"], ORDERS)
+    assert m.unmapped_required == []
+    assert "order_id" in m.derived
+    assert any(line.startswith("(no column for order_id") for line in m.describe())
+
+
+def test_describe_lines():
+    m = auto_map(["InvoiceNo", "Country", "tenure"], ORDERS)
+    lines = m.describe()
+    assert "InvoiceNo → order_id" in lines
+    assert "Country → region" in lines
+    assert "tenure (kept as attribute tenure)" in lines
+    assert "(no column for required customer_id)" in lines
