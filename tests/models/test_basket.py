@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from itertools import combinations
 
 import numpy as np
@@ -10,7 +11,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from tests.conftest import dataset_file
 
 from crmine.models._basket_mining import min_count
 from crmine.models.basket import (
@@ -19,6 +19,7 @@ from crmine.models.basket import (
     AssociationRuleMiner,
     RuleSettings,
 )
+from tests.conftest import dataset_file
 
 METRICS = [c for c in RULE_COLUMNS if c not in ("antecedents", "consequents")]
 
@@ -284,7 +285,9 @@ def _mlxtend(onehot: pd.DataFrame, min_support, min_conf, min_lift, max_len) -> 
     fi = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=max_len)
     if fi.empty:
         return pd.DataFrame(columns=list(RULE_COLUMNS))
-    r = association_rules(fi, len(onehot), metric="confidence", min_threshold=min_conf)
+    with warnings.catch_warnings():  # mlxtend's certainty metric divides by zero
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = association_rules(fi, len(onehot), metric="confidence", min_threshold=min_conf)
     r = r[r["lift"] >= min_lift]
     r = r.rename(
         columns={

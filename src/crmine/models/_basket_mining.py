@@ -49,6 +49,24 @@ def min_count(min_support: float, n_baskets: int) -> int:
     return c
 
 
+def frequent_item_matrix(
+    basket_codes: np.ndarray, item_codes: np.ndarray, n_items: int, threshold: int
+) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+    """0/1 basket × frequent-item CSR matrix, the frequent items' codes and their counts."""
+    from scipy import sparse
+
+    n_baskets = int(basket_codes.max()) + 1
+    ones = np.ones(basket_codes.size, dtype=np.int32)
+    full = sparse.csr_array((ones, (basket_codes, item_codes)), shape=(n_baskets, n_items))
+    full.sum_duplicates()
+    full.data[:] = 1
+    counts = np.bincount(full.indices, minlength=n_items)
+    frequent = np.flatnonzero(counts >= threshold)
+    x_csr = full[:, frequent].tocsr()
+    x_csr.sort_indices()
+    return x_csr, frequent, counts[frequent]
+
+
 def mine(
     x_csr: sparse.csr_array, item_counts: np.ndarray, threshold: int, max_len: int | None
 ) -> list[Level]:
