@@ -24,7 +24,7 @@ def categories_frame() -> pd.DataFrame:
 def make_products(rng: np.random.Generator, params: DemoParams) -> pd.DataFrame:
     """Products spread evenly over the categories, named brand + item (English and Chinese).
 
-    Prices are log-normal around the category median (sd 0.35 in logs), ending in .90 or .00;
+    Prices are log-normal around the category median (sd 0.5 in logs), ending in .90 or .00;
     cost is 40-70% of price. Popularity within a category is Zipf-like (1/rank). In each
     consumable category the three most popular products are re-bought on the category cycle.
     """
@@ -39,7 +39,7 @@ def make_products(rng: np.random.Generator, params: DemoParams) -> pd.DataFrame:
         item, brand = combos // len(V.BRANDS), combos % len(V.BRANDS)
         it_en, it_zh = (np.array(x) for x in zip(*items, strict=True))
         br_en, br_zh = (np.array(x) for x in zip(*V.BRANDS, strict=True))
-        price = median * np.exp(rng.normal(0, 0.35, k))
+        price = median * np.exp(rng.normal(0, 0.5, k))
         price = np.floor(price) + np.where(rng.random(k) < 0.6, 0.9, 0.0)
         rank = rng.permutation(k)
         rows.append(pd.DataFrame({

@@ -71,9 +71,7 @@ def generate(
     owner = inter.pop("_owner").to_numpy()
     minutes = ((inter["ts"] - start_ts) // pd.Timedelta(minutes=1)).to_numpy()
     d = reassign(rngs[7], owner, minutes, dups, n_customers)
-    inter.insert(1, "raw_customer_id",
-                 np.where(d >= 0, dups["duplicate_id"].to_numpy()[np.maximum(d, 0)],
-                          inter["customer_id"].to_numpy()))
+    inter.insert(1, "raw_customer_id", _export_ids(cust["customer_id"], dups, owner, d))
 
     rng = rngs[8]
     raw_c = raw_customers(rng, cust, dups, start_ts, params, dirty)
@@ -148,11 +146,16 @@ def _raw_ids_for_orders(
                // np.timedelta64(1, "m")).astype(np.int64)
     d = reassign(rng, owner, minutes, dups, n)[inverse]
     owner = owner[inverse]
-    idx = np.where(d >= 0, n + d, owner)
-    ids = pa.concat_arrays([text(cust_ids), text(dups["duplicate_id"])])
-    raw = ids.take(pa.array(np.maximum(idx, 0), mask=idx < 0))
-    lines.insert(2, "raw_customer_id", series(raw))
+    lines.insert(2, "raw_customer_id", _export_ids(cust_ids, dups, owner, d))
     return lines
+
+
+def _export_ids(cust_ids: pd.Series, dups: pd.DataFrame, owner: np.ndarray,
+                d: np.ndarray) -> pd.Series:
+    """The id in the export: the duplicate's where ``d`` >= 0, else the owner's (or empty)."""
+    idx = np.where(d >= 0, len(cust_ids) + d, owner)
+    ids = pa.concat_arrays([text(cust_ids), text(dups["duplicate_id"])])
+    return series(ids.take(pa.array(np.maximum(idx, 0), mask=idx < 0)))
 
 
 def _truth_customers(

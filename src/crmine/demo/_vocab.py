@@ -120,7 +120,7 @@ CATEGORIES: tuple[tuple[str, str, float, int, tuple[tuple[str, str], ...]], ...]
         ("Rice Cooker", "电饭煲"), ("Chopping Board", "砧板"), ("Tea Set", "茶具"),
         ("Storage Box", "收纳盒"), ("Bath Towel", "浴巾"), ("Pillow", "枕头"),
         ("Wok", "炒锅"), ("Vacuum Flask", "保温杯"))),
-    ("Electronics", "数码电子", 450, 0, (
+    ("Electronics", "数码电子", 600, 0, (
         ("Phone Case", "手机壳"), ("Charger", "充电器"), ("Earbuds", "耳机"),
         ("Power Bank", "充电宝"), ("Smart Watch", "智能手表"), ("USB Cable", "数据线"),
         ("Bluetooth Speaker", "蓝牙音箱"), ("Keyboard", "键盘"))),
