@@ -42,10 +42,33 @@ def generate(
 ) -> DemoData:
     """A synthetic CRM of ``n_customers`` people over ``months`` months from ``start``.
 
+    The model (figures are :class:`DemoParams` defaults):
+
+    - People: 55% China, 27% UK, 18% US; Chinese names for 85% / 12% / 12% of them; unique
+      e-mail, E.164 phone, and name + city; acquisition channel leaning to "referral" and
+      "store" for loyal customers. 30% sign up in the first month, the rest uniformly over
+      the first 75% of the window; 3% never buy.
+    - Purchases: BG/NBD (Fader, Hardie & Lee 2005) in days. First order 10 min-2 days after
+      signup; then Poisson repeats at λ ~ Gamma(r=0.9, rate α=60) per day, scaled ×1.6 in
+      November and December; after each repeat the customer drops out with p ~ Beta(1.2, 6).
+      Satisfaction ~ N(0, 1) correlates 0.6 with -logit(p).
+    - Baskets: 1 + Poisson(1.5) lines from the customer's category tastes (Dirichlet(0.5)) and
+      Zipf popularity; 25% of orders add one of 6 bundles (pairs and triples); 12% of buyers
+      also re-buy a consumable every 30/45/60 days (jitter 10%) until they drop out; 10% of
+      lines at a promotional price; a POST line on orders outside China, a 10% DISCOUNT line
+      on 5% of orders; 3% of product lines returned 3-30 days later as ``C<order>`` (more by
+      unhappy customers). Amounts are in CNY.
+    - Feedback on 15% of orders and service contacts at ~2 a year, both driven by
+      satisfaction (see ``_voice``).
+    - Dirt (``dirty=True``): 3% duplicate customers, 3% guest orders without a customer id,
+      mixed spellings of dates, prices, phones, genders and countries, 0.5% exact duplicate
+      rows and 0.2% unreadable rows per file; every injected row is listed in
+      ``truth.issues``.
+
     Same arguments, same data: every random draw comes from ``numpy.random.Generator``s
-    spawned from ``seed``, one per stage. The generative model and its defaults are in
-    :class:`DemoParams`. With ``dirty=False`` the exports use one clean spelling per value and
-    hold no duplicates, guest lines or bad rows (returns, POST and DISCOUNT lines remain).
+    spawned from ``seed``, one per stage. With ``dirty=False`` the exports use one clean
+    spelling per value and hold no duplicates, guest lines or bad rows (returns, POST and
+    DISCOUNT lines remain).
     """
     if n_customers < 1:
         raise DemoError(f"n_customers must be at least 1, got {n_customers}")
