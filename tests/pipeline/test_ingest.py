@@ -154,3 +154,25 @@ def test_mapping_override_from_settings(tmp_path: Path):
     r = ingest(ws, "orders", write(tmp_path / "de.csv", text))
     assert "Buchung → order_ts" in r.mapping
     assert r.loaded == 1
+
+
+MIXED = "order_id,customer_id,order_date,amount\n1,A,2024-01-01,£10.00\n2,B,2024-01-02,$10.00\n"
+
+
+def test_mixed_currencies_need_rates(ws: Workspace, tmp_path: Path):
+    with pytest.raises(CrmineError, match="several currencies"):
+        ingest(ws, "orders", write(tmp_path / "m.csv", MIXED))
+
+
+def test_mixed_currencies_are_converted_with_rates(tmp_path: Path):
+    ws = Workspace.init(tmp_path / "ws")
+    text = ws.config_path.read_text("utf-8")
+    text = text.replace('currency = ""', 'currency = "GBP"', 1)
+    text = text.replace("[currency.rates]\n", "[currency.rates]\nUSD = 0.8\n")
+    ws.config_path.write_text(text, encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    r = ingest(ws, "orders", write(tmp_path / "m.csv", MIXED))
+    assert any("converted from USD to GBP" in n for n in r.notes)
+    with ws.connect(read_only=True) as con:
+        rows = con.execute("SELECT customer_id, amount, currency FROM orders ORDER BY 1").fetchall()
+    assert rows == [("A", 10.0, "GBP"), ("B", 8.0, "GBP")]

@@ -10,6 +10,7 @@ and ``read = loaded + quarantined`` holds for every file.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from crmine.engine.workspace import Workspace, column_names, literal, quote, table_names
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import apply_customer_merges, clean_customers
+from crmine.pipeline.currency import unify_currency
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
 
@@ -94,6 +96,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
     select = _staging_select(con, ws, spec, mapping, notes, info.sha256)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {select}")
+    if spec.name == "orders":
+        notes += unify_currency(con, STAGED, ws.config.currency)
     _mark_duplicates(con, spec)
     _append(con, spec, mapping, path)
     if spec.name == "customers":
@@ -220,10 +224,25 @@ def _staging_select(
         for header, name in mapping.attributes.items()
     ]
     cols = [f"{expr} AS {quote(name)}" for name, expr in typed.items()] + attrs
+    if spec.name == "orders":
+        cols.append(f"{_currency_hint(mapping)} AS _currency_hint")
     return (
         f"SELECT _source_row, {raw_json} AS _raw, {reason} AS _reason, {detail} AS _detail, "
         f"{', '.join(cols)} FROM {RAW}"
     )
+
+
+def _currency_hint(mapping: ColumnMapping) -> str:
+    """The currency symbol or code written next to a line's amount or price, if any."""
+    from crmine.io.values import CURRENCIES
+
+    pattern = "|".join(re.escape(k) for k in sorted(CURRENCIES, key=len, reverse=True))
+    parts = [
+        f"nullif(regexp_extract({quote(mapping.canonical[c])}, {literal('(?i)(' + pattern + ')')}, 1), '')"
+        for c in ("amount", "unit_price")
+        if c in mapping.canonical
+    ]
+    return f"coalesce({', '.join(parts)})" if parts else "CAST(NULL AS VARCHAR)"
 
 
 def _entity_checks(spec: Table, parsed: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -333,9 +352,8 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table) -> None:
 def _append(
     con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping, path: Path
 ) -> None:
-    staged_cols = [
-        c for c in column_names(con, STAGED) if c not in ("_source_row", "_raw", "_reason", "_detail")
-    ]
+    internal = ("_source_row", "_raw", "_reason", "_detail", "_currency_hint")
+    staged_cols = [c for c in column_names(con, STAGED) if c not in internal]
     if spec.name not in table_names(con):
         cols = ", ".join(quote(c) for c in staged_cols)
         con.execute(
