@@ -88,16 +88,18 @@ def _gold_expected(p: dict, t: float, x: float, t_x: float, T: float) -> float:
     return (a + b + x - 1) / (a - 1) * bracket * _gold_p_alive(p, x, t_x, T)
 
 
-def _simulate_bgnbd(params: dict, T: np.ndarray, rng: np.random.Generator, max_events: int = 400):
-    """x, t_x of BG/NBD customers observed for T after their first purchase."""
-    n = len(T)
-    lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
-    p = rng.beta(params["a"], params["b"], n)
-    alive_repeats = rng.geometric(p)  # dropout only after a repeat purchase: x <= Geometric(p)
-    times = np.cumsum(rng.exponential(1.0, (n, max_events)), axis=1) / lam[:, None]
-    assert (times[:, -1] > T).all(), "simulation needs more events per customer"
-    x = np.minimum((times <= T[:, None]).sum(axis=1), alive_repeats)
-    t_x = np.where(x > 0, times[np.arange(n), np.maximum(x - 1, 0)], 0.0)
+def _simulate_bgnbd(params: dict, T: np.ndarray, rng: np.random.Generator):
+    """x, t_x of BG/NBD customers observed for T after their first purchase.
+
+    Given N Poisson arrivals in (0, T], their times are uniform order statistics; the customer
+    drops out after repeat Geometric(p), so x = min(N, dropout) and the x-th arrival time is
+    T * Beta(x, N - x + 1).
+    """
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], len(T))
+    p = rng.beta(params["a"], params["b"], len(T))
+    n = rng.poisson(lam * T)
+    x = np.minimum(n, rng.geometric(p))  # dropout only after a repeat purchase
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), n - x + 1), 0.0)
     return x.astype(float), t_x
 
 

@@ -242,17 +242,17 @@ def _maximise(objective, starts: list[np.ndarray]) -> _Fit:
 
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(starts[0])
     best: _Fit | None = None
-    for start in starts:
-        with np.errstate(all="ignore"), _single_blas_thread():
+    with np.errstate(all="ignore"), _single_blas_thread():
+        for start in starts:
             res = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
-        if not np.isfinite(res.fun):
-            continue
-        fit = _Fit(np.asarray(res.x), float(res.fun), bool(res.success), str(res.message))
-        if best is None or fit.objective < best.objective - 1e-12:
-            best = fit
-        if fit.success and np.all(np.abs(fit.log_params) < _LOG_BOUND - 1e-6):
-            break
+            if not np.isfinite(res.fun):
+                continue
+            fit = _Fit(np.asarray(res.x), float(res.fun), bool(res.success), str(res.message))
+            if best is None or fit.objective < best.objective - 1e-12:
+                best = fit
+            if fit.success and np.all(np.abs(fit.log_params) < _LOG_BOUND - 1e-6):
+                break
     if best is None:
         return _Fit(np.asarray(starts[0]), np.inf, False, "no start gave a finite likelihood")
     return best
