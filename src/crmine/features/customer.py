@@ -122,51 +122,77 @@ def rfm_features(orders: ibis.Table, as_of: datetime | date | str) -> ibis.Table
     )
 
 
-def _gap_stats(lines: ibis.Table) -> ibis.Table:
-    """Mean / median / std of whole days between consecutive distinct purchase days."""
+def _day_stats(lines: ibis.Table) -> ibis.Table:
+    """Per customer: purchase days, and mean / median / std of whole days between them."""
     import ibis
 
     days = lines.filter(~lines.is_ret).select("customer_id", day=lines.order_ts.date()).distinct()
     previous = days.day.lag().over(ibis.window(group_by="customer_id", order_by="day"))
     gaps = days.mutate(gap=days.day.delta(previous, unit="day").cast("float64"))
     return gaps.group_by("customer_id").aggregate(
+        purchase_days=gaps.count(),
         gap_mean_days=gaps.gap.mean(),
         gap_median_days=gaps.gap.median(),
         gap_std_days=gaps.gap.std(how="sample"),
     )
 
 
-def _window_aggregates(
-    lines: ibis.Table, as_of: datetime, windows_days: Iterable[int], trend_days: int
-) -> dict[str, ir.Value]:
-    import ibis
-
-    buy = ~lines.is_ret
-    out: dict[str, ir.Value] = {}
-    for days in sorted({*windows_days, trend_days}):
-        since = lines.order_ts >= ibis.literal(as_of - timedelta(days=days))
-        out[window_name("orders", days)] = lines.order_id.nunique(where=buy & since)
-        out[window_name("revenue", days)] = lines.net.sum(where=since).coalesce(0.0)
-    prev = (lines.order_ts >= ibis.literal(as_of - timedelta(days=2 * trend_days))) & (
-        lines.order_ts < ibis.literal(as_of - timedelta(days=trend_days))
+def _periods(as_of: datetime, windows: Iterable[int], trend_days: int) -> dict[str, tuple]:
+    """Column stem suffix -> [start, end) of each trailing window and the trend's previous one."""
+    out: dict[str, tuple] = {
+        f"_{d}d": (as_of - timedelta(days=d), None) for d in sorted({*windows, trend_days})
+    }
+    out[f"_prev_{trend_days}d"] = (
+        as_of - timedelta(days=2 * trend_days),
+        as_of - timedelta(days=trend_days),
     )
-    out[window_name("orders_prev", trend_days)] = lines.order_id.nunique(where=buy & prev)
-    out[window_name("revenue_prev", trend_days)] = lines.net.sum(where=prev).coalesce(0.0)
     return out
 
 
-def _behaviour_aggregates(lines: ibis.Table) -> dict[str, ir.Value]:
+def _in_period(ts: ir.TimestampValue, start: datetime, end: datetime | None) -> ir.BooleanValue:
+    import ibis
+
+    cond = ts >= ibis.literal(start)
+    return cond if end is None else cond & (ts < ibis.literal(end))
+
+
+def _order_stats(lines: ibis.Table, periods: dict[str, tuple]) -> ibis.Table:
+    """Per customer: orders, overall and per period (an order dates from its first purchase line).
+
+    Counting rows of an order-level table is much cheaper than many COUNT(DISTINCT ...).
+    """
+    buys = lines.filter(~lines.is_ret)
+    per_order = buys.group_by(["customer_id", "order_id"]).aggregate(ts=buys.order_ts.min())
+    return per_order.group_by("customer_id").aggregate(
+        orders_count=per_order.count(),
+        **{
+            f"orders{suffix}": per_order.count(where=_in_period(per_order.ts, start, end))
+            for suffix, (start, end) in periods.items()
+        },
+    )
+
+
+def _line_stats(lines: ibis.Table, periods: dict[str, tuple]) -> ibis.Table:
+    """Per customer: dates, revenue (overall and per period), basket and variety."""
     buy = ~lines.is_ret
-    return {
-        "purchase_days": lines.order_ts.date().nunique(where=buy),
-        "gross_revenue": lines.net.sum(where=buy).coalesce(0.0),
-        "return_value": (-lines.net).sum(where=lines.is_ret).coalesce(0.0),
-        "_purchase_lines": lines.count(where=buy),
-        "_purchase_units": lines.quantity.cast("float64").sum(where=buy),
-        "distinct_products": lines.product_id.nunique(where=buy).nullif(0),
-        "distinct_categories": lines.category.nunique(where=buy).nullif(0),
-        "distinct_channels": lines.channel.nunique(where=buy).nullif(0),
-    }
+    return lines.group_by("customer_id").aggregate(
+        first_order_ts=lines.order_ts.min(where=buy),
+        last_order_ts=lines.order_ts.max(where=buy),
+        revenue_total=lines.net.sum().coalesce(0.0),
+        gross_revenue=lines.net.sum(where=buy).coalesce(0.0),
+        return_value=(-lines.net).sum(where=lines.is_ret).coalesce(0.0),
+        _purchase_lines=lines.count(where=buy),
+        _purchase_units=lines.quantity.cast("float64").sum(where=buy),
+        distinct_products=lines.product_id.nunique(where=buy).nullif(0),
+        distinct_categories=lines.category.nunique(where=buy).nullif(0),
+        distinct_channels=lines.channel.nunique(where=buy).nullif(0),
+        **{
+            f"revenue{suffix}": lines.net.sum(
+                where=_in_period(lines.order_ts, start, end)
+            ).coalesce(0.0)
+            for suffix, (start, end) in periods.items()
+        },
+    )
 
 
 def customer_features(
@@ -190,16 +216,20 @@ def customer_features(
     cut = ibis.literal(at)
     windows = tuple(int(d) for d in windows_days)
     lines = order_lines_before(orders, at)
-    agg = lines.group_by("customer_id").aggregate(
-        **_rfm_aggregates(lines),
-        **_behaviour_aggregates(lines),
-        **_window_aggregates(lines, at, windows, trend_days),
-    )
+    periods = _periods(at, windows, trend_days)
+    joined = _line_stats(lines, periods)
+    for part in (_order_stats(lines, periods), _day_stats(lines)):
+        joined = joined.left_join(part, "customer_id").drop("customer_id_right")
+    zero = {
+        c: joined[c].coalesce(0)
+        for c in ["orders_count", "purchase_days", *(f"orders{s}" for s in periods)]
+    }
+    agg = joined.mutate(**zero)
     orders_n = agg.orders_count.nullif(0)
     recency = _days_between(cut, agg.last_order_ts)
     recent_rev = agg[window_name("revenue", trend_days)]
     prev_rev = agg[window_name("revenue_prev", trend_days)]
-    agg = agg.mutate(
+    out = agg.mutate(
         recency_days=recency,
         tenure_days=_days_between(cut, agg.first_order_ts),
         return_ratio=(agg.gross_revenue > 0).ifelse(
@@ -208,6 +238,9 @@ def customer_features(
         avg_order_value=agg.revenue_total / orders_n,
         lines_per_order=agg._purchase_lines / orders_n,
         units_per_order=agg._purchase_units / orders_n,
+        gap_ratio=(agg.purchase_days >= 2).ifelse(
+            recency / agg.gap_mean_days.nullif(0.0), ibis.null("float64")
+        ),
         **{
             window_name("orders_change", trend_days): agg[window_name("orders", trend_days)]
             - agg[window_name("orders_prev", trend_days)]
@@ -215,13 +248,6 @@ def customer_features(
         spend_change_ratio=(prev_rev > 0).ifelse(
             (recent_rev - prev_rev) / prev_rev, ibis.null("float64")
         ),
-    )
-    gaps = _gap_stats(lines)
-    out = agg.left_join(gaps, "customer_id")
-    out = out.mutate(
-        gap_ratio=(out.purchase_days >= 2).ifelse(
-            out.recency_days / out.gap_mean_days.nullif(0.0), ibis.null("float64")
-        )
     )
     out = out.select(_feature_order(windows, trend_days))
     if customers is not None:

@@ -39,7 +39,7 @@ FEATURES: dict[str, str] = {
 
 # Window features: stem -> meaning with {n} for the number of days.
 WINDOW_FEATURES: dict[str, str] = {
-    "orders": "orders in the last {n} days",
+    "orders": "orders in the last {n} days (an order dates from its first purchased line)",
     "revenue": "net revenue in the last {n} days",
     "orders_prev": "orders in the {n} days before the last {n} days",
     "revenue_prev": "net revenue in the {n} days before the last {n} days",
