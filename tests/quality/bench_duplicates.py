@@ -1,4 +1,6 @@
-"""Time find_duplicate_customers on synthetic customers (not a test; run by hand).
+"""Time contact normalisers and find_duplicate_customers on synthetic customers.
+
+Not a test (timings depend on the machine); run by hand:
 
 .venv/bin/python tests/quality/bench_duplicates.py [N]
 """
@@ -12,7 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from crmine.quality import find_duplicate_customers
+from crmine.quality import find_duplicate_customers, normalise_emails, normalise_phones
 
 
 def synthetic_customers(n: int, seed: int = 0) -> pd.DataFrame:
@@ -50,6 +52,17 @@ def synthetic_customers(n: int, seed: int = 0) -> pd.DataFrame:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     customers = synthetic_customers(n)
+    raw_phones = customers["phone"].str.replace(r"^\+44", "0", regex=True)  # national format
+    for label, fn, column in (
+        ("normalise_emails", normalise_emails, customers["email"].str.upper()),
+        ("normalise_phones", normalise_phones, raw_phones),
+    ):
+        start = time.perf_counter()
+        _, stats = fn(column)
+        print(
+            f"{label}: {n} rows, {column.nunique()} distinct in "
+            f"{time.perf_counter() - start:.1f}s ({stats})"
+        )
     start = time.perf_counter()
     result = find_duplicate_customers(customers)
     elapsed = time.perf_counter() - start

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmine.errors import ConfigError
 from crmine.quality.contacts import (
     CleanStats,
     normalise_emails,
@@ -113,6 +114,11 @@ def test_phones_numeric_column_and_stats() -> None:
     assert stats == CleanStats(changed=2, invalid=1)
 
 
+def test_unknown_region_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="XX"):
+        normalise_phones(pd.Series(["020 7946 0958"]), "XX")
+
+
 def test_phones_possible_only_keeps_fictional_ranges() -> None:
     out, _ = normalise_phones(pd.Series(["07700 900123"]), "GB", require_valid=False)
     assert _list(out) == ["+447700900123"]
@@ -137,8 +143,10 @@ def test_text_known_answers() -> None:
 
 
 def test_name_known_answers() -> None:
-    raw = pd.Series(["O'Brien, Ann", "  o brien ann", "ＡＮＮ", "张 伟", "...", None])
-    assert _list(normalise_name(raw)) == ["obrienann", "obrienann", "ann", "张伟", None, None]
+    raw = pd.Series(
+        ["O'Brien, Ann", "  o brien ann", "ＡＮＮ", "张 伟", "...", None, "\u1100.\u1161"]
+    )
+    assert _list(normalise_name(raw)) == ["obrienann", "obrienann", "ann", "张伟", None, None, "가"]
 
 
 @settings(max_examples=200, deadline=None)

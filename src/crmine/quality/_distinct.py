@@ -43,3 +43,17 @@ def count_changes(before: pd.Series, after: pd.Series) -> tuple[int, int]:
     )
     changed = int((~same.astype(bool)).sum())
     return changed, invalid
+
+
+def until_stable(fn: Callable[[str], str], text: str, rounds: int = 4) -> str:
+    """``fn`` applied until its output stops changing (at most ``rounds`` times).
+
+    Unicode folds do not always compose: removing a character can bring together two that
+    NFKC then combines (Hangul jamo around a dot), so one pass is not always idempotent.
+    """
+    for _ in range(rounds):
+        folded = fn(text)
+        if folded == text:
+            break
+        text = folded
+    return text

@@ -14,16 +14,21 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from crmine.quality._distinct import until_stable
 from crmine.quality.contacts import normalise_text
 
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-def _key(text: str) -> str:
-    """Grouping key: case-folded, width-folded, no punctuation or spaces, singular."""
-    key = _NON_WORD.sub(
+def _fold(text: str) -> str:
+    return _NON_WORD.sub(
         "", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     )
+
+
+def _key(text: str) -> str:
+    """Grouping key: case-folded, width-folded, no punctuation or spaces, singular."""
+    key = until_stable(_fold, text)
     if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
         key = key[:-1]
     return key or text

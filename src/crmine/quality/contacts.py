@@ -15,14 +15,20 @@ from functools import partial
 
 import pandas as pd
 
-from crmine.quality._distinct import count_changes, map_distinct
+from crmine.errors import ConfigError
+from crmine.quality._distinct import count_changes, map_distinct, until_stable
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 @dataclass(frozen=True)
 class CleanStats:
-    """What a cleaning step did: ``changed`` values rewritten, ``invalid`` values set to NA."""
+    """What a cleaning step did, for the CLI to report.
+
+    ``changed``: present values rewritten into another form. ``invalid``: present values
+    that were not recognised: set to NA by the contact normalisers, kept as found (and so
+    still visible) by ``normalise_currencies``.
+    """
 
     changed: int
     invalid: int
@@ -95,7 +101,8 @@ def _phone(raw: str, *, region: str, require_valid: bool) -> str | None:
     ok = phonenumbers.is_valid_number if require_valid else phonenumbers.is_possible_number
     if not ok(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164 if len(e164) <= 16 else None  # E.164 allows at most 15 digits
 
 
 def _valid_in_nanp(compact: str, region: str) -> bool:
@@ -129,7 +136,12 @@ def normalise_phones(
     ``require_valid=False`` keeps numbers that have a plausible length but are not
     allocated (fictional ranges such as UK 07700 900xxx used in test data).
     """
-    fn = partial(_phone, region=default_region.upper(), require_valid=require_valid)
+    import phonenumbers
+
+    region = default_region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"unknown phone region {default_region!r}: use a code such as GB or CN")
+    fn = partial(_phone, region=region, require_valid=require_valid)
     out = map_distinct(values, fn)
     return out, CleanStats(*count_changes(values, out))
 
@@ -150,9 +162,12 @@ def normalise_text(values: pd.Series) -> pd.Series:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+def _name_fold(text: str) -> str:
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", _nfkc(text).casefold()))
+
+
 def _name_key(raw: str) -> str | None:
-    key = _NON_WORD.sub("", unicodedata.normalize("NFKC", _nfkc(raw).casefold()))
-    return key or None
+    return until_stable(_name_fold, raw) or None
 
 
 def normalise_name(values: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ from functools import partial
 import pandas as pd
 
 from crmine.errors import ConfigError, CrmineError
-from crmine.quality._distinct import count_changes, map_distinct
+from crmine.quality._distinct import count_changes, map_distinct, until_stable
 from crmine.quality.contacts import CleanStats
 
 # Symbols and names whose currency is unambiguous. "$" and "¥" are not: see normalise_currencies.
@@ -83,8 +83,12 @@ def _check_code(code: str, what: str) -> str:
     return upper
 
 
+def _fold(text: str) -> str:
+    return _SPACES_DOTS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
 def _currency(raw: str, *, dollar: str, yen: str) -> str | None:
-    key = _SPACES_DOTS.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    key = until_stable(_fold, raw)
     if not key:
         return None
     if key in _DOLLAR:
