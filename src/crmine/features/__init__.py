@@ -2,6 +2,11 @@
 
 Nothing at or after ``as_of`` (or a label window's end) is read. Ibis is imported only when
 a function runs, so importing this package stays cheap.
+
+Every function takes Ibis tables; on an existing DuckDB connection::
+
+    backend = ibis.duckdb.from_connection(con)   # con: duckdb.DuckDBPyConnection
+    features = customer_features(backend.table("orders"), as_of).to_pandas()
 """
 
 from crmine.features.customer import (
