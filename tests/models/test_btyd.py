@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import check_grad
-from tests.conftest import dataset_file
 
 from crmine.models import _btyd_math
 from crmine.models.btyd import BetaGeoModel, GammaGammaModel, summarise_transactions
@@ -321,8 +320,12 @@ def test_summarise_counts_days_not_orders_and_ignores_returns() -> None:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("penalizer", [0.0, 0.001, 0.01])
-def test_online_retail_fits_with_and_without_penalizer(penalizer: float) -> None:
-    df = pd.read_parquet(dataset_file("online_retail"),
+def test_online_retail_fits_with_and_without_penalizer(penalizer: float,
+                                                       datasets_dir: Path) -> None:
+    path = datasets_dir / "online_retail" / "online_retail.parquet"
+    if not path.exists():
+        pytest.skip(f"online_retail not found at {path}")
+    df = pd.read_parquet(path,
                          columns=["InvoiceNo", "Quantity", "UnitPrice", "InvoiceDate", "CustomerID"])
     df = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")
             & (df["Quantity"] > 0)]
@@ -374,3 +377,24 @@ def test_fast_likelihoods_equal_per_customer_sums() -> None:
     ll, per_grad = _btyd_math.gamma_gamma_loglik(gg, x[pos], m)
     assert value == pytest.approx(w[pos] @ ll, rel=1e-12)
     np.testing.assert_allclose(grad, per_grad @ w[pos], rtol=1e-10)
+
+
+def test_millions_of_customers_as_weights(cdnow_sample: pd.DataFrame,
+                                          fhl_fit: BetaGeoModel) -> None:
+    s = cdnow_sample
+    big = BetaGeoModel().fit(s["x"], s["t_x"], s["T"], weights=np.full(len(s), 1000.0))
+    assert big.n_customers_ == 2_357_000
+    for name in FHL:
+        assert big.params_[name] == pytest.approx(fhl_fit.params_[name], rel=1e-5)
+    assert big.log_likelihood_ == pytest.approx(1000 * fhl_fit.log_likelihood_, rel=1e-9)
+
+
+def test_expectation_is_continuous_through_a_equal_one() -> None:
+    model = BetaGeoModel()
+    x, t_x, T = map(np.array, zip(*CUSTOMERS, strict=True))
+    out = {}
+    for a in (1.0 - 1e-6, 1.0, 1.0 + 1e-6):
+        model.params_ = {**FHL, "a": a}
+        out[a] = model.expected_purchases(39.0, x, t_x, T)
+    np.testing.assert_allclose(out[1.0], out[1.0 - 1e-6], rtol=1e-4)
+    np.testing.assert_allclose(out[1.0], out[1.0 + 1e-6], rtol=1e-4)

@@ -281,7 +281,10 @@ class BetaGeoModel:
     """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005); see the module docstring.
 
     ``penalizer`` adds ``penalizer * Σ params²`` to the mean negative log-likelihood
-    (as lifetimes does); 0 gives the maximum-likelihood fit.
+    (lifetimes' convention, so the same value means the same thing there); 0 gives the
+    maximum-likelihood fit. It mostly tames a/b when the data show almost no dropout
+    (the MLE then runs off to a -> 0, b -> inf); note it shrinks alpha too, and alpha
+    depends on the time unit, so a penalizer tuned in weeks is stronger in days.
     """
 
     _names = ("r", "alpha", "a", "b")
@@ -372,7 +375,9 @@ class BetaGeoModel:
 class GammaGammaModel:
     """Gamma-Gamma model of spend per transaction (FHL 2005, "RFM and CLV").
 
-    ``params_`` holds ``p, q, v`` (FHL's γ is ``v``). ``penalizer`` as in BetaGeoModel.
+    ``params_`` holds ``p, q, v`` (FHL's γ is ``v``). ``penalizer`` as in BetaGeoModel;
+    since ``v`` is in currency units, even a small penalizer pulls it (and q) down hard
+    when spends are large: prefer 0 unless the fit fails.
     """
 
     _names = ("p", "q", "v")
