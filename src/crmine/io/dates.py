@@ -146,48 +146,67 @@ def _re(pattern: str) -> str:
     return "'" + pattern.replace("'", "''") + "'"
 
 
-def _time_formats(date_fmt: str) -> list[str]:
-    out = []
-    for t in ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"):
-        out.append(f"{date_fmt} {t}")
-    return [*out, date_fmt]
-
-
 def _fmt_list(formats: list[str]) -> str:
     return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
 
 
+_AMPM = ["%Y-%m-%d %I:%M:%S.%f %p", "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p"]
+_MONTH_FORMATS = [
+    f"{d} {t}".strip()
+    for d in ("%d-%b-%y", "%d-%b-%Y", "%d-%B-%y", "%d-%B-%Y", "%b %d %Y", "%B %d %Y")
+    for t in ("", "%H:%M:%S", "%H:%M", "%I:%M %p", "%I:%M:%S %p")
+]
+
+
+def _finish(iso_text: str) -> str:
+    """ISO-shaped text (any padding) → TIMESTAMP; AM/PM times go through strptime."""
+    return (f"CASE WHEN suffix({iso_text}, 'M') THEN try_strptime({iso_text}, {_fmt_list(_AMPM)}) "
+            f"ELSE TRY_CAST({iso_text} AS TIMESTAMP) END")
+
+
 def date_sql(expr: str, spec: DateSpec | None = None) -> str:
-    """DuckDB expression: ``expr`` (text) as TIMESTAMP, NULL when it cannot be parsed."""
+    """DuckDB expression: ``expr`` (text) as TIMESTAMP, NULL when it cannot be parsed.
+
+    Canonical ISO text takes DuckDB's fast cast; every other form is rewritten to ISO
+    text by regular expressions (only on the rows that need it) and cast the same way.
+    """
     spec = spec or DateSpec()
-    s = f"trim(regexp_replace(CAST({expr} AS VARCHAR), '\\s+', ' ', 'g'))"
-    # Normalised text: offset dropped, T → space, AM/PM without dots, upper case.
-    n = (f"upper(regexp_replace(regexp_replace({s}, "
-         f"'(:\\d{{2}}(?:[.,]\\d+)?)\\s*(?:Z|UTC|GMT|[+-]\\d{{2}}:?\\d{{2}})$', '\\1'),"
-         f" '(\\d)T(\\d)', '\\1 \\2'))")
-    n = f"replace(replace({n}, 'A.M.', 'AM'), 'P.M.', 'PM')"
-    dm = "%d/%m" if spec.dayfirst else "%m/%d"
-    dmy_norm = f"regexp_replace({n}, '^(\\d+)[/.-](\\d+)[/.-](\\d+)', '\\1/\\2/\\3')"
-    ymd_norm = f"regexp_replace({n}, '^(\\d{{4}})[/.-](\\d+)[/.-](\\d+)', '\\1-\\2-\\3')"
-    cjk_norm = (
-        f"trim(regexp_replace(regexp_replace(regexp_replace({s}, '\\s*[年月]\\s*', '-', 'g'),"
-        f" '\\s*日\\s*', ' '), '\\s*[:：时点分]\\s*', ':', 'g'), ' :')"
-    )
-    mon_formats = ["%d-%b-%y", "%d-%b-%Y", "%d-%B-%y", "%d-%B-%Y", "%b %d %Y", "%B %d %Y"]
-    mon_norm = (f"regexp_replace(regexp_replace(replace({n}, '.', ''), "
-                f"'^(\\d+)[ -]([A-Z]+)[ ,-]+(\\d+)', '\\1-\\2-\\3'), ',', '')")
+    x = f"CAST({expr} AS VARCHAR)"
+    fast = f"TRY_CAST({x} AS TIMESTAMP)"
+    # Starts with a digit and a '-' at position 5: not 'infinity' or 'epoch', which the cast
+    # would accept.
+    fast_ok = f"ascii({x}) BETWEEN 48 AND 57 AND substr({x}, 5, 1) = '-' AND isfinite({fast})"
+    s = f"trim(regexp_replace({x}, '\\s+', ' ', 'g'))"
+    # Upper case, offset after a time dropped, AM/PM spelled 'AM'/'PM' after one space.
+    n = (f"regexp_replace(upper(regexp_replace({s}, "
+         f"'(:\\d{{2}}(?:[.,]\\d+)?)\\s*(?:Z|UTC|GMT|[+-]\\d{{2}}:?\\d{{2}})$', '\\1')), "
+         f"'(\\d)\\s*([AP])\\.?M\\.?$', '\\1 \\2M')")
+    ymd = f"regexp_replace({n}, '^(\\d{{4}})[/.-](\\d+)[/.-](\\d+)', '\\1-\\2-\\3')"
+    d, m = ("\\1", "\\2") if spec.dayfirst else ("\\2", "\\1")
+    dmy4 = f"regexp_replace({n}, '^(\\d+)[/.-](\\d+)[/.-](\\d{{4}})', '\\3-{m}-{d}')"
+    dmy2 = f"regexp_replace({n}, '^(\\d+)[/.-](\\d+)[/.-](\\d{{2}})', '20\\3-{m}-{d}')"
+    yy = f"TRY_CAST(regexp_extract({n}, '^\\d+[/.-]\\d+[/.-](\\d{{2}})(?:\\D|$)', 1) AS INTEGER)"
+    dmy = (f"CASE WHEN regexp_matches({n}, '^\\d+[/.-]\\d+[/.-]\\d{{4}}') THEN {_finish(dmy4)} "
+           f"WHEN {yy} >= 69 THEN {_finish(dmy2)} - INTERVAL 100 YEAR "
+           f"ELSE {_finish(dmy2)} END")
+    compact = (f"CASE WHEN length({s}) = 8 THEN try_strptime({s}, '%Y%m%d') "
+               f"ELSE try_strptime({s}, '%Y%m%d%H%M%S') END")
+    mon = (f"try_strptime(replace(regexp_replace(replace({n}, '.', ''), "
+           f"'^(\\d+)[ -]([A-Z]+)[ ,-]+(\\d+)', '\\1-\\2-\\3'), ',', ''), "
+           f"{_fmt_list(_MONTH_FORMATS)})")
+    cjk = (f"trim(regexp_replace(regexp_replace(regexp_replace({s}, '\\s*[年月]\\s*', '-', 'g'),"
+           f" '\\s*日\\s*', ' '), '\\s*[:：时点分]\\s*', ':', 'g'), ' :')")
     branches = [
-        ("iso", ymd_norm, _time_formats("%Y-%m-%d")),
-        ("ymd", ymd_norm, _time_formats("%Y-%m-%d")),
-        ("dmy", dmy_norm, _time_formats(f"{dm}/%y") + _time_formats(f"{dm}/%Y")),
-        ("compact", s, ["%Y%m%d%H%M%S", "%Y%m%d"]),
-        ("month_name", mon_norm, [f for m in mon_formats for f in _time_formats(m)]),
-        ("cjk", cjk_norm, [*_time_formats("%Y-%m-%d")[:3], "%Y-%m-%d"]),
+        ("iso", _finish(ymd)),
+        ("ymd", _finish(ymd)),
+        ("dmy", dmy),
+        ("compact", compact),
+        ("month_name", mon),
+        ("cjk", _finish(cjk)),
     ]
-    whens = [
-        f"WHEN regexp_full_match({s}, {_re(FAMILIES[name])}) "
-        f"THEN try_strptime({norm}, {_fmt_list(fmts)})"
-        for name, norm, fmts in branches
+    whens = [f"WHEN {fast_ok} THEN {fast}"] + [
+        f"WHEN regexp_full_match({s}, {_re(FAMILIES[name])}) THEN {parse}"
+        for name, parse in branches
     ]
     if "excel" in spec.families:
         lo, hi = EXCEL_RANGE

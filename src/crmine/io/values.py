@@ -44,7 +44,11 @@ _WS = r"[\s\x{00A0}\x{2007}\x{202F}\x{3000}\x{FEFF}]"
 
 def text_sql(expr: str) -> str:
     """Trimmed text with runs of whitespace (incl. NBSP, full-width space) as one space."""
-    return f"NULLIF(trim(regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+', ' ', 'g')), '')"
+    x = f"CAST({expr} AS VARCHAR)"
+    # Most values are already clean: only rewrite those with something to fix.
+    dirty = f"regexp_matches({x}, '{_WS}{{2}}|[^\\S ]|[\\x{{00A0}}\\x{{2007}}\\x{{202F}}\\x{{3000}}\\x{{FEFF}}]|^ | $')"
+    return (f"NULLIF(CASE WHEN {dirty} THEN trim(regexp_replace({x}, '{_WS}+', ' ', 'g')) "
+            f"ELSE {x} END, '')")
 
 
 def id_sql(expr: str) -> str:
@@ -63,11 +67,19 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
+_SLOW_BOOL = "[" + ", ".join(["TRUE"] * len(BOOL_TRUE) + ["FALSE"] * len(BOOL_FALSE)) + "]"
+
+
 def bool_sql(expr: str) -> str:
     """yes/no, y/n, true/false, t/f, 1/0, on/off, 是/否, 有/无 → BOOLEAN; anything else NULL."""
-    key = f"lower(trim(regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+', ' ', 'g')))"
-    return (f"CASE WHEN {key} IN ({_in_list(BOOL_TRUE)}) THEN TRUE "
-            f"WHEN {key} IN ({_in_list(BOOL_FALSE)}) THEN FALSE END")
+    x = f"CAST({expr} AS VARCHAR)"
+    key = f"lower(trim(regexp_replace({x}, '{_WS}+', ' ', 'g')))"
+    fast = f"lower({x})"
+    return (f"CASE WHEN {fast} IN ({_in_list(BOOL_TRUE)}) THEN TRUE "
+            f"WHEN {fast} IN ({_in_list(BOOL_FALSE)}) THEN FALSE "
+            f"WHEN length({x}) > 12 THEN NULL "  # too long to be a padded token
+            # ``key`` appears once: DuckDB would otherwise compute it for every row.
+            f"ELSE {_SLOW_BOOL}[list_position([{_in_list(BOOL_TRUE + BOOL_FALSE)}], {key})] END")
 
 
 # ---------------------------------------------------------------- numbers
@@ -118,7 +130,11 @@ def infer_number_spec(samples: list[str | None]) -> NumberSpec:
 def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
     """DOUBLE from text like ``1,234.50``, ``¥ 1.234,50``, ``(12.50)``, ``12.5-``, ``7%``."""
     spec = spec or NumberSpec()
-    s = f"regexp_replace(CAST({expr} AS VARCHAR), '{_WS}+|%', '', 'g')"
+    x = f"CAST({expr} AS VARCHAR)"
+    # Plain numbers take DuckDB's cast; with a decimal comma only when there is no '.'.
+    fast = f"TRY_CAST({x} AS DOUBLE)"
+    guard = "" if spec.decimal == "." else f" AND NOT contains({x}, '.')"
+    s = f"regexp_replace({x}, '{_WS}+|%', '', 'g')"
     s = f"regexp_replace({s}, '{_SQL_CURRENCY}', '', 'g')"
     s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"  # accounting negative
     s = f"regexp_replace({s}, '^([^+-].*)-$', '-\\1')"  # trailing minus
@@ -126,7 +142,8 @@ def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
         s = f"replace(replace(replace({s}, '.', ''), '''', ''), ',', '.')"
     else:
         s = f"replace(replace({s}, ',', ''), '''', '')"
-    return f"TRY_CAST(NULLIF(regexp_extract({s}, '{_NUMBER}'), '') AS DOUBLE)"
+    slow = f"TRY_CAST(NULLIF(regexp_extract({s}, '{_NUMBER}'), '') AS DOUBLE)"
+    return f"CASE WHEN isfinite({fast}){guard} THEN {fast} ELSE {slow} END"
 
 
 # ---------------------------------------------------------------- attribute types
