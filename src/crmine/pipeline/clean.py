@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmine.engine.workspace import column_names, table_names
+from crmine.quality.countries import country_codes, unify_countries
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS customer_merges (
 
 def clean_customers(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
     """Normalise contacts and merge duplicate customers; returns notes for the user."""
-    from crmine.quality import find_duplicate_customers, normalise_emails, normalise_phones
+    from crmine.quality import find_duplicate_customers, normalise_emails
 
     notes: list[str] = []
     customers = con.execute("SELECT * FROM customers").df()
@@ -41,14 +42,15 @@ def clean_customers(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]
         customers["email"], stats = normalise_emails(customers["email"])
         if stats.invalid:
             notes.append(f"{stats.invalid:,} e-mail addresses are not valid and were left empty")
+    if "country" in customers and customers["country"].notna().any():
+        customers["country"] = unify_countries(customers["country"])
     if "phone" in customers and customers["phone"].notna().any():
-        customers["phone"], stats = normalise_phones(
-            customers["phone"], default_region=config.ingest.phone_region
-        )
+        customers["phone"], stats = _phones_by_country(customers, config.ingest.phone_region)
         notes.append(
             f"phones written as E.164 ({stats.changed:,} reformatted"
             + (f", {stats.invalid:,} not valid and left empty" if stats.invalid else "")
-            + f"; numbers without a country code read as {config.ingest.phone_region})"
+            + "; numbers without a country code read in the customer's country, else "
+            + f"{config.ingest.phone_region})"
         )
     con.execute(MERGES_DDL)
     if config.clean.merge_duplicate_customers:
@@ -84,6 +86,27 @@ def clean_customers(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]
             )
     _replace_customers(con, customers)
     return notes
+
+
+def _phones_by_country(customers, default_region: str):
+    """E.164 phones, reading numbers without a country code with the customer's country."""
+    import pandas as pd
+
+    from crmine.quality import CleanStats, normalise_phones
+
+    regions = (
+        country_codes(customers["country"]).fillna(default_region)
+        if "country" in customers
+        else pd.Series(default_region, index=customers.index, dtype="string")
+    )
+    out = pd.Series(pd.NA, index=customers.index, dtype="string")
+    changed = invalid = 0
+    for region in regions.unique():  # a handful of countries, not one call per row
+        rows = regions == region
+        phones, stats = normalise_phones(customers.loc[rows, "phone"], default_region=region)
+        out[rows] = phones
+        changed, invalid = changed + stats.changed, invalid + stats.invalid
+    return out, CleanStats(changed, invalid)
 
 
 def _replace_customers(con: duckdb.DuckDBPyConnection, frame) -> None:
