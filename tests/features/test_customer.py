@@ -15,6 +15,7 @@ from crmine.features import (
     FEATURES,
     customer_features,
     describe,
+    horizon_labels,
     known_customer_features,
     rfm_features,
 )
@@ -107,7 +108,7 @@ def test_optional_columns_may_be_absent():
 def test_every_column_is_documented(feats):
     for col in feats.columns:
         assert describe(col)
-    assert describe("orders_7d") == "orders in the last 7 days"
+    assert describe("orders_7d").startswith("orders in the last 7 days")
     assert "revenue_total" in FEATURES
     with pytest.raises(KeyError):
         describe("no_such_feature")
@@ -175,6 +176,7 @@ def test_compiles_to_sql(dialect, monkeypatch):
         customer_features(table(), AS_OF),
         known_customer_features(table(), AS_OF),
         rfm_features(table(), AS_OF),
+        horizon_labels(table(), AS_OF, 90),
     ):
         sql = ibis.to_sql(expr, dialect=dialect)
         assert "2024" in sql and "GROUP BY" in sql

@@ -291,7 +291,10 @@ def _feature_order(windows: tuple[int, ...], trend_days: int) -> list[str]:
 
 
 def attach_customers(features: ibis.Table, customers: ibis.Table) -> ibis.Table:
-    """Left-join the customers' non-PII attributes onto a per-customer table."""
+    """Left-join the customers' non-PII attributes onto a per-customer table.
+
+    Expects one row per customer_id in ``customers`` (the clean step merges duplicates).
+    """
     keep = [c for c in customers.columns if c not in PII_COLUMNS]
     renames = {f"customer_{c}": c for c in keep if c != "customer_id" and c in features.columns}
     attrs = customers.select(keep).rename(renames)
