@@ -21,18 +21,20 @@ MISSING_CUSTOMER_ID = "missing_customer_id"
 class DemoTruth:
     """Clean ground truth behind the raw exports.
 
-    customers: one row per real person (canonical columns, E.164 phones, lower-case e-mails)
-        plus latent ``lam`` (purchases/day), ``p``, ``satisfaction``, ``first_order_ts``,
+    customers: one row per real person (canonical columns, E.164 phones, lower-case e-mails,
+        English country names, gender M / F, ``signup_ts``, ``channel``) plus latent ``lam``
+        (repeat purchases per off-peak day), ``p``, ``satisfaction``, ``first_order_ts``,
         ``n_repeat`` (repeat BG/NBD orders in the window), ``dropout_ts`` (NaT if none),
-        ``alive_at_end`` (NA for customers who never bought), ``cycle_product_id``,
-        ``cycle_days``, ``name_lang``.
+        ``alive_at_end`` and ``churned`` (NA for customers who never bought),
+        ``cycle_product_id``, ``cycle_days``, ``name_lang``.
     orders: clean lines (order_id, customer_id = the real person, raw_customer_id = the id
         in the export, order_ts, product_id, product_name, category, quantity, unit_price,
         amount, currency, country, is_return, source in bgnbd / cycle / guest / return,
         line_no).
     duplicates: kept_id, duplicate_id, match (email / phone / name_city / name_city_typo).
-    issues: entity, row (0-based position in the raw frame and the file's data rows), key,
-        issue, quarantine (bool): every injected bad row, exact duplicate and guest line.
+    issues: entity, row (0-based position in the raw frame = data row of the file, so file
+        line row + 2 counting the header), key, issue, quarantine (bool): every injected bad
+        row and exact duplicate (quarantine) and every guest line (kept).
     bundles: bundle_id, product_ids (tuple), prob (chance that an order carries it).
     feedback: feedback_id, customer_id, raw_customer_id, order_id, ts, kind, score, text,
         language, label (the true sentiment: negative / neutral / positive).
