@@ -75,12 +75,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from crmine.models import _btyd_math as _m
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BetaGeoModel", "GammaGammaModel", "summarise_transactions"]
 
@@ -115,6 +117,8 @@ def summarise_transactions(
     observation_end] and ``duration_holdout`` is that window's length in units.
     Result: one row per customer, sorted by ``customer_id``.
     """
+    import pandas as pd
+
     if unit_days <= 0:
         raise ValueError("unit_days must be positive")
     frame = pd.DataFrame(
@@ -166,6 +170,8 @@ def summarise_transactions(
 
 def _to_days(dates: Any) -> pd.DatetimeIndex:
     """Datetimes (or ISO / mixed-format text) floored to the day."""
+    import pandas as pd
+
     values = pd.Series(np.asarray(dates))
     if not pd.api.types.is_datetime64_any_dtype(values):
         try:
