@@ -203,7 +203,7 @@ def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
             f"SELECT * FROM ({good} UNION ALL SELECT {names}, _source_row, _read_error "
             f"FROM {raw}_bad) ORDER BY _source_row"
         )
-        con.execute(f'CREATE OR REPLACE TABLE "{_ident(table_name)}" AS {query}')
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{_ident(table_name)}" AS {query}')
         return len(rej_idx)
     finally:
         for view in (f"{raw}_lines", f"{raw}_bad"):

@@ -122,7 +122,7 @@ def _read_parquet(con, path: Path, table_name: str) -> tuple[list[str], int]:
         for src_name, out in zip(names, columns, strict=True)
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE {_q(table_name)} AS SELECT {select}, "
+        f"CREATE OR REPLACE TEMP TABLE {_q(table_name)} AS SELECT {select}, "
         f"file_row_number + 1 AS _source_row, NULL::VARCHAR AS _read_error "
         f"FROM {src} ORDER BY file_row_number"
     )
@@ -200,7 +200,7 @@ def _read_excel(
     try:
         select = ", ".join(f"c{k} AS {_q(c)}" for k, c in enumerate(columns))
         con.execute(
-            f"CREATE OR REPLACE TABLE {_q(table_name)} AS SELECT {select}, _source_row, "
+            f"CREATE OR REPLACE TEMP TABLE {_q(table_name)} AS SELECT {select}, _source_row, "
             f"NULL::VARCHAR AS _read_error FROM {view}"
         )
     finally:

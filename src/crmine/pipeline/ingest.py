@@ -98,7 +98,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {select}")
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency)
-    _mark_duplicates(con, spec)
+    _mark_duplicates(con, spec, mapping)
     _append(con, spec, mapping, path)
     if spec.name == "customers":
         notes += clean_customers(con, ws.config)
@@ -215,9 +215,6 @@ def _staging_select(
     parsed.update(_generated_ids(spec, mapping, parsed, info_sha))
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
-    raw_json = "json_object(" + ", ".join(
-        f"{literal(h)}, {quote(h)}" for h in mapping.headers
-    ) + ")"
     typed = _derived(spec, parsed, source_order_id)
     attrs = [
         f"{_attribute_expr(con, ws, header)} AS {quote(name)}"
@@ -227,9 +224,21 @@ def _staging_select(
     if spec.name == "orders":
         cols.append(f"{_currency_hint(mapping)} AS _currency_hint")
     return (
-        f"SELECT _source_row, {raw_json} AS _raw, {reason} AS _reason, {detail} AS _detail, "
+        f"SELECT _source_row, {_raw_key(mapping)} AS _raw_key, {reason} AS _reason, "
+        f"{detail} AS _detail, "
         f"{', '.join(cols)} FROM {RAW}"
     )
+
+
+def _raw_key(mapping: ColumnMapping) -> str:
+    """A fingerprint of the raw row, for finding exact repeats (compared again in full)."""
+    return f"hash({', '.join(quote(h) for h in mapping.headers)})"
+
+
+def _raw_json(mapping: ColumnMapping, alias: str) -> str:
+    return "json_object(" + ", ".join(
+        f"{literal(h)}, {alias}.{quote(h)}" for h in mapping.headers
+    ) + ")"
 
 
 def _currency_hint(mapping: ColumnMapping) -> str:
@@ -308,16 +317,22 @@ def _canonical_cols(con: duckdb.DuckDBPyConnection, spec: Table) -> list[str]:
     return [c for c in column_names(con, STAGED) if c in spec.column_names or c == "is_return"]
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table) -> None:
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping) -> None:
     """Quarantine exact repeats inside the file, and rows already loaded from other files."""
+    same = " AND ".join(f"a.{quote(h)} IS NOT DISTINCT FROM b.{quote(h)}" for h in mapping.headers)
     con.execute(
         f"""
         UPDATE {STAGED} s SET _reason = 'duplicate', _detail = 'same as row ' || d.first_row
         FROM (
-            SELECT _source_row, min(_source_row) OVER (PARTITION BY _raw) AS first_row
-            FROM {STAGED} WHERE _reason IS NULL
+            SELECT k._source_row, k.first_row FROM (
+                SELECT _source_row, min(_source_row) OVER (PARTITION BY _raw_key) AS first_row
+                FROM {STAGED} WHERE _reason IS NULL
+            ) k
+            JOIN {RAW} a ON a._source_row = k._source_row
+            JOIN {RAW} b ON b._source_row = k.first_row
+            WHERE k.first_row <> k._source_row AND {same}
         ) d
-        WHERE s._source_row = d._source_row AND d.first_row <> d._source_row
+        WHERE s._source_row = d._source_row
         """
     )
     key = [k for k in spec.key]
@@ -352,7 +367,7 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table) -> None:
 def _append(
     con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping, path: Path
 ) -> None:
-    internal = ("_source_row", "_raw", "_reason", "_detail", "_currency_hint")
+    internal = ("_source_row", "_raw_key", "_reason", "_detail", "_currency_hint")
     staged_cols = [c for c in column_names(con, STAGED) if c not in internal]
     if spec.name not in table_names(con):
         cols = ", ".join(quote(c) for c in staged_cols)
@@ -381,8 +396,10 @@ def _append(
         f"SELECT {cols}, {literal(str(path))}, _source_row FROM {STAGED} WHERE _reason IS NULL"
     )
     con.execute(
-        f"INSERT INTO quarantine SELECT {literal(spec.name)}, {literal(str(path))}, _source_row, "
-        f"_reason, _detail, _raw, now() FROM {STAGED} WHERE _reason IS NOT NULL"
+        f"INSERT INTO quarantine SELECT {literal(spec.name)}, {literal(str(path))}, s._source_row, "
+        f"s._reason, s._detail, {_raw_json(mapping, 'r')}, now() "
+        f"FROM {STAGED} s JOIN {RAW} r ON r._source_row = s._source_row "
+        f"WHERE s._reason IS NOT NULL ORDER BY s._source_row"
     )
 
 
