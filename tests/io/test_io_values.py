@@ -214,8 +214,8 @@ dates = st.datetimes(min_value=D(2000, 1, 1), max_value=D(2068, 12, 31))
 ALL = ("iso", "ymd", "dmy", "compact", "month_name", "cjk", "excel")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(dates, min_size=1, max_size=8))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(dates, min_size=1, max_size=15))
 def test_dates_round_trip_in_every_format(ds):
     values = [d.strftime(fmt) for d in ds for fmt, _ in DAYFIRST_FORMATS]
     expected = [_truncate(d, unit) for d in ds for _, unit in DAYFIRST_FORMATS]
@@ -223,8 +223,8 @@ def test_dates_round_trip_in_every_format(ds):
     assert run_sql(values, lambda e: date_sql(e, spec)) == expected
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(dates, min_size=1, max_size=8))
+@settings(max_examples=25, deadline=None)
+@given(st.lists(dates, min_size=1, max_size=20))
 def test_month_first_and_excel_serials_round_trip(ds):
     us = [d.strftime("%m/%d/%Y %I:%M %p") for d in ds]
     assert run_sql(us, lambda e: date_sql(e, DateSpec(ALL, dayfirst=False))) == [
@@ -266,10 +266,10 @@ def test_ids_round_trip_through_float_text_and_keep_padding(ints, padded):
     assert normalise_ids(values) == [str(i) for i in ints] * 2 + padded
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=30),
                           st.from_regex(r"[0-9 ,./:年月日()$¥-]{1,20}", fullmatch=True)),
-                min_size=1, max_size=15))
+                min_size=1, max_size=40))
 def test_parsers_never_raise(values):
     spec = DateSpec(families=ALL)
     builders = [lambda e: date_sql(e, spec), number_sql,
@@ -279,6 +279,5 @@ def test_parsers_never_raise(values):
         assert all(o is None for o, v in zip(out, values, strict=True) if v is None)
     floats = run_sqls(values, builders)[1]
     assert all(f is None or math.isfinite(f) for f in floats)
-    infer_type(values)
-    infer_date_spec(values)
-    infer_number_spec(values)
+    assert infer_type(values) in ("bool", "float", "timestamp", "text")
+    assert 0 <= infer_date_spec(values).parse_rate <= 1
