@@ -176,6 +176,31 @@ def score(s: pd.DataFrame, out: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def prediction_robustness(s: pd.DataFrame) -> None:
+    """Non-finite conditional expectations at awkward (but reachable) parameter values."""
+    cases = {"a = 1 exactly": {"r": 0.5, "alpha": 10.0, "a": 1.0, "b": 3.0},
+             "unidentified fit (huge r, alpha, a, b)":
+                 {"r": 4.27e10, "alpha": 1.66e11, "a": 1.49e5, "b": 3.87e5}}
+    x, t_x, T = (s[c].to_numpy() for c in ("x", "t_x", "T"))
+    print(f"non-finite holdout predictions out of {len(s)} (online_retail, t = 91 days):")
+    for label, params in cases.items():
+        ours = BetaGeoModel()
+        ours.params_ = params
+        counts = [f"crmine {int((~np.isfinite(ours.expected_purchases(91, x, t_x, T))).sum())}"]
+        try:
+            lifetimes = _import_lifetimes()
+            theirs = lifetimes.BetaGeoFitter()
+            theirs.params_ = pd.Series(params)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                pred = np.asarray(theirs.conditional_expected_number_of_purchases_up_to_time(
+                    91, x, t_x, T), float)
+            counts.append(f"lifetimes {int((~np.isfinite(pred)).sum())}")
+        except Exception as exc:
+            counts.append(f"lifetimes failed: {type(exc).__name__}")
+        print(f"    {label}: " + ", ".join(counts))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
@@ -208,6 +233,8 @@ def main() -> None:
     with pd.option_context("display.width", 250, "display.max_columns", 30,
                            "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
+    if "online_retail" in cache:
+        prediction_robustness(cache["online_retail"])
     for (name, pen), group in table.groupby(["data", "pen"], sort=False):
         ours = group.loc[group["library"] == "crmine", "fit_s"]
         for _, other in group[group["library"] != "crmine"].iterrows():

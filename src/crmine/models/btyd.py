@@ -432,8 +432,9 @@ class GammaGammaModel:
         self.n_customers_ = round(float(total))
         self.converged_ = fit.success
         if self.params_["q"] <= 1:
-            logger.warning("Gamma-Gamma: q = %.3g <= 1, the population mean spend is infinite; "
-                           "expected spend is not meaningful (try a penalizer)", self.params_["q"])
+            logger.warning("Gamma-Gamma: q = %.3g <= 1, the population mean spend is infinite "
+                           "and expected spend is not meaningful (a penalizer can cause this: "
+                           "it shrinks v and q)", self.params_["q"])
         return self
 
     def conditional_expected_average_profit(
