@@ -172,3 +172,15 @@ def test_remap_sql_runs_in_duckdb() -> None:
 def test_remap_sql_rejects_unsafe_names() -> None:
     with pytest.raises(CrmineError):
         remap_customer_ids_sql('orders"; DROP TABLE x; --', "id_map")
+
+
+def test_names_too_common_in_a_city_are_not_flagged() -> None:
+    n = 25
+    customers = _customers(
+        customer_id=[f"c{i}" for i in range(n)] + ["x", "y"],
+        name=["张伟"] * n + ["王芳", "王芳"],
+        city=["北京"] * n + ["北京", "北京"],
+    )
+    result = find_duplicate_customers(customers, max_shared=20)
+    assert result.likely[["id_a", "id_b"]].values.tolist() == [["x", "y"]]
+    assert result.common_names == 1

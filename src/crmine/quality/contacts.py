@@ -167,6 +167,8 @@ def _name_fold(text: str) -> str:
 
 
 def _name_key(raw: str) -> str | None:
+    if raw.isascii():  # most names: one pass is already stable
+        return _NON_WORD.sub("", raw.lower()) or None
     return until_stable(_name_fold, raw) or None
 
 

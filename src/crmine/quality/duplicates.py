@@ -37,7 +37,9 @@ class DuplicateResult:
     ``id_map`` has one row per customer id merged into another (old_id, new_id, reason);
     ``likely`` has one row per pair of surviving customers that look alike
     (id_a, id_b, score 0-100, reason). ``ignored_values`` counts e-mails / phones shared
-    by more records than ``max_shared`` allows, treated as placeholders and not merged on.
+    by more records than ``max_shared`` allows, treated as placeholders and not merged on;
+    ``common_names`` counts (city, name) keys held by more than ``max_shared`` customers,
+    too common to flag.
     """
 
     customers: pd.DataFrame = field(repr=False)
@@ -47,6 +49,7 @@ class DuplicateResult:
     merged_by_email: int
     merged_by_phone: int
     ignored_values: int
+    common_names: int
 
     @property
     def customers_out(self) -> int:
@@ -77,16 +80,19 @@ def find_duplicate_customers(
 
     Likely duplicates: ``rapidfuzz.fuzz.ratio`` of the name keys (case, spaces and
     punctuation removed) at least ``name_city_threshold``, compared only within a block of
-    the same city and same first (or same last) character of the name key, so the cost
-    grows with block sizes, not with the square of the table. At 90, one typo in a name of
-    10+ letters passes (``Catherine``/``Katherine Jones`` 92.9, ``Jon``/``John Smith`` 94.1).
+    the same city and same first (or same last) character of the name key, once per
+    distinct (city, name), so the cost grows with block sizes, not with the square of the
+    table. At 90, one typo in a name of 10+ letters passes (``Catherine``/``Katherine
+    Jones`` 92.9, ``Jon``/``John Smith`` 94.1); one in 9 letters does not (88.9). A name
+    held by more than ``max_shared`` customers of one city is too common to flag.
+    Customers without a name or a city are never flagged.
     """
     if ID not in customers.columns:
         raise MappingError("the customers table has no customer_id column")
     frame = customers.reset_index(drop=True)
     labels, ignored = _components(frame, max_shared)
     merged, id_map = _merge(frame, labels)
-    likely = _likely_pairs(merged, name_city_threshold)
+    likely, common = _likely_pairs(merged, name_city_threshold, max_shared)
     reasons = id_map["reason"]
     return DuplicateResult(
         customers=merged,
@@ -96,6 +102,7 @@ def find_duplicate_customers(
         merged_by_email=int((reasons == SAME_EMAIL).sum()),
         merged_by_phone=int((reasons == SAME_PHONE).sum()),
         ignored_values=ignored,
+        common_names=common,
     )
 
 
@@ -259,44 +266,72 @@ def _shared_within(rows: pd.DataFrame, group: pd.DataFrame, comp: str, column: s
 # --- likely duplicates -----------------------------------------------------------------------
 
 
-def _likely_pairs(customers: pd.DataFrame, threshold: float) -> pd.DataFrame:
+def _likely_pairs(
+    customers: pd.DataFrame, threshold: float, max_shared: int
+) -> tuple[pd.DataFrame, int]:
+    """Pairs of rows whose (city, name) keys are similar, and the number of common names.
+
+    Names are compared once per distinct (city, name) key, then expanded to the rows
+    holding them. A name held by more than ``max_shared`` customers of one city (``张伟``
+    in Beijing) says nothing about any two of them and is left out.
+    """
     empty = pd.DataFrame(
         {"id_a": customers[ID].iloc[:0], "id_b": customers[ID].iloc[:0], "score": [], "reason": []}
     )
     if not {"name", "city"} <= set(customers.columns) or len(customers) < 2:
-        return empty
-    name = normalise_name(customers["name"])
-    city = normalise_name(customers["city"])
-    ok = (name.notna() & city.notna()).to_numpy()
-    rows = np.flatnonzero(ok)
-    names = name.to_numpy(dtype=object)[rows]
-    cities = city.to_numpy(dtype=object)[rows]
-    found = []
+        return empty, 0
+    keys = pd.DataFrame(
+        {"city": normalise_name(customers["city"]), "name": normalise_name(customers["name"])}
+    )
+    keys["row"] = np.arange(len(keys))
+    keys = keys.dropna()
+    sizes = keys.groupby(["city", "name"]).size().rename("size").reset_index()
+    common = int((sizes["size"] > max_shared).sum())
+    distinct = sizes[sizes["size"] <= max_shared].reset_index(drop=True)
+    distinct["gid"] = np.arange(len(distinct))
+    members = keys.merge(distinct[["city", "name", "gid"]], on=["city", "name"])[["gid", "row"]]
+
+    names = distinct["name"].to_numpy(dtype=object)
+    cities = distinct["city"].to_numpy(dtype=object)
+    found = [
+        pd.DataFrame({"a": distinct["gid"], "b": distinct["gid"], "score": 100.0})[
+            distinct["size"].to_numpy() >= 2
+        ]
+    ]
     for position in (0, -1):  # block on city + first character, then city + last character
-        edge = np.array([n[position] for n in names], dtype=object) if len(names) else names
+        edge = np.array([n[position] for n in names], dtype=object)
         found.append(_pairs_in_blocks(names, [cities, edge], threshold))
-    pairs = pd.concat(found, ignore_index=True).drop_duplicates(["a", "b"])
-    if pairs.empty:
-        return empty
-    pairs = pairs.sort_values(["a", "b"]).reset_index(drop=True)
+    groups = pd.concat(found, ignore_index=True).drop_duplicates(["a", "b"])
+    rows = groups.merge(members.rename(columns={"gid": "a", "row": "row_a"}), on="a").merge(
+        members.rename(columns={"gid": "b", "row": "row_b"}), on="b"
+    )
+    rows = rows[rows["row_a"] != rows["row_b"]]
+    rows = rows.assign(
+        lo=np.minimum(rows["row_a"], rows["row_b"]), hi=np.maximum(rows["row_a"], rows["row_b"])
+    ).drop_duplicates(["lo", "hi"])
+    if rows.empty:
+        return empty, common
+    rows = rows.sort_values(["lo", "hi"])
     ids = customers[ID].to_numpy()
-    score = pairs["score"].to_numpy(dtype=float).round(1)
-    return pd.DataFrame(
+    score = rows["score"].to_numpy(dtype=float).round(1)
+    likely = pd.DataFrame(
         {
-            "id_a": ids[rows[pairs["a"].to_numpy()]],
-            "id_b": ids[rows[pairs["b"].to_numpy()]],
+            "id_a": ids[rows["lo"].to_numpy()],
+            "id_b": ids[rows["hi"].to_numpy()],
             "score": score,
             "reason": np.where(score >= 100, SAME_NAME_CITY, SIMILAR_NAME_CITY),
         }
     )
+    return likely, common
 
 
 def _pairs_in_blocks(names: np.ndarray, keys: list[np.ndarray], threshold: float) -> pd.DataFrame:
     """Pairs (a < b, positions in ``names``) within equal-key blocks scoring >= threshold."""
     from rapidfuzz import fuzz, process
 
+    none = pd.DataFrame({"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": []})
     if len(names) == 0:
-        return pd.DataFrame({"a": [], "b": [], "score": []})
+        return none
     block = pd.MultiIndex.from_arrays(keys).factorize()[0]
     order = np.argsort(block, kind="stable")
     bounds = np.flatnonzero(np.diff(block[order])) + 1
@@ -324,8 +359,7 @@ def _pairs_in_blocks(names: np.ndarray, keys: list[np.ndarray], threshold: float
             out_b.append(members[j])
             out_s.append(scores[i - lo, j])
     if not out_a:
-        return pd.DataFrame({"a": [], "b": [], "score": []})
-    a, b = np.concatenate(out_a), np.concatenate(out_b)
+        return none
     return pd.DataFrame(
-        {"a": np.minimum(a, b), "b": np.maximum(a, b), "score": np.concatenate(out_s)}
+        {"a": np.concatenate(out_a), "b": np.concatenate(out_b), "score": np.concatenate(out_s)}
     )
