@@ -1,0 +1,244 @@
+"""Time-split backtest of the next-product recommender against its obvious baselines.
+
+Train on lines before ``cutoff``; the truth is what each customer bought in
+``[cutoff, cutoff + horizon_days)`` (purchases only, non-products left out). Customers scored
+are those who bought both before the cutoff and in the horizon. The weights of the weighted
+blend are chosen on a *validation* window before the cutoff (train before
+``cutoff − horizon_days``, truth in the horizon that follows), never on the test window.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crmine.models.recommend import NextProductRecommender
+
+METRICS: dict[str, str] = {
+    "precision": "share of the k recommended products the customer actually bought",
+    "recall": "share of the products the customer bought that were among the k recommended",
+    "ndcg": "like recall, but a hit counts more the higher it is ranked (1 = hits on top)",
+    "map": "average precision at each hit, so lists with hits near the top score higher",
+    "hit_rate": "share of customers who bought at least one recommended product",
+    "coverage": "share of the catalogue that appears in at least one customer's list",
+}
+
+BASELINES: dict[str, dict[str, float]] = {
+    "popularity": {"popular": 1.0},
+    "buy again": {"again": 1.0},
+    "ALS": {"als": 1.0},
+    "item-item": {"items": 1.0},
+}
+_GRID = (0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
+
+
+@dataclass
+class RecommenderEvaluation:
+    """Metrics per method (rows) at k, with the chosen weights and the validation metrics."""
+
+    metrics: pd.DataFrame
+    validation: pd.DataFrame
+    weights: dict[str, float]
+    k: int
+    cutoff: str
+    horizon_days: int
+    customers: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "cutoff": self.cutoff,
+            "horizon_days": self.horizon_days,
+            "customers": self.customers,
+            "weights": self.weights,
+            "metrics": self.metrics.round(4).to_dict(orient="index"),
+            "validation": self.validation.round(4).to_dict(orient="index"),
+            "descriptions": METRICS,
+            "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+        }
+
+
+def ranking_metrics(
+    recs: pd.DataFrame, truth: pd.DataFrame, k: int, n_items: int
+) -> dict[str, float]:
+    """Metrics@k of ``recs`` (customer_id, rank, product_id) against ``truth``.
+
+    ``truth``: customer_id, product_id (duplicates ignored); the customers evaluated are those
+    in ``truth``, a customer without recommendations scores zero. ``n_items``: catalogue size.
+    """
+    import pandas as pd
+
+    truth = truth[["customer_id", "product_id"]].drop_duplicates()
+    n_true = truth.groupby("customer_id").size()
+    customers = n_true.index
+    if customers.empty:
+        return dict.fromkeys(METRICS, float("nan"))
+    top = recs[(recs["rank"] <= k) & recs["customer_id"].isin(customers)]
+    hits = top.merge(truth.assign(hit=True), on=["customer_id", "product_id"], how="left")
+    hits["hit"] = hits["hit"].astype("boolean").fillna(False).astype(bool)
+    hits = hits.sort_values(["customer_id", "rank"])
+    hits["cum"] = hits.groupby("customer_id")["hit"].cumsum()
+    gain = hits["hit"] / np.log2(hits["rank"] + 1.0)
+    per = pd.DataFrame(
+        {
+            "hits": hits.groupby("customer_id")["hit"].sum(),
+            "dcg": gain.groupby(hits["customer_id"]).sum(),
+            "ap": (hits["hit"] * hits["cum"] / hits["rank"]).groupby(hits["customer_id"]).sum(),
+        }
+    ).reindex(customers, fill_value=0.0)
+    ideal_n = np.minimum(n_true.to_numpy(), k)
+    discounts = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    idcg = discounts[ideal_n - 1]
+    return {
+        "precision": float((per["hits"] / k).mean()),
+        "recall": float((per["hits"] / n_true).mean()),
+        "ndcg": float((per["dcg"] / idcg).mean()),
+        "map": float((per["ap"] / ideal_n).mean()),
+        "hit_rate": float((per["hits"] > 0).mean()),
+        "coverage": float(top["product_id"].nunique() / max(n_items, 1)),
+    }
+
+
+def horizon_truth(
+    lines: pd.DataFrame, model: NextProductRecommender, start: Any, horizon_days: float
+) -> pd.DataFrame:
+    """Purchases in ``[start, start + horizon)`` of customers the model knows, no non-products."""
+    import pandas as pd
+
+    from crmine.models._recommend_data import purchases
+
+    start = pd.Timestamp(start)
+    end = start + pd.Timedelta(days=horizon_days)
+    window = lines[pd.to_datetime(lines["order_ts"]) >= start]
+    buys = purchases(window, end, model.non_products_)
+    buys = buys[buys["customer_id"].isin(model.history_.users)]
+    return buys[["customer_id", "product_id"]].drop_duplicates()
+
+
+def choose_weights(
+    model: NextProductRecommender,
+    truth: pd.DataFrame,
+    k: int,
+    *,
+    max_customers: int = 3000,
+    passes: int = 2,
+    random_state: int = 0,
+) -> tuple[dict[str, float], float]:
+    """Weights maximising precision@k on ``truth`` (coordinate ascent over a small grid).
+
+    ``model`` is fitted before the window of ``truth``. Source scores are computed once for
+    (a seeded sample of at most ``max_customers``) customers; each trial is array arithmetic.
+    """
+    import pandas as pd
+
+    from crmine.models import _recommend_rank as rank
+
+    customers = truth["customer_id"].unique()
+    if customers.size > max_customers:
+        customers = np.random.default_rng(random_state).choice(customers, max_customers, False)
+        customers = np.sort(customers)
+    rows = model.history_.users.get_indexer(pd.Index(customers, dtype="string"))
+    sources = model.sources_
+    norm = rank.normalise(sources.block(rows))
+    t = truth[truth["customer_id"].isin(customers)]
+    t_rows = pd.Index(customers, dtype="string").get_indexer(t["customer_id"])
+    t_cols = model.history_.items.get_indexer(t["product_id"])
+    ok = t_cols >= 0
+    relevant = np.zeros((rows.size, model.history_.n_items), dtype=bool)
+    relevant[t_rows[ok], t_cols[ok]] = True
+
+    def precision(weights: dict[str, float]) -> float:
+        if not any(w > 0 for w in weights.values()):
+            return -1.0
+        scores = model._mask(sources, rows, rank.weighted(norm, weights))
+        cols = rank.top_columns(scores, k)
+        return float(np.take_along_axis(relevant, cols, axis=1).sum() / (k * rows.size))
+
+    weights = dict(model.weights_)
+    best = precision(weights)
+    for _ in range(passes):
+        improved = False
+        for name in sources.enabled:
+            for value in _GRID:
+                trial = {**weights, name: value}
+                score = precision(trial)
+                if score > best + 1e-9:
+                    best, weights, improved = score, trial, True
+        if not improved:
+            break
+    return {s: w for s, w in weights.items() if w > 0}, best
+
+
+def evaluate_recommender(
+    lines: pd.DataFrame,
+    cutoff: Any,
+    horizon_days: int = 90,
+    k: int = 10,
+    *,
+    params: dict[str, Any] | None = None,
+    methods: tuple[str, ...] | None = None,
+) -> RecommenderEvaluation:
+    """Backtest the blends and the baselines at ``cutoff`` (see module doc).
+
+    ``params``: extra ``NextProductRecommender`` parameters for every method. ``methods``:
+    subset of ``popularity``, ``buy again``, ``ALS``, ``item-item``, ``weighted blend``,
+    ``learned blend`` (default: all).
+    """
+    import pandas as pd
+
+    from crmine.models.recommend import NextProductRecommender
+
+    params = dict(params or {})
+    params.setdefault("horizon_days", horizon_days)
+    cutoff = pd.Timestamp(cutoff)
+    valid_start = cutoff - pd.Timedelta(days=horizon_days)
+    all_methods = (*BASELINES, "weighted blend", "learned blend")
+    methods = methods or all_methods
+    seconds: dict[str, float] = {}
+
+    clock = time.perf_counter()
+    valid_model = NextProductRecommender(k=k, weights=_all_sources(), **params)
+    valid_model.fit(lines, valid_start)
+    valid_truth = horizon_truth(lines, valid_model, valid_start, horizon_days)
+    weights, _ = choose_weights(valid_model, valid_truth, k)
+    seconds["choose weights"] = time.perf_counter() - clock
+
+    specs: dict[str, dict[str, float] | None] = {**BASELINES, "weighted blend": weights}
+    specs["learned blend"] = None
+    rows, valid_rows = {}, {}
+    truth = None
+    for name in methods:
+        clock = time.perf_counter()
+        model = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, cutoff)
+        if truth is None:
+            truth = horizon_truth(lines, model, cutoff, horizon_days)
+        recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
+        rows[name] = ranking_metrics(recs, truth, k, model.history_.n_items)
+        seconds[name] = time.perf_counter() - clock
+        if name != "learned blend":  # the learned blend trains on the validation window
+            v = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, valid_start)
+            v_recs = v.recommend(valid_truth["customer_id"].unique(), k, reasons=False)
+            valid_rows[name] = ranking_metrics(v_recs, valid_truth, k, v.history_.n_items)
+    return RecommenderEvaluation(
+        metrics=pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)],
+        validation=pd.DataFrame.from_dict(valid_rows, orient="index"),
+        weights=weights,
+        k=k,
+        cutoff=str(cutoff.date()),
+        horizon_days=int(horizon_days),
+        customers=0 if truth is None else int(truth["customer_id"].nunique()),
+        seconds=seconds,
+    )
+
+
+def _all_sources() -> dict[str, float]:
+    from crmine.models._recommend_rank import DEFAULT_WEIGHTS
+
+    return dict(DEFAULT_WEIGHTS)
