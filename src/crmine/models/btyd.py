@@ -336,7 +336,7 @@ class BetaGeoModel:
     @staticmethod
     def _starts(x: np.ndarray, T: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
         # E[λ] = r/α ≈ purchases per unit of time; dropout starts moderate (a < b).
-        rate = max((w @ x) / max(w @ T, 1e-12), 1e-6)
+        rate = max(float(np.sum(w * x)) / max(float(np.sum(w * T)), 1e-12), 1e-6)
         alpha = 1.0 / rate
         starts = [(1.0, alpha, 1.0, 3.0), (0.3, 0.3 * alpha, 0.5, 2.0),
                   (3.0, 3.0 * alpha, 2.0, 10.0), (0.1, 0.05 * alpha, 0.1, 0.5)]
@@ -421,7 +421,7 @@ class GammaGammaModel:
                 return np.inf, np.zeros_like(log_params)
             return float(value), gradient
 
-        mean_spend = float((w @ um) / total)
+        mean_spend = float(np.sum(w * um) / total)
         starts = [np.log([p, q, v]) for p, q, v in
                   [(1.0, 2.0, mean_spend), (5.0, 4.0, 10.0 * mean_spend), (0.5, 1.5, 0.5)]]
         fit = _maximise(objective, starts)
