@@ -180,3 +180,12 @@ def test_compiles_to_sql(dialect, monkeypatch):
     ):
         sql = ibis.to_sql(expr, dialect=dialect)
         assert "2024" in sql and "GROUP BY" in sql
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="amount"):
+        customer_features(table().drop("amount"), AS_OF)
+    with pytest.raises(ValueError, match="customer_id"):
+        horizon_labels(table().drop("customer_id"), AS_OF, 30)
+    with pytest.raises(ValueError, match="positive"):
+        customer_features(table(), AS_OF, windows_days=(0, 30))

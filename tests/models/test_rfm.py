@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmine.errors import ConfigError
 from crmine.models.rfm import DEFAULT_SEGMENT_RULES, RFMScorer, SegmentMap
 
 
@@ -116,14 +117,16 @@ def test_default_map_covers_each_rf_cell_once():
 
 def test_config_rules_must_partition_the_grid():
     rules = [dict(d) for d in DEFAULT_SEGMENT_RULES]
-    with pytest.raises(ValueError, match="exactly once"):
+    with pytest.raises(ConfigError, match="exactly once"):
         SegmentMap.from_config(rules[:-1])  # "Lost" cells uncovered
-    with pytest.raises(ValueError, match="exactly once"):
+    with pytest.raises(ConfigError, match="exactly once"):
         SegmentMap.from_config([*rules, {"name": "Everyone", "r": [1, 5], "f": [1, 5]}])
-    with pytest.raises(ValueError, match="'f' or 'fm'"):
+    with pytest.raises(ConfigError, match="'f' or 'fm'"):
         SegmentMap.from_config([{"name": "X", "r": [1, 5]}])
-    with pytest.raises(ValueError, match="low <= high"):
+    with pytest.raises(ConfigError, match="low <= high"):
         SegmentMap.from_config([{"name": "X", "r": [5, 1], "f": [1, 5]}])
+    with pytest.raises(ValueError, match="exactly once"):
+        SegmentMap([])
 
 
 def test_fm_rules_and_three_bins():

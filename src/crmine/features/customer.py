@@ -60,13 +60,27 @@ def order_lines_before(orders: ibis.Table, as_of: datetime | date | str) -> ibis
     """
     import ibis
 
+    check_orders(orders)
     cut = ibis.literal(as_timestamp(as_of))
     lines = orders.filter(orders.customer_id.notnull(), orders.order_ts < cut)
     return flag_lines(lines)
 
 
+REQUIRED_ORDER_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "order_ts", "amount")
+
+
+def check_orders(orders: ibis.Table) -> None:
+    """ValueError naming the required order columns the table lacks."""
+    missing = [c for c in REQUIRED_ORDER_COLUMNS if c not in orders.columns]
+    if missing:
+        raise ValueError(f"orders table lacks required columns {missing}")
+
+
 def flag_lines(lines: ibis.Table) -> ibis.Table:
+    """Add ``is_ret`` (the line is a return) and ``net`` (signed value) to order lines."""
     import ibis
+
+    check_orders(lines)
 
     missing = {
         name: ibis.null(dtype)
@@ -240,6 +254,8 @@ def customer_features(
     at = as_timestamp(as_of)
     cut = ibis.literal(at)
     windows = tuple(int(d) for d in windows_days)
+    if any(d <= 0 for d in (*windows, trend_days)):
+        raise ValueError(f"window lengths must be positive days, got {windows}, {trend_days}")
     lines = order_lines_before(orders, at)
     periods = _periods(at, windows, trend_days)
     joined = _line_stats(lines, periods)

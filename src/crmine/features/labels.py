@@ -14,6 +14,7 @@ from crmine.features.customer import (
     DEFAULT_TREND_DAYS,
     DEFAULT_WINDOWS,
     as_timestamp,
+    check_orders,
     customer_features,
     flag_lines,
 )
@@ -41,6 +42,7 @@ def horizon_labels(
 
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
+    check_orders(orders)
     start = as_timestamp(cutoff)
     end = start + timedelta(days=horizon_days)
     lines = orders.filter(

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crmine.errors import ConfigError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -89,7 +91,17 @@ class SegmentMap:
 
     @classmethod
     def from_config(cls, rules: Iterable[Mapping[str, Any]], bins: int = 5) -> SegmentMap:
-        """Rules as read from ``[rfm.segments]``: ``{name, r: [lo, hi], f | fm: [lo, hi]}``."""
+        """Rules as read from ``[rfm.segments]``: ``{name, r: [lo, hi], f | fm: [lo, hi]}``.
+
+        Raises :class:`crmine.errors.ConfigError` with a one-line reason when invalid.
+        """
+        try:
+            return cls._from_config(rules, bins)
+        except ValueError as exc:
+            raise ConfigError(f"[rfm.segments]: {exc}") from exc
+
+    @classmethod
+    def _from_config(cls, rules: Iterable[Mapping[str, Any]], bins: int) -> SegmentMap:
         parsed = []
         for raw in rules:
             name = str(raw.get("name", "")).strip()
@@ -106,7 +118,7 @@ class SegmentMap:
 
     @classmethod
     def default(cls, bins: int = 5) -> SegmentMap:
-        return cls.from_config(DEFAULT_SEGMENT_RULES, bins=bins)
+        return cls._from_config(DEFAULT_SEGMENT_RULES, bins)
 
     def to_config(self) -> list[dict[str, Any]]:
         return [{"name": s.name, "r": list(s.r), s.on: list(s.other)} for s in self.rules]
