@@ -44,7 +44,10 @@ _OPTIONAL_ORDER_COLUMNS: dict[str, str] = {
 
 
 def as_timestamp(value: datetime | date | str) -> datetime:
-    """``as_of`` as a naive datetime; a date means midnight at its start."""
+    """``as_of`` as a naive datetime; a date means midnight at its start.
+
+    Order timestamps are naive (TIMESTAMP), so an aware datetime is read at its wall-clock time.
+    """
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):

@@ -172,6 +172,9 @@ class RFMScorer:
 
     Reads ``recency_days``, ``orders_count`` and ``revenue_total`` (the output of
     :func:`crmine.features.customer_features` or ``rfm_features``).
+
+    Learned state: ``edges_`` (measure -> the bins - 1 thresholds a value must reach for
+    scores 2..bins; recency's are on -recency_days), ``segment_map_``, ``n_fitted_``.
     """
 
     def __init__(self, bins: int = 5, segment_map: SegmentMap | None = None) -> None:
