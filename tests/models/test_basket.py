@@ -190,6 +190,9 @@ def test_mixed_id_types_are_ordered_not_rejected():
     m = _fit([[1, "a"], [1, "a"]], min_support=0.5, min_confidence=0.0, min_lift=0.0)
     assert m.itemsets_["itemset"].tolist()[-1] == [1, "a"]  # int before str by type name
     assert len(m.rules_) == 2
+    same_text = _fit([[3, "3"], [np.int64(3)]], min_support=0.5, min_confidence=0.0)
+    assert same_text.itemsets_["itemset"].tolist() == [[3], ["3"], [3, "3"]]  # two items
+    assert type(same_text.itemsets_["itemset"][0][0]) is int
 
 
 def test_nothing_frequent_gives_empty_frames_with_columns():

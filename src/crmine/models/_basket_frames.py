@@ -23,7 +23,8 @@ def encode(basket_ids: Any, item_ids: Any) -> tuple[np.ndarray, np.ndarray, np.n
     basket_codes, _ = pd.factorize(baskets)
     try:
         item_codes, uniques = pd.factorize(items, sort=True)
-        unique_ids = np.asarray(uniques)
+        # plain scalars out (Python int, not numpy.int64 boxed in an object array)
+        unique_ids = pd.Series(np.asarray(uniques)).infer_objects().to_numpy()
     except TypeError:  # mixed types that do not compare (e.g. int and str)
         item_codes, uniques = pd.factorize(items)
         unique_ids = np.asarray(uniques, dtype=object)

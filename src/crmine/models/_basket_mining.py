@@ -107,26 +107,29 @@ def _extend(
     """
     from scipy import sparse
 
-    n_sets = y_csc.shape[1]
+    n_sets, n_baskets = y_csc.shape[1], y_csc.shape[0]
     nnz_per_set = np.diff(y_csc.indptr)
     if group[0] == group[-1]:  # one group (e.g. pairs of items): rows are the baskets
-        rows, n_rows = y_csc.indices, y_csc.shape[0]
+        rows, row_keys = y_csc.indices, np.arange(n_baskets, dtype=np.int64) + group[0] * n_baskets
     else:
         row_keys, rows = np.unique(
-            np.repeat(group, nnz_per_set) * y_csc.shape[0] + y_csc.indices,
-            return_inverse=True,
+            np.repeat(group, nnz_per_set) * n_baskets + y_csc.indices, return_inverse=True
         )
-        n_rows = row_keys.size
     z_csc = sparse.csc_array(
         (np.ones(rows.size, dtype=np.int32), rows.reshape(-1), y_csc.indptr),
-        shape=(n_rows, n_sets),
+        shape=(row_keys.size, n_sets),
     )
-    zt = z_csc.T  # CSR, sets × (group, basket)
-    # Only j > i is needed: rows [start, stop) of the Gram matrix meet columns >= start only.
+    group_end = np.searchsorted(group, group, side="right")
+    # A batch of sets [start, stop) only meets sets of its own groups after it (j > i), in
+    # rows of those groups: Z is sliced to that block before the product.
     bounds = _batches(nnz_per_set, min(_BATCH_NNZ, max(nnz_per_set.sum() // 8, 1)))
     lefts, rights, counts = [], [], []
     for start, stop in itertools.pairwise(bounds):
-        gram = zt[start:stop] @ z_csc[:, start:].tocsr()
+        r0, r1 = np.searchsorted(
+            row_keys, [group[start] * n_baskets, (group[stop - 1] + 1) * n_baskets]
+        )
+        block = z_csc[r0:r1, start : group_end[stop - 1]]
+        gram = block[:, : stop - start].T @ block.tocsr()
         pos = np.flatnonzero(gram.data >= threshold)
         i = np.searchsorted(gram.indptr, pos, side="right") - 1 + start
         j = gram.indices[pos].astype(np.int64) + start
