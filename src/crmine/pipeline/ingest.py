@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 RAW = "_ingest_raw"
 STAGED = "_ingest_staged"
-SAMPLE_SIZE = 20_000
+PARSED = "_ingest_parsed"
+SAMPLE_SIZE = 20_000  # distinct values a parser's format is inferred from
+SAMPLE_ROWS = 200_000  # rows they are drawn from (the whole file when smaller)
 
 
 @dataclass
@@ -94,8 +96,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     notes: list[str] = []
     if info.encoding and info.format == "csv":
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
-    select = _staging_select(con, ws, spec, mapping, notes, info.sha256)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {select}")
+    _stage(con, ws, spec, mapping, notes, info.sha256)
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency)
     _mark_duplicates(con, spec, mapping)
@@ -125,8 +126,9 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
 def _sample(con: duckdb.DuckDBPyConnection, header: str) -> list[str]:
     col = quote(header)
     rows = con.execute(
-        f"SELECT DISTINCT {col} FROM {RAW} WHERE nullif(trim({col}), '') IS NOT NULL "
-        f"LIMIT {SAMPLE_SIZE}"
+        f"SELECT DISTINCT {col} FROM (SELECT {col} FROM {RAW} "
+        f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)) "
+        f"WHERE nullif(trim({col}), '') IS NOT NULL LIMIT {SAMPLE_SIZE}"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -180,32 +182,53 @@ def _attribute_expr(con: duckdb.DuckDBPyConnection, ws: Workspace, header: str) 
     return values.text_sql(raw)
 
 
-def _staging_select(
+def _stage(
     con: duckdb.DuckDBPyConnection,
     ws: Workspace,
     spec: Table,
     mapping: ColumnMapping,
     notes: list[str],
     info_sha: str,
-) -> str:
-    """One SELECT producing typed canonical columns, attributes, raw JSON and a reason."""
+) -> None:
+    """Build the staged table: typed canonical columns, attributes and a reason per row.
+
+    Two passes, so that each value is parsed once: the first parses every mapped column
+    (the expensive part), the second derives reasons and computed columns from the parsed
+    values with cheap expressions.
+    """
+    first: list[str] = ["_source_row", "_read_error", f"{_raw_key(mapping)} AS _raw_key"]
     parsed: dict[str, str] = {}
-    for col in spec.columns:
-        header = mapping.canonical.get(col.name)
-        if header is not None:
-            parsed[col.name] = _parse_expr(con, ws, col, header, notes)
-    checks: list[tuple[str, str, str]] = [("_read_error IS NOT NULL", "'malformed line'", "_read_error")]
     for col in spec.columns:
         header = mapping.canonical.get(col.name)
         if header is None:
             continue
         raw = quote(header)
-        present = f"nullif(trim({raw}), '') IS NOT NULL"
+        first += [
+            f"{_parse_expr(con, ws, col, header, notes)} AS {quote('p_' + col.name)}",
+            f"nullif(trim({raw}), '') IS NOT NULL AS {quote('has_' + col.name)}",
+            f"{raw} AS {quote('raw_' + col.name)}",
+        ]
+        parsed[col.name] = quote("p_" + col.name)
+    attrs = list(mapping.attributes.values())
+    first += [
+        f"{_attribute_expr(con, ws, header)} AS {quote(name)}"
+        for header, name in mapping.attributes.items()
+    ]
+    if spec.name == "orders":
+        first.append(f"{_currency_hint(mapping)} AS _currency_hint")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PARSED} AS SELECT {', '.join(first)} FROM {RAW}")
+
+    checks: list[tuple[str, str, str]] = [("_read_error IS NOT NULL", "'malformed line'", "_read_error")]
+    for col in spec.columns:
+        header = mapping.canonical.get(col.name)
+        if header is None:
+            continue
+        has, raw = quote("has_" + col.name), quote("raw_" + col.name)
         if col.row_required:
-            checks.append((f"NOT ({present})", literal(f"missing {col.name}"), "NULL"))
+            checks.append((f"NOT {has}", literal(f"missing {col.name}"), "NULL"))
         checks.append(
             (
-                f"{present} AND ({parsed[col.name]}) IS NULL",
+                f"{has} AND {parsed[col.name]} IS NULL",
                 literal(f"unparseable {col.name}"),
                 f"{literal(header + ': ')} || {raw}",
             )
@@ -216,18 +239,15 @@ def _staging_select(
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
     typed = _derived(spec, parsed, source_order_id)
-    attrs = [
-        f"{_attribute_expr(con, ws, header)} AS {quote(name)}"
-        for header, name in mapping.attributes.items()
-    ]
-    cols = [f"{expr} AS {quote(name)}" for name, expr in typed.items()] + attrs
+    cols = [f"{expr} AS {quote(name)}" for name, expr in typed.items()]
+    cols += [quote(a) for a in attrs]
     if spec.name == "orders":
-        cols.append(f"{_currency_hint(mapping)} AS _currency_hint")
-    return (
-        f"SELECT _source_row, {_raw_key(mapping)} AS _raw_key, {reason} AS _reason, "
-        f"{detail} AS _detail, "
-        f"{', '.join(cols)} FROM {RAW}"
+        cols.append("_currency_hint")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT _source_row, _raw_key, "
+        f"{reason} AS _reason, {detail} AS _detail, {', '.join(cols)} FROM {PARSED}"
     )
+    con.execute(f"DROP TABLE {PARSED}")
 
 
 def _raw_key(mapping: ColumnMapping) -> str:
@@ -324,10 +344,15 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: Colum
         f"""
         UPDATE {STAGED} s SET _reason = 'duplicate', _detail = 'same as row ' || d.first_row
         FROM (
-            SELECT k._source_row, k.first_row FROM (
+            WITH repeated AS (
+                SELECT _raw_key FROM {STAGED} WHERE _reason IS NULL
+                GROUP BY _raw_key HAVING count(*) > 1
+            ),
+            k AS (
                 SELECT _source_row, min(_source_row) OVER (PARTITION BY _raw_key) AS first_row
-                FROM {STAGED} WHERE _reason IS NULL
-            ) k
+                FROM {STAGED} SEMI JOIN repeated USING (_raw_key) WHERE _reason IS NULL
+            )
+            SELECT k._source_row, k.first_row FROM k
             JOIN {RAW} a ON a._source_row = k._source_row
             JOIN {RAW} b ON b._source_row = k.first_row
             WHERE k.first_row <> k._source_row AND {same}
