@@ -12,11 +12,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from crmine.errors import ConfigError
 from crmine.quality._distinct import count_changes, map_distinct, until_stable
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -98,11 +102,23 @@ def _phone(raw: str, *, region: str, require_valid: bool) -> str | None:
         number = phonenumbers.parse(text, parse_region)
     except phonenumbers.NumberParseException:
         return None
-    ok = phonenumbers.is_valid_number if require_valid else phonenumbers.is_possible_number
-    if not ok(number):
+    if not (
+        _valid(number, parse_region) if require_valid else phonenumbers.is_possible_number(number)
+    ):
         return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164 if len(e164) <= 16 else None  # E.164 allows at most 15 digits
+
+
+def _valid(number: PhoneNumber, region: str) -> bool:
+    """``is_valid_number``, trying the region it was read in first: a domestic number is
+    then checked against one region's patterns, not every region sharing its country code."""
+    import phonenumbers
+
+    home = number.country_code == phonenumbers.country_code_for_region(region)
+    if home and phonenumbers.is_valid_number_for_region(number, region):
+        return True
+    return phonenumbers.is_valid_number(number)
 
 
 def _valid_in_nanp(compact: str, region: str) -> bool:
