@@ -282,12 +282,13 @@ def test_matches_brute_force_gold(baskets, params):
     assert all((lift[i], conf[i]) >= (lift[i + 1], conf[i + 1]) for i in range(len(lift) - 1))
 
 
-def _mlxtend(onehot: pd.DataFrame, min_support, min_conf, min_lift, max_len) -> pd.DataFrame:
+def _mlxtend(onehot: pd.DataFrame, min_support, min_conf, min_lift, max_len):
+    """mlxtend's (itemset -> support) dict and its rules, in our column names."""
     from mlxtend.frequent_patterns import association_rules, fpgrowth
 
     fi = fpgrowth(onehot, min_support=min_support, use_colnames=True, max_len=max_len)
     if fi.empty:
-        return pd.DataFrame(columns=list(RULE_COLUMNS))
+        return {}, pd.DataFrame(columns=list(RULE_COLUMNS))
     with warnings.catch_warnings():  # mlxtend's certainty metric divides by zero
         warnings.simplefilter("ignore", RuntimeWarning)
         r = association_rules(fi, len(onehot), metric="confidence", min_threshold=min_conf)
@@ -300,7 +301,14 @@ def _mlxtend(onehot: pd.DataFrame, min_support, min_conf, min_lift, max_len) -> 
     )
     counts = {s: round(v * len(onehot)) for s, v in zip(fi["itemsets"], fi["support"], strict=True)}
     r["baskets"] = [counts[a | c] for a, c in zip(r["antecedents"], r["consequents"], strict=True)]
-    return r
+    supports = {tuple(sorted(k)): v for k, v in zip(fi["itemsets"], fi["support"], strict=True)}
+    return supports, r
+
+
+def _supports(m: AssociationRuleMiner) -> dict:
+    return {
+        tuple(s): v for s, v in zip(m.itemsets_["itemset"], m.itemsets_["support"], strict=True)
+    }
 
 
 def _onehot(basket_ids, item_ids) -> pd.DataFrame:
@@ -327,8 +335,9 @@ def test_matches_mlxtend(baskets, params):
         min_lift=min_lift,
         max_len=max_len,
     )
-    ref = _mlxtend(_onehot(*_pairs(baskets)), min_support, min_conf, min_lift, max_len)
+    ref_sets, ref = _mlxtend(_onehot(*_pairs(baskets)), min_support, min_conf, min_lift, max_len)
     _assert_same_rules(m.rules_, ref)
+    assert _supports(m) == ref_sets
 
 
 def test_exact_threshold_where_mlxtend_rounds_up():
@@ -359,7 +368,8 @@ def test_online_retail_equals_mlxtend(retail_baskets, min_support):
     m = AssociationRuleMiner(min_support, min_confidence=0.1, min_lift=1.0, max_len=3).fit(
         baskets, items
     )
-    ref = _mlxtend(_onehot(baskets, items), min_support, 0.1, 1.0, 3)
+    ref_sets, ref = _mlxtend(_onehot(baskets, items), min_support, 0.1, 1.0, 3)
+    assert _supports(m) == ref_sets  # same itemsets, bit-equal supports
     assert m.n_baskets_ == 20728
     assert len(m.rules_) > 100
     _assert_same_rules(m.rules_, ref)
