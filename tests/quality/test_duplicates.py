@@ -184,3 +184,18 @@ def test_names_too_common_in_a_city_are_not_flagged() -> None:
     result = find_duplicate_customers(customers, max_shared=20)
     assert result.likely[["id_a", "id_b"]].values.tolist() == [["x", "y"]]
     assert result.common_names == 1
+
+
+def test_reason_ignores_placeholder_values() -> None:
+    n = 25
+    customers = _customers(
+        customer_id=[f"c{i:02d}" for i in range(n)],
+        email=["none@none.com"] * n,
+        phone=["+441"] * 2 + [None] * (n - 2),
+    )
+    result = find_duplicate_customers(customers, max_shared=20)
+    assert result.id_map.to_dict("list") == {
+        "old_id": ["c01"],
+        "new_id": ["c00"],
+        "reason": ["same phone"],
+    }

@@ -90,8 +90,8 @@ def find_duplicate_customers(
     if ID not in customers.columns:
         raise MappingError("the customers table has no customer_id column")
     frame = customers.reset_index(drop=True)
-    labels, ignored = _components(frame, max_shared)
-    merged, id_map = _merge(frame, labels)
+    labels, ignored, link_keys = _components(frame, max_shared)
+    merged, id_map = _merge(frame, labels, link_keys)
     likely, common = _likely_pairs(merged, name_city_threshold, max_shared)
     reasons = id_map["reason"]
     return DuplicateResult(
@@ -136,12 +136,15 @@ def _key_codes(values: pd.Series) -> np.ndarray:
     return codes
 
 
-def _edges(codes: np.ndarray, max_shared: int | None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Star edges (row, first row with the same key) for keys held by 2..max_shared rows."""
+def _edges(
+    codes: np.ndarray, max_shared: int | None
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Star edges (row, first row with the same key) for keys held by 2..max_shared rows,
+    the number of keys held by more, and per row whether its key links it to another."""
     valid = codes >= 0
     if not valid.any():
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, 0
+        return empty, empty, 0, valid
     counts = np.bincount(codes[valid])
     keep = counts >= 2
     ignored = 0
@@ -155,31 +158,39 @@ def _edges(codes: np.ndarray, max_shared: int | None) -> tuple[np.ndarray, np.nd
     rows = rows[keep[codes[rows]]]
     targets = first_row[codes[rows]]
     linked = rows != targets
-    return rows[linked], targets[linked], ignored
+    links = np.zeros(len(codes), dtype=bool)
+    links[rows] = True
+    return rows[linked], targets[linked], ignored, links
 
 
-def _components(frame: pd.DataFrame, max_shared: int) -> tuple[np.ndarray, int]:
-    """Component label per row of the graph linking rows with the same id, e-mail or phone."""
+def _components(frame: pd.DataFrame, max_shared: int) -> tuple[np.ndarray, int, pd.DataFrame]:
+    """Component label per row of the graph linking rows with the same id, e-mail or phone;
+    the number of placeholder values ignored; the e-mail / phone values that made links."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     sources, targets, ignored = [], [], 0
+    link_keys = pd.DataFrame(index=frame.index)
     for column, limit in ((ID, None), ("email", max_shared), ("phone", max_shared)):
         if column not in frame.columns:
             continue
-        a, b, skipped = _edges(_key_codes(frame[column]), limit)
+        a, b, skipped, links = _edges(_key_codes(frame[column]), limit)
         sources.append(a)
         targets.append(b)
         ignored += skipped
+        if column != ID:
+            link_keys[column] = frame[column].where(links)
     n = len(frame)
     a = np.concatenate(sources) if sources else np.empty(0, dtype=np.int64)
     b = np.concatenate(targets) if targets else np.empty(0, dtype=np.int64)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    return labels, ignored
+    return labels, ignored, link_keys
 
 
-def _merge(frame: pd.DataFrame, labels: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _merge(
+    frame: pd.DataFrame, labels: np.ndarray, link_keys: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     columns = list(frame.columns)
     comp, pos, signup, filled = (f"{_HELPER}{k}" for k in ("comp", "pos", "signup", "filled"))
     in_group = np.bincount(labels)[labels] > 1
@@ -202,8 +213,10 @@ def _merge(frame: pd.DataFrame, labels: np.ndarray) -> tuple[pd.DataFrame, pd.Da
     merged = pd.concat([singles, survivors[[*columns, pos]]], ignore_index=True)
     merged = merged.sort_values(pos, kind="stable").drop(columns=pos).reset_index(drop=True)
     merged = _restore_dtypes(merged, frame.dtypes)
-    heads = group.groupby(comp, sort=False).head(1).set_index(comp)  # survivor rows, unfilled
-    return merged, _id_map(group, heads, comp)
+    # Reasons compare only the values that made links (not placeholders), survivor unfilled.
+    links = group[[comp, ID]].join(link_keys)
+    heads = links.loc[group.groupby(comp, sort=False).head(1).index].set_index(comp)
+    return merged, _id_map(links, heads, comp)
 
 
 def _restore_dtypes(merged: pd.DataFrame, dtypes: pd.Series) -> pd.DataFrame:
