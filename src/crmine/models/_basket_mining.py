@@ -158,7 +158,7 @@ def _members(y_csc: sparse.csc_array, left: np.ndarray, right: np.ndarray) -> sp
 
 
 def _columns(m_csc: sparse.csc_array, cols: np.ndarray) -> sparse.csc_array:
-    """``m_csc[:, cols]`` as one vectorised gather (scipy's fancy indexing is far slower)."""
+    """Structure of ``m_csc[:, cols]`` (values 1), gathered at once: scipy indexing is slower."""
     from scipy import sparse
 
     starts = m_csc.indptr[cols].astype(np.int64)
@@ -167,7 +167,7 @@ def _columns(m_csc: sparse.csc_array, cols: np.ndarray) -> sparse.csc_array:
     np.cumsum(lengths, out=indptr[1:])
     src = np.arange(indptr[-1], dtype=np.int64) + np.repeat(starts - indptr[:-1], lengths)
     return sparse.csc_array(
-        (m_csc.data[src], m_csc.indices[src], indptr),
+        (np.ones(src.size, dtype=np.int8), m_csc.indices[src], indptr),
         shape=(m_csc.shape[0], cols.size),
     )
 
