@@ -1,0 +1,128 @@
+"""Mixed-language sentiment: route each text by language, score in [-1, 1], label with a neutral band.
+
+Scores are on one scale for both languages: 2 P(positive) - 1 for the Chinese model, the normalised
+lexicon valence for English. Texts with no sentiment signal (empty, None, digits) score 0 and are
+labelled neutral; their language is 'unknown'. Emoji-only texts go to the English scorer, whose
+lexicon covers common emoji.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Protocol
+
+import numpy as np
+
+from crmine.models.text._adapt import DomainCorrection, weak_labels
+from crmine.models.text._language import as_text_series, detect_language
+
+_LOG = logging.getLogger(__name__)
+
+NEUTRAL_BAND = 0.1
+"""|score| below this is labelled neutral: P(positive) within 0.45-0.55 for Chinese, a lexicon
+valence too weak to call for English (VADER's own band is 0.05)."""
+
+# per language: which scorer handles it, and the n-grams the in-domain correction uses
+_ROUTE = {"zh": "zh", "en": "en", "unknown": "en"}
+_ADAPT_NGRAMS = {"zh": ("char", (1, 2)), "en": ("word", (1, 2))}
+
+
+class Scorer(Protocol):
+    def score(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class SentimentModel:
+    """Sentiment for Chinese and English feedback.
+
+    ``scorers`` maps 'zh' / 'en' to a base scorer; ``corrections`` holds in-domain corrections fitted
+    by `adapt`. Use `load_default()` for the shipped models.
+    """
+
+    scorers: Mapping[str, Scorer]
+    neutral_band: float = NEUTRAL_BAND
+    corrections: Mapping[str, DomainCorrection] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.neutral_band < 1.0:
+            raise ValueError(f"neutral_band must be in [0, 1), got {self.neutral_band}")
+
+    def score(self, texts: Iterable[object], languages: np.ndarray | None = None) -> np.ndarray:
+        """Sentiment in [-1, 1] per text (0 for texts without language)."""
+        s = as_text_series(texts)
+        langs = detect_language(s) if languages is None else np.asarray(languages, dtype=str)
+        if len(langs) != len(s):
+            raise ValueError(f"{len(langs)} languages for {len(s)} texts")
+        out = np.zeros(len(s))
+        for lang, route in _ROUTE.items():
+            rows = np.flatnonzero(langs == lang)
+            if rows.size == 0 or route not in self.scorers:
+                continue
+            sub = s.iloc[rows].tolist()
+            base = self.scorers[route].score(sub)
+            corr = self.corrections.get(lang)
+            out[rows] = base if corr is None else corr.score(sub, base)
+        return np.clip(out, -1.0, 1.0)
+
+    def label(self, scores: np.ndarray) -> np.ndarray:
+        """'negative' / 'neutral' / 'positive' with the neutral band around 0."""
+        scores = np.asarray(scores, dtype=np.float64)
+        out = np.full(scores.shape, "neutral", dtype=object)
+        out[scores >= self.neutral_band] = "positive"
+        out[scores <= -self.neutral_band] = "negative"
+        if self.neutral_band == 0.0:
+            out[scores == 0.0] = "neutral"
+        return out.astype(str)
+
+    def predict(self, texts: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
+        """(scores in [-1, 1], labels) for mixed-language texts."""
+        scores = self.score(texts)
+        return scores, self.label(scores)
+
+    def adapt(self, texts: Iterable[object], ratings: Iterable[float], *,
+              scale: tuple[float, float] = (1, 5), C: float = 1.0,
+              min_per_class: int = 10) -> SentimentModel:  # fmt: skip
+        """A copy corrected for this domain by the user's own rated texts.
+
+        Ratings in the bottom quarter of ``scale`` are weak negatives, the top quarter weak
+        positives (1-2 and 4-5 stars on 1-5); the middle is ignored. A language is corrected only
+        when it has ``min_per_class`` texts of each class; otherwise its base model is kept.
+        """
+        s = as_text_series(texts)
+        y = weak_labels(np.asarray(list(ratings), dtype=np.float64), scale)
+        if len(y) != len(s):
+            raise ValueError(f"{len(y)} ratings for {len(s)} texts")
+        langs = detect_language(s)
+        corrections = dict(self.corrections)
+        for lang, (analyzer, ngrams) in _ADAPT_NGRAMS.items():
+            rows = np.flatnonzero((langs == lang) & (y >= 0))
+            counts = np.bincount(y[rows], minlength=2)
+            if counts.min() < min_per_class:
+                _LOG.info("adapt: %s kept as is (%d neg / %d pos rated texts)", lang, *counts)
+                continue
+            sub = s.iloc[rows].tolist()
+            base = self.scorers[_ROUTE[lang]].score(sub)
+            corrections[lang] = DomainCorrection(analyzer=analyzer, ngrams=ngrams, C=C).fit(
+                sub, base, y[rows]
+            )
+        return SentimentModel(self.scorers, self.neutral_band, corrections)
+
+
+def load_default(neutral_band: float = NEUTRAL_BAND) -> SentimentModel:
+    """The shipped Chinese and English models, read from package data (offline)."""
+    from crmine.models.text._en import LexiconScorer
+    from crmine.models.text._zh import ZhSentiment
+
+    assets = resources.files("crmine.models.text") / "assets"
+    meta = json.loads((assets / "zh_sentiment.json").read_text(encoding="utf-8"))
+    with (assets / "zh_sentiment.npz").open("rb") as fh, np.load(fh) as npz:
+        zh = ZhSentiment.from_arrays(meta, {k: npz[k] for k in npz.files})
+    lexicon: dict[str, float] = {}
+    for line in (assets / "en_lexicon.tsv").read_text(encoding="utf-8").splitlines():
+        word, valence = line.split("\t")
+        lexicon[word] = float(valence)
+    return SentimentModel({"zh": zh, "en": LexiconScorer(lexicon)}, neutral_band)
