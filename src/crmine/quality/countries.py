@@ -13,13 +13,39 @@ import pandas as pd
 
 # ISO code → (English name, other spellings)
 _COUNTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "CN": ("China", ("中国", "中华人民共和国", "PRC", "People's Republic of China", "Mainland China", "中国大陆")),
+    "CN": (
+        "China",
+        (
+            "中国",
+            "中华人民共和国",
+            "PRC",
+            "People's Republic of China",
+            "Mainland China",
+            "中国大陆",
+        ),
+    ),
     "HK": ("Hong Kong", ("香港", "Hong Kong SAR", "中国香港")),
     "TW": ("Taiwan", ("台湾", "中国台湾")),
     "MO": ("Macao", ("澳门", "Macau")),
-    "GB": ("United Kingdom", ("UK", "U.K.", "Great Britain", "Britain", "England", "Scotland", "Wales",
-                              "Northern Ireland", "英国", "GBR")),
-    "US": ("United States", ("USA", "U.S.A.", "U.S.", "United States of America", "America", "美国")),
+    "GB": (
+        "United Kingdom",
+        (
+            "UK",
+            "U.K.",
+            "Great Britain",
+            "Britain",
+            "England",
+            "Scotland",
+            "Wales",
+            "Northern Ireland",
+            "英国",
+            "GBR",
+        ),
+    ),
+    "US": (
+        "United States",
+        ("USA", "U.S.A.", "U.S.", "United States of America", "America", "美国"),
+    ),
     "CA": ("Canada", ("加拿大",)),
     "AU": ("Australia", ("澳大利亚", "澳洲")),
     "NZ": ("New Zealand", ("新西兰",)),
