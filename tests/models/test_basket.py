@@ -251,8 +251,10 @@ def test_min_count_is_exact_support_threshold():
 
 # --- properties: brute-force gold and mlxtend --------------------------------------------
 
-baskets_strategy = st.lists(
-    st.lists(st.sampled_from("abcdef"), min_size=1, max_size=5), min_size=1, max_size=25
+baskets_strategy = st.sampled_from([list("abcdef"), [0, 1, 2, 10, 11, 100]]).flatmap(
+    lambda alphabet: st.lists(
+        st.lists(st.sampled_from(alphabet), min_size=1, max_size=5), min_size=1, max_size=25
+    )
 )
 thresholds = st.tuples(
     st.sampled_from([0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 1 / 3, 0.4, 0.5, 0.7, 1.0]),
