@@ -1,11 +1,13 @@
 """Frequent itemsets by level-wise (Apriori) counting on a sparse basket × item matrix.
 
-Level k is found from level k−1 in one step: every frequent k-itemset, sorted, is a frequent
-(k−1)-itemset (its prefix) plus one item larger than the prefix's last item. So counting
-``Y.T @ X`` — the co-occurrence of each frequent (k−1)-itemset (columns of ``Y``) with each
-frequent item (columns of ``X``) — and keeping the cells with a larger item and enough baskets
-gives exactly the frequent k-itemsets: support only falls as an itemset grows, so no candidate
-pruning is needed. The basket × item matrix is never dense; its columns hold frequent items only.
+Level k comes from level k−1 by joining two itemsets that share all but their last item
+(P ∪ {a} with P ∪ {b}, a < b): every frequent k-itemset, sorted, is exactly one such join.
+All joins of a level are counted at once as one sparse Gram matrix ``Z.T @ Z``, where ``Z``
+holds the level's basket membership with one row per (shared prefix, basket), so that only
+itemsets of the same prefix meet and the work is proportional to the (basket, candidate)
+incidences. Counts are exact, so a join is frequent exactly when its count reaches the
+threshold and no candidate pruning is needed. The basket × item matrix is never dense; its
+columns hold frequent items only, and large steps run in batches of bounded size.
 
 Each level keeps its itemsets sorted by ``key = prefix_index * n_items + last_item``, which lets
 any sorted itemset be looked up with one ``searchsorted`` per item (see :func:`lookup`).
