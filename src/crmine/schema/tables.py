@@ -130,7 +130,8 @@ FEEDBACK = Table(
     "reviews and survey answers",
     (
         C("feedback_id", "id", "the source's identifier, generated when absent"),
-        C("customer_id", "id", "who gave the feedback", required=True),
+        # optional: public reviews and survey exports are often anonymous
+        C("customer_id", "id", "who gave the feedback; empty for anonymous reviews"),
         C("ts", "timestamp", "when", required=True),
         C("kind", "text", "nps, csat, rating or review"),
         C("score", "float", "the numeric answer (0-10 for NPS, 1-5 for ratings)"),
