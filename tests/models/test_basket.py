@@ -376,3 +376,23 @@ def test_online_retail_equals_mlxtend(retail_baskets, min_support):
     assert len(m.rules_) > 100
     _assert_same_rules(m.rules_, ref)
     assert np.isinf(m.rules_["conviction"]).sum() == np.isinf(ref["conviction"]).sum()
+
+
+def test_memory_follows_the_baskets_not_baskets_times_items():
+    """100,000 baskets x 20,000 items: a dense 0/1 matrix would take 2 GB; we stay far below."""
+    import tracemalloc
+
+    rng = np.random.default_rng(7)
+    n_rows, n_baskets, n_items = 500_000, 100_000, 20_000
+    popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
+    basket_ids = rng.integers(0, n_baskets, n_rows)
+    item_ids = rng.choice(n_items, n_rows, p=popularity / popularity.sum())
+    tracemalloc.start()
+    try:
+        m = AssociationRuleMiner(0.002, 0.0, 0.0, None).fit(basket_ids, item_ids)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert m.n_baskets_ == len(np.unique(basket_ids))
+    assert len(m.itemsets_) > 100 and len(m.rules_) > 0
+    assert peak < 150 * 2**20, f"peak {peak / 2**20:.0f} MiB"
