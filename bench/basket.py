@@ -60,8 +60,9 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[Any, float, float]:
     return out, wall, cpu
 
 
-def run_mlxtend(df: pd.DataFrame, min_support: float, max_len: int | None, conf: float,
-                lift: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_mlxtend(
+    df: pd.DataFrame, min_support: float, max_len: int | None, conf: float, lift: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """mlxtend's frequent itemsets and its rules, renamed to crmine's columns."""
     from mlxtend.frequent_patterns import association_rules, fpgrowth
 
@@ -73,10 +74,15 @@ def run_mlxtend(df: pd.DataFrame, min_support: float, max_len: int | None, conf:
         rules = association_rules(fi, len(df), metric="confidence", min_threshold=conf)
     rules = rules[rules["lift"] >= lift]
     counts = dict(zip(fi["itemsets"], np.rint(fi["support"] * len(df)), strict=True))
-    rules = rules.rename(columns={"antecedent support": "antecedent_support",
-                                  "consequent support": "consequent_support"})
-    rules["baskets"] = [counts[a | c] for a, c in zip(rules["antecedents"],
-                                                      rules["consequents"], strict=True)]
+    rules = rules.rename(
+        columns={
+            "antecedent support": "antecedent_support",
+            "consequent support": "consequent_support",
+        }
+    )
+    rules["baskets"] = [
+        counts[a | c] for a, c in zip(rules["antecedents"], rules["consequents"], strict=True)
+    ]
     return fi, rules
 
 
@@ -89,9 +95,12 @@ def same_itemsets(ours: pd.DataFrame, fi: pd.DataFrame) -> bool:
 
 def identical(ours: pd.DataFrame, ref: pd.DataFrame) -> bool:
     """Same rules (as sets of ids) with bit-equal metrics (inf conviction equals inf)."""
+
     def keyed(df: pd.DataFrame) -> pd.DataFrame:
-        key = [(tuple(sorted(a)), tuple(sorted(c)))
-               for a, c in zip(df["antecedents"], df["consequents"], strict=True)]
+        key = [
+            (tuple(sorted(a)), tuple(sorted(c)))
+            for a, c in zip(df["antecedents"], df["consequents"], strict=True)
+        ]
         out = df[METRICS].astype(float).set_axis(pd.Index(key, tupleize_cols=False))
         return out.sort_index()
 
@@ -117,8 +126,12 @@ def parse_run(text: str) -> tuple[float, int | None]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=DATA)
-    p.add_argument("--runs", nargs="+", default=["0.005:3", "0.005:none", "0.01:3", "0.02:3"],
-                   help="min_support:max_len pairs (max_len 'none' = unbounded)")
+    p.add_argument(
+        "--runs",
+        nargs="+",
+        default=["0.005:3", "0.005:none", "0.01:3", "0.02:3"],
+        help="min_support:max_len pairs (max_len 'none' = unbounded)",
+    )
     p.add_argument("--min-confidence", type=float, default=RuleSettings.min_confidence)
     p.add_argument("--min-lift", type=float, default=RuleSettings.min_lift)
     p.add_argument("--repeats", type=int, default=3)
@@ -126,31 +139,40 @@ def main() -> None:
 
     baskets, items = load_baskets(args.data)
     (df, build_s, _) = timed(lambda: onehot(baskets, items), 1)
-    print(f"{len(baskets):,} (basket, item) rows; {df.shape[0]:,} baskets x {df.shape[1]:,} "
-          f"items; mlxtend one-hot frame {df.memory_usage(deep=True).sum() / 2**20:.0f} MiB, "
-          f"built in {build_s:.2f} s (not in mlxtend's times below)")
+    print(
+        f"{len(baskets):,} (basket, item) rows; {df.shape[0]:,} baskets x {df.shape[1]:,} "
+        f"items; mlxtend one-hot frame {df.memory_usage(deep=True).sum() / 2**20:.0f} MiB, "
+        f"built in {build_s:.2f} s (not in mlxtend's times below)"
+    )
     print(f"min_confidence {args.min_confidence}, min_lift {args.min_lift}\n")
-    head = (f"{'support':>8} {'max_len':>7} | {'crmine s':>8} {'cpu':>6} {'peak MiB':>8} | "
-            f"{'mlxtend s':>9} {'cpu':>6} | {'x wall':>6} {'x cpu':>6} | "
-            f"{'itemsets':>8} {'rules':>6} {'mlx rules':>9} identical")
+    head = (
+        f"{'support':>8} {'max_len':>7} | {'crmine s':>8} {'cpu':>6} {'peak MiB':>8} | "
+        f"{'mlxtend s':>9} {'cpu':>6} | {'x wall':>6} {'x cpu':>6} | "
+        f"{'itemsets':>8} {'rules':>6} {'mlx rules':>9} identical"
+    )
     print(head)
     print("-" * len(head))
     for run in args.runs:
         support, max_len = parse_run(run)
 
         def fit(support: float = support, max_len: int | None = max_len) -> AssociationRuleMiner:
-            return AssociationRuleMiner(support, args.min_confidence, args.min_lift,
-                                        max_len).fit(baskets, items)
+            return AssociationRuleMiner(support, args.min_confidence, args.min_lift, max_len).fit(
+                baskets, items
+            )
 
         ours, wall, cpu = timed(fit, args.repeats)
         peak = peak_mib(fit)
         (fi, ref), m_wall, m_cpu = timed(
-            lambda s=support, m=max_len: run_mlxtend(df, s, m, args.min_confidence,
-                                                     args.min_lift), 1)
-        print(f"{support:>8} {max_len!s:>7} | {wall:>8.2f} {cpu:>6.2f} {peak:>8.0f} | "
-              f"{m_wall:>9.2f} {m_cpu:>6.2f} | {m_wall / wall:>6.1f} {m_cpu / cpu:>6.1f} | "
-              f"{len(ours.itemsets_):>8} {len(ours.rules_):>6} {len(ref):>9} "
-              f"{identical(ours.rules_, ref) and same_itemsets(ours.itemsets_, fi)}", flush=True)
+            lambda s=support, m=max_len: run_mlxtend(df, s, m, args.min_confidence, args.min_lift),
+            1,
+        )
+        print(
+            f"{support:>8} {max_len!s:>7} | {wall:>8.2f} {cpu:>6.2f} {peak:>8.0f} | "
+            f"{m_wall:>9.2f} {m_cpu:>6.2f} | {m_wall / wall:>6.1f} {m_cpu / cpu:>6.1f} | "
+            f"{len(ours.itemsets_):>8} {len(ours.rules_):>6} {len(ref):>9} "
+            f"{identical(ours.rules_, ref) and same_itemsets(ours.itemsets_, fi)}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
