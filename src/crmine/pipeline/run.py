@@ -98,9 +98,10 @@ class RunResult:
 
 
 def default_steps() -> list[Step]:
-    from crmine.pipeline import steps
+    """Every step, in order: customer features and RFM first, the models that read them after."""
+    from crmine.pipeline import steps, steps_basket
 
-    return steps.STEPS
+    return [*steps.STEPS, *steps_basket.STEPS]
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection, available: set[str]) -> date:
