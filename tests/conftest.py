@@ -19,8 +19,9 @@ def datasets_dir() -> Path:
 
 
 def dataset_file(name: str) -> Path:
-    """Path of ``<name>/<name>.parquet`` in the shared datasets, skipping when absent."""
-    path = DATASETS / name / f"{name}.parquet"
+    """Path of the Parquet file in ``<name>/`` of the shared datasets, skipping when absent."""
+    files = sorted((DATASETS / name).glob("*.parquet"))
+    path = files[0] if files else DATASETS / name / f"{name}.parquet"
     if not path.exists():
         pytest.skip(f"dataset {name} not found at {path}")
     return path

@@ -176,3 +176,16 @@ def test_mixed_currencies_are_converted_with_rates(tmp_path: Path):
     with ws.connect(read_only=True) as con:
         rows = con.execute("SELECT customer_id, amount, currency FROM orders ORDER BY 1").fetchall()
     assert rows == [("A", 10.0, "GBP"), ("B", 8.0, "GBP")]
+
+
+def test_category_spellings_are_unified(ws: Workspace, tmp_path: Path):
+    text = (
+        "order_id,customer_id,order_date,amount,category\n"
+        "1,A,2024-01-01,5,Home Decor\n2,A,2024-01-02,5,home decor \n3,B,2024-01-03,5,Home Decor\n"
+        "4,B,2024-01-04,5,ＨＯＭＥ　ＤＥＣＯＲ\n5,B,2024-01-05,5,Garden\n"
+    )
+    r = ingest(ws, "orders", write(tmp_path / "c.csv", text))
+    assert any("category spellings merged" in n for n in r.notes)
+    with ws.connect(read_only=True) as con:
+        cats = dict(con.execute("SELECT category, count(*) FROM orders GROUP BY 1").fetchall())
+    assert cats == {"Home Decor": 4, "Garden": 1}

@@ -8,12 +8,12 @@ from datetime import date
 from importlib.resources import files
 
 import pytest
-from tests.report._frames import warehouse
 
 from crmine.report import charts, data, html
 from crmine.report.context import ReportSettings
 from crmine.report.fmt import Money, integer, percent
 from crmine.report.sections import SECTIONS
+from tests.report._frames import warehouse
 
 FORMATTERS = set(re.findall(r"\n    (\w+): function", html._BOOT))
 

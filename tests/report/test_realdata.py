@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.conftest import dataset_file
-from tests.report._retail import load_online_retail
 
 from crmine.report import build_report, data
+from tests.conftest import dataset_file
+from tests.report._retail import load_online_retail
 
 
 @pytest.mark.realdata

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.report._frames import orders_frame, warehouse
 
 from crmine.report import build_report, data, register_section, write_report
 from crmine.report import sections as sections_mod
 from crmine.report._vendor import echarts_js
 from crmine.report.sections import Omitted, Section, SectionContent
+from tests.report._frames import orders_frame, warehouse
 
 ALL_SECTIONS = ["kpis", "monthly", "regions", "segments", "rf_grid", "cohorts", "products"]
 AS_OF = date(2024, 7, 1)

@@ -126,6 +126,37 @@ def _replace_customers(con: duckdb.DuckDBPyConnection, frame) -> None:
     con.execute("DROP TABLE _customers_new")
 
 
+def unify_table_categories(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """One spelling per category across the whole table ("Home Decor", "home decor " → one).
+
+    Counts come from every row, so the most used spelling wins; only distinct values go
+    through Python, the rewrite is one UPDATE.
+    """
+    import pandas as pd
+
+    from crmine.quality.categories import unify_categories
+
+    if "category" not in column_names(con, table):
+        return []
+    counts = con.execute(
+        f"SELECT category, count(*) AS n FROM {table} WHERE category IS NOT NULL GROUP BY 1"
+    ).df()
+    if counts.empty:
+        return []
+    spelled = pd.Series(counts["category"].repeat(counts["n"]).to_numpy(), dtype="string")
+    unified, _ = unify_categories(spelled)
+    changes = pd.DataFrame({"old": spelled, "new": unified}).drop_duplicates()
+    changes = changes[changes["old"] != changes["new"]]
+    if changes.empty:
+        return []
+    con.register("_category_changes", changes)
+    con.execute(
+        f"UPDATE {table} t SET category = c.new FROM _category_changes c WHERE t.category = c.old"
+    )
+    con.unregister("_category_changes")
+    return [f"{len(changes):,} category spellings merged into {changes['new'].nunique():,}"]
+
+
 def apply_customer_merges(con: duckdb.DuckDBPyConnection) -> int:
     """Point every customer_id that was merged away at its survivor; returns rows changed."""
     from crmine.quality import remap_customer_ids_sql

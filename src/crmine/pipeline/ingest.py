@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING
 
 from crmine.engine.workspace import Workspace, column_names, literal, quote, table_names
 from crmine.errors import CrmineError, InputError
-from crmine.pipeline.clean import apply_customer_merges, clean_customers
+from crmine.pipeline.clean import (
+    apply_customer_merges,
+    clean_customers,
+    unify_table_categories,
+)
 from crmine.pipeline.currency import unify_currency
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
@@ -103,6 +107,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     _append(con, spec, mapping, path)
     if spec.name == "customers":
         notes += clean_customers(con, ws.config)
+    if spec.name in ("orders", "products"):
+        notes += unify_table_categories(con, spec.name)
     apply_customer_merges(con)
     counts = quarantine.reason_counts(con, STAGED)
     loaded = con.execute(f"SELECT count(*) FROM {STAGED} WHERE _reason IS NULL").fetchone()[0]

@@ -43,11 +43,17 @@ def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path]]:
 def ingest_sources(
     ws: Workspace, sources: list[tuple[str, Path]], *, console: Console | None = None
 ) -> list[IngestResult]:
+    if console is None:
+        return [ingest(ws, entity, path) for entity, path in sources]
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     results = []
-    for entity, path in sources:
-        if console is not None:
-            with console.status(f"Ingesting {path.name} as {entity}…"):
-                results.append(ingest(ws, entity, path))
-        else:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("ingest", total=len(sources))
+        for entity, path in sources:
+            progress.update(task, description=f"{entity} ← {path.name}")
             results.append(ingest(ws, entity, path))
+            progress.advance(task)
     return results

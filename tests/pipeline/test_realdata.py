@@ -1,0 +1,61 @@
+"""The main job on the real public data sets, with no configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmine.engine import Workspace
+from crmine.pipeline.ingest import ingest
+from crmine.pipeline.run import run
+from crmine.pipeline.snapshots import SnapshotStore
+from tests.conftest import dataset_file
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+
+def test_online_retail(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    r = ingest(ws, "orders", dataset_file("online_retail"))
+    assert (r.read, r.loaded, r.quarantined) == (541_909, 536_641, {"duplicate": 5_268})
+    result = run(ws)
+    assert str(result.as_of) == "2011-12-10"
+    scores = SnapshotStore(ws.snapshots_dir).require_current().read("customer_scores")
+    assert len(scores) == 4_372
+    assert scores["rfm_segment"].notna().sum() == 4_339  # the others only returned goods
+    with ws.connect(read_only=True) as con:
+        returns, guests, orders = con.execute(
+            "SELECT count(*) FILTER (WHERE is_return), count(*) FILTER (WHERE customer_id IS NULL),"
+            " count(DISTINCT order_id) FILTER (WHERE NOT is_return) FROM orders"
+        ).fetchone()
+    assert (returns, guests, orders) == (10_587, 135_037, 20_728)
+
+
+def test_cdnow(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    r = ingest(ws, "orders", dataset_file("cdnow"))
+    assert (r.read, r.loaded, r.quarantined) == (69_659, 69_404, {"duplicate": 255})
+    with ws.connect(read_only=True) as con:
+        ids = con.execute("SELECT count(DISTINCT customer_id), min(customer_id) FROM orders").fetchone()
+    assert ids == (23_570, "00001")  # zero padding kept
+
+
+def test_telco_customers(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    r = ingest(ws, "customers", dataset_file("telco_customer_churn"))
+    assert (r.read, r.loaded) == (7_043, 7_043)
+    assert "Churn → churned" in r.mapping
+    with ws.connect(read_only=True) as con:
+        churned = con.execute("SELECT count(*) FILTER (WHERE churned) FROM customers").fetchone()[0]
+        types = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'customers'"
+        ).fetchall())
+    assert churned == 1_869
+    assert types["total_charges"] == "DOUBLE" and types["senior_citizen"] == "BOOLEAN"
+    run(ws)  # only customers: runs and says what it skipped
+
+
+def test_alexa_reviews_as_feedback(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    r = ingest(ws, "feedback", dataset_file("amazon_alexa_reviews"))
+    assert (r.read, r.loaded, r.quarantined) == (3_150, 2_435, {"duplicate": 715})
