@@ -1,0 +1,351 @@
+"""Voice-of-the-customer maths: feedback kinds, NPS and CSAT, honest sentiment adaptation, drivers.
+
+Pure computation on arrays and frames. Conventions:
+
+* NPS (Reichheld 2003): on 0-10, promoters 9-10, passives 7-8, detractors 0-6;
+  NPS = 100 × (share of promoters − share of detractors), from −100 to 100.
+* CSAT: share (in %) of 4-5 answers on a 1-5 scale (ratings, reviews, csat surveys).
+* A source without a ``kind`` column gets one from its scores' range (:func:`infer_kind`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crmine.models.text import SentimentModel
+
+NPS_KINDS = frozenset({"nps"})
+STAR_KINDS = frozenset({"rating", "review", "csat"})
+SCALES = {"nps": (0.0, 10.0), "rating": (1.0, 5.0), "review": (1.0, 5.0), "csat": (1.0, 5.0)}
+PROMOTER_MIN, DETRACTOR_MAX, CSAT_MIN = 9.0, 6.0, 4.0
+
+
+def infer_kind(score: np.ndarray, has_text: np.ndarray) -> np.ndarray:
+    """Kind of each answer of ONE source that has no kind column, from the range of its scores.
+
+    All scores whole numbers in 0-10 using 0 or anything above 5 → 'nps'; all within 1-5 →
+    'review' where the answer has text, else 'rating'; no score at all → 'review' where there
+    is text. Any other range (e.g. 0-100, fractions) → None: the kind stays unknown and the
+    answers count in neither NPS nor CSAT. A 0-10 survey whose answers all happen to fall in
+    1-5 is read as stars: that cannot be told apart from the scores alone.
+    """
+    s = np.asarray(score, dtype=np.float64)
+    text = np.asarray(has_text, dtype=bool)
+    known = s[~np.isnan(s)]
+    out = np.full(len(s), None, dtype=object)
+    if known.size == 0:
+        out[text] = "review"
+        return out
+    whole = bool(np.all(known == np.round(known)))
+    lo, hi = float(known.min()), float(known.max())
+    if whole and lo >= 0 and hi <= 10 and (lo == 0 or hi > 5):
+        out[:] = "nps"
+    elif lo >= 1 and hi <= 5:
+        out[:] = np.where(text, "review", "rating")
+    else:
+        return out
+    out[np.isnan(s) & ~text] = None
+    return out
+
+
+def normalised_score(kind: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Score mapped onto 0-1 by its kind's scale (NaN for unknown kinds and missing scores)."""
+    kind = np.asarray(kind, dtype=object)
+    s = np.asarray(score, dtype=np.float64)
+    out = np.full(len(s), np.nan)
+    for k, (lo, hi) in SCALES.items():
+        m = kind == k
+        out[m] = (s[m] - lo) / (hi - lo)
+    out[(out < 0) | (out > 1)] = np.nan
+    return out
+
+
+def weak_polarity(u: np.ndarray) -> np.ndarray:
+    """1 for the top quarter of the 0-1 scale, 0 for the bottom quarter, -1 in between or NaN.
+
+    On stars: 1-2 negative, 4-5 positive; on NPS: 0-2 negative, 8-10 positive. The same rule
+    as the sentiment model's adaptation, so the held-out check measures what it learns.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    out = np.full(len(u), -1, dtype=np.int8)
+    out[u <= 0.25] = 0
+    out[u >= 0.75] = 1
+    return out
+
+
+# --- NPS and CSAT -------------------------------------------------------------------------
+
+
+def nps(scores: np.ndarray) -> float:
+    """Net Promoter Score of 0-10 answers (NaN ignored); NaN when there are none."""
+    s = np.asarray(scores, dtype=np.float64)
+    s = s[~np.isnan(s)]
+    if s.size == 0:
+        return float("nan")
+    return float(100.0 * ((s >= PROMOTER_MIN).mean() - (s <= DETRACTOR_MAX).mean()))
+
+
+def csat(scores: np.ndarray) -> float:
+    """CSAT in %: the share of 4-5 answers on 1-5 (NaN ignored); NaN when there are none."""
+    s = np.asarray(scores, dtype=np.float64)
+    s = s[~np.isnan(s)]
+    return float(100.0 * (s >= CSAT_MIN).mean()) if s.size else float("nan")
+
+
+METRICS = {
+    "nps": "Net Promoter Score, -100..100 (promoters 9-10 minus detractors 0-6, in points)",
+    "csat": "customer satisfaction, % of 4-5 answers on 1-5",
+    "mean_sentiment": "mean sentiment of the texts, -1..1",
+    "share_negative": "% of texts labelled negative",
+}
+
+
+def voice_summary(frame: pd.DataFrame, dimensions: list[str], min_n: int = 1) -> pd.DataFrame:
+    """NPS, CSAT and sentiment overall and per value of each dimension, in long format.
+
+    ``frame`` has ``kind`` and ``score``, optionally ``sentiment`` / ``sentiment_label``, and
+    the dimension columns. Returns (dimension, value, metric, n, score); dimension 'all'
+    holds the overall figures; groups with fewer than ``min_n`` answers are left out.
+    """
+    import pandas as pd
+
+    kind = frame["kind"].to_numpy(dtype=object)
+    score = frame["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    is_nps = np.isin(kind, list(NPS_KINDS)) & ~np.isnan(score)
+    is_star = np.isin(kind, list(STAR_KINDS)) & (score >= 1) & (score <= 5)
+    cols: dict[str, Any] = {
+        # per answer: its contribution to the metric, NaN where the answer does not count
+        "nps": np.where(is_nps, 100.0 * (score >= PROMOTER_MIN) - 100.0 * (score <= DETRACTOR_MAX),
+                        np.nan),
+        "csat": np.where(is_star, 100.0 * (score >= CSAT_MIN), np.nan),
+    }
+    if "sentiment" in frame:
+        sent = frame["sentiment"].to_numpy(dtype=np.float64, na_value=np.nan)
+        cols["mean_sentiment"] = sent
+        if "sentiment_label" in frame:
+            neg = (frame["sentiment_label"] == "negative").to_numpy(dtype=np.float64)
+            cols["share_negative"] = np.where(np.isnan(sent), np.nan, 100.0 * neg)
+    values = pd.DataFrame(cols, index=frame.index)
+    parts = []
+    for dim in ["all", *dimensions]:
+        key = pd.Series("all", index=frame.index) if dim == "all" else frame[dim]
+        if dim != "all" and key.notna().sum() == 0:
+            continue
+        g = values.groupby(key.astype("string"), dropna=True)
+        means, counts = g.mean(), g.count()
+        long = means.stack().rename("score").to_frame().join(counts.stack().rename("n"))
+        long = long.reset_index()
+        long.columns = ["value", "metric", "score", "n"]
+        long.insert(0, "dimension", dim)
+        parts.append(long[long["n"] >= max(min_n, 1)])
+    cols_out = ["dimension", "value", "metric", "n", "score"]
+    if not parts:
+        return pd.DataFrame(columns=cols_out)
+    out = pd.concat(parts, ignore_index=True)[cols_out]
+    out["n"] = out["n"].astype("int64")
+    return out
+
+
+# --- cross-fitted adaptation ---------------------------------------------------------------
+
+
+@dataclass
+class CrossFitResult:
+    """Sentiment per text, and how adaptation did on texts whose rating it never saw."""
+
+    scores: np.ndarray
+    labels: np.ndarray
+    base_scores: np.ndarray
+    adapted: bool
+    metrics: dict[str, Any] = field(default_factory=dict)
+    model: SentimentModel | None = None  # adapted on every allowed rating: for unrated texts
+
+
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    recalls = [float((pred[y == c] == c).mean()) for c in (0, 1) if (y == c).any()]
+    return float(np.mean(recalls)) if len(recalls) == 2 else float("nan")
+
+
+def adaptation_metrics(y: np.ndarray, base: np.ndarray, adapted: np.ndarray,
+                       band: float) -> dict[str, Any]:  # fmt: skip
+    """Balanced accuracy against weak labels (0 low / 1 high rating), before and after.
+
+    ``label`` counts a text as predicted positive when it is labelled positive (neutral and
+    negative labels count as not positive); ``sign`` when its score is above 0.
+    """
+    y = np.asarray(y)
+    m = y >= 0
+    y = y[m]
+    base, adapted = np.asarray(base)[m], np.asarray(adapted)[m]
+    out: dict[str, Any] = {"heldout_texts": int(m.sum()), "heldout_negative": int((y == 0).sum())}
+    for name, s in (("before", base), ("after", adapted)):
+        out[f"balanced_accuracy_label_{name}"] = round(_balanced_accuracy(y, s >= band), 4)
+        out[f"balanced_accuracy_sign_{name}"] = round(_balanced_accuracy(y, s > 0), 4)
+    return out
+
+
+def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.ndarray,
+                        *, train: np.ndarray | None = None, folds: int = 5, seed: int = 0,
+                        min_rated: int = 20) -> CrossFitResult:  # fmt: skip
+    """Score every text, adapting the model to the domain by the ratings without self-leakage.
+
+    ``rating01`` is each text's rating on 0-1 (NaN when unrated); ``train`` marks the ratings
+    the adaptation may learn from (default: every rated text). Rated texts are split into
+    ``folds`` by a hash of their text (so repeated texts share a fold); each fold is scored by
+    a model adapted on the other folds only. Other texts are scored by a model adapted on all
+    allowed ratings, which never saw their rating either. Adaptation is skipped (base model
+    for all) when fewer than ``min_rated`` texts of either polarity are available.
+    """
+    import pandas as pd
+
+    from crmine.models.text import detect_language
+
+    texts = pd.Series(texts, dtype=object).reset_index(drop=True)
+    u = np.asarray(rating01, dtype=np.float64)
+    langs = detect_language(texts)
+    has_lang = langs != "unknown"
+    base = model.score(texts, languages=langs)
+    y = weak_polarity(u)
+    usable = (y >= 0) & has_lang & (np.ones(len(u), bool) if train is None else np.asarray(train))
+    counts = np.bincount(y[usable], minlength=2)
+    if counts.min() < min_rated or folds < 2:
+        return CrossFitResult(base, model.label(base), base, False,
+                              {"adapted": False, "rated_negative": int(counts[0]),
+                               "rated_positive": int(counts[1])}, model)  # fmt: skip
+    key = pd.util.hash_pandas_object(texts.fillna(""), index=False,
+                                     hash_key=f"{seed:016d}"[:16]).to_numpy()  # fmt: skip
+    fold = (key % np.uint64(folds)).astype(np.int64)
+    scores = base.copy()
+    for k in range(folds):
+        fit_rows = np.flatnonzero(usable & (fold != k))
+        score_rows = np.flatnonzero(usable & (fold == k))
+        if score_rows.size == 0:
+            continue
+        mk = model.adapt(texts.iloc[fit_rows], u[fit_rows], scale=(0.0, 1.0))
+        scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows])
+    rest = np.flatnonzero(~usable & has_lang)
+    full = model.adapt(texts[usable], u[usable], scale=(0.0, 1.0))
+    if rest.size:
+        scores[rest] = full.score(texts.iloc[rest], languages=langs[rest])
+    metrics = {"adapted": True, "folds": folds, "rated_negative": int(counts[0]),
+               "rated_positive": int(counts[1])}  # fmt: skip
+    metrics.update(adaptation_metrics(np.where(usable, y, -1), base, scores, model.neutral_band))
+    for lang in ("en", "zh"):
+        m = usable & (langs == lang)
+        if m.any():
+            sub = adaptation_metrics(y[m], base[m], scores[m], model.neutral_band)
+            metrics[lang] = {k: v for k, v in sub.items() if k.startswith("bal") or k == "heldout_texts"}
+    return CrossFitResult(scores, model.label(scores), base, True, metrics, full)
+
+
+# --- drivers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Driver:
+    name: str
+    column: np.ndarray
+    kind: str  # 'topic' | 'attribute' | 'sentiment'
+    reference: str = ""
+
+
+def driver_effects(y: np.ndarray, drivers: list[Driver], *, unit: str, min_n: int = 20,
+                   max_drivers: int = 15) -> pd.DataFrame:  # fmt: skip
+    """What moves the score: one least-squares fit of the score on 0/1 driver indicators.
+
+    Each effect is the change in the mean score (in ``unit``) when the indicator is 1, holding
+    the other drivers fixed, with a 95% interval from the classical OLS standard errors.
+    Indicators seen fewer than ``min_n`` times (or in all but ``min_n`` answers) are left out.
+    Returns (driver, kind, effect, ci_low, ci_high, n, significant, sentence), strongest
+    clear effects first.
+    """
+    import pandas as pd
+    from scipy import stats
+
+    cols = ["driver", "kind", "effect", "ci_low", "ci_high", "n", "significant", "sentence"]
+    y = np.asarray(y, dtype=np.float64)
+    keep = [d for d in drivers if min_n <= int(np.sum(d.column)) <= len(y) - min_n]
+    if not keep or len(y) < len(keep) + 10:
+        return pd.DataFrame(columns=cols)
+    X = np.column_stack([np.ones(len(y))] + [np.asarray(d.column, dtype=np.float64) for d in keep])
+    beta, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
+    dof = len(y) - rank
+    resid = y - X @ beta
+    sigma2 = float(resid @ resid) / max(dof, 1)
+    se = np.sqrt(np.maximum(np.diag(np.linalg.pinv(X.T @ X)) * sigma2, 0.0))[1:]
+    eff = beta[1:]
+    half = stats.t.ppf(0.975, max(dof, 1)) * se
+    out = pd.DataFrame({
+        "driver": [d.name for d in keep],
+        "kind": [d.kind for d in keep],
+        "effect": eff,
+        "ci_low": eff - half,
+        "ci_high": eff + half,
+        "n": [int(np.sum(d.column)) for d in keep],
+    })  # fmt: skip
+    out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    out["sentence"] = _sentences(out, keep, unit)
+    out = out.assign(_abs=out["effect"].abs()).sort_values(
+        ["significant", "_abs"], ascending=[False, False], kind="stable"
+    )
+    return out.drop(columns="_abs").head(max_drivers).reset_index(drop=True)
+
+
+def _sentences(out: pd.DataFrame, drivers: list[Driver], unit: str) -> list[str]:
+    subject = {
+        "topic": "Mentions of {name}",
+        "sentiment": "A {name}",
+        "attribute": "{name}",
+    }
+    res = []
+    for d, e, lo, hi, sig in zip(drivers, out["effect"], out["ci_low"], out["ci_high"],
+                                 out["significant"], strict=True):  # fmt: skip
+        who = subject[d.kind].format(name=d.name)
+        if d.kind == "attribute" and d.reference:
+            who += f" (compared with {d.reference})"
+        verb = "raise" if e > 0 else "lower"
+        if d.kind in ("attribute", "sentiment"):
+            verb += "s"
+        text = f"{who} {verb} the score by {abs(e):.2f} {unit} (95% interval {lo:+.2f} to {hi:+.2f})"
+        res.append(text + ("." if sig else "; not clearly different from no effect."))
+    return res
+
+
+def attribute_drivers(frame: pd.DataFrame, columns: list[str], score: np.ndarray, *,
+                      min_n: int = 20, max_levels: int = 30,
+                      max_purity: float = 0.99) -> tuple[list[Driver], list[str]]:  # fmt: skip
+    """0/1 drivers for each level of each categorical attribute, against its commonest level.
+
+    A column that the score determines (each score value goes with one level in at least
+    ``max_purity`` of the answers, e.g. a 'positive review' flag derived from the stars) is
+    a restatement of the score, not a driver: it is left out and named in the second return
+    value.
+    """
+    import pandas as pd
+
+    y = pd.Series(np.asarray(score, dtype=np.float64), index=frame.index)
+    drivers: list[Driver] = []
+    dropped: list[str] = []
+    for col in columns:
+        s = frame[col].astype("string").str.strip()
+        counts = s.value_counts()
+        if not 1 < len(counts) <= max_levels:
+            continue
+        pairs = pd.DataFrame({"y": y, "a": s}).dropna()
+        top = pairs.groupby(["y", "a"]).size().groupby(level="y").max()
+        if len(pairs) and top.sum() / len(pairs) >= max_purity:
+            dropped.append(col)
+            continue
+        ref = str(counts.index[0])
+        for level in counts.index[1:]:
+            if counts[level] < min_n:
+                continue
+            ind = (s == level).fillna(False).to_numpy(dtype=bool)
+            drivers.append(Driver(f"{col} = {level}", ind, "attribute", f"{col} = {ref}"))
+    return drivers, dropped
