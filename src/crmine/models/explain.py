@@ -1,0 +1,145 @@
+"""Per-customer reasons in plain words, from a model's own attributions.
+
+Input: a contribution matrix (customers × encoded features, in log-odds toward the outcome
+being explained — e.g. LightGBM ``pred_contrib=True`` SHAP values), the encoded feature
+names and the values the customer had. One-hot columns of the same attribute
+(``contract=Month-to-month``, ``contract=Two year``) are summed into one attribution for
+the attribute. The ``k`` attributes with the largest absolute push are turned into a
+sentence with the customer's own value ("no purchase for 120 days; usually buys every 30",
+"spend down 60 % on the previous 90 days", "contract: Month-to-month") followed by the
+direction ("raises churn risk" / "lowers churn risk").
+
+The ranking is one ``argsort`` over the matrix; only the final k strings per customer are
+formatted in Python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crmine.models._tabular import split_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["feature_label", "top_reasons"]
+
+
+def feature_label(name: str) -> str:
+    """Plain words for a feature name: the registry's meaning, else the name spelled out."""
+    from crmine.features import describe
+
+    try:
+        return describe(name)
+    except KeyError:
+        if "_per_" in name:
+            a, b = name.split("_per_", 1)
+            return f"{feature_label(a)} per {feature_label(b)}"
+        return name.removeprefix("btyd_").replace("_", " ")
+
+
+def top_reasons(
+    contributions: np.ndarray,
+    names: list[str],
+    values: pd.DataFrame,
+    *,
+    k: int = 3,
+    outcome: str = "churn risk",
+    trend_days: int = 90,
+) -> list[list[str]]:
+    """The k strongest reasons per row of ``contributions`` (see the module docstring).
+
+    ``values`` holds, per row, the encoded columns ``names`` (one-hot as 0/1) and may hold
+    more columns used for wording (``gap_mean_days`` next to ``recency_days``).
+    """
+    contrib = np.nan_to_num(np.asarray(contributions, float))
+    if contrib.ndim != 2 or contrib.shape[1] != len(names) or len(values) != contrib.shape[0]:
+        raise ValueError("contributions must be (rows of values) × (len(names))")
+    bases = list(dict.fromkeys(split_name(n)[0] for n in names))
+    index = {b: i for i, b in enumerate(bases)}
+    member = np.zeros((len(names), len(bases)))
+    member[np.arange(len(names)), [index[split_name(n)[0]] for n in names]] = 1.0
+    grouped = contrib @ member
+    k = min(k, len(bases))
+    top = np.argsort(-np.abs(grouped), axis=1, kind="stable")[:, :k]
+    strength = np.take_along_axis(grouped, top, axis=1)
+    words = _Words(names, values, trend_days)
+    raise_, lower = f"raises {outcome}", f"lowers {outcome}"
+    return [
+        [f"{words.phrase(bases[g], i)} ({raise_ if s > 0 else lower})"
+         for g, s in zip(top[i], strength[i], strict=True) if abs(s) > 1e-9]
+        for i in range(len(top))
+    ]
+
+
+class _Words:
+    """Turns (feature, row) into a phrase with the row's value."""
+
+    def __init__(self, names: list[str], values: pd.DataFrame, trend_days: int) -> None:
+        self.trend_days = trend_days
+        self.columns: dict[str, np.ndarray] = {}
+        for col in values.columns:
+            series = values[col]
+            try:
+                self.columns[col] = series.to_numpy(float, na_value=np.nan)
+            except (TypeError, ValueError):
+                self.columns[col] = series.to_numpy(object)
+        self.levels: dict[str, list[tuple[str, str]]] = {}
+        for name in names:
+            base, level = split_name(name)
+            if level is not None:
+                self.levels.setdefault(base, []).append((name, level))
+
+    def value(self, name: str, i: int) -> float:
+        col = self.columns.get(name)
+        return float("nan") if col is None else col[i]
+
+    def phrase(self, base: str, i: int) -> str:
+        if base in self.levels:
+            chosen = [lvl for col, lvl in self.levels[base] if self.value(col, i) > 0.5]
+            label = feature_label(base)
+            return f"{label}: {chosen[0]}" if chosen else f"{label}: other"
+        v = self.value(base, i)
+        special = getattr(self, f"_{base}", None)
+        if special is not None and np.isfinite(v):
+            return special(v, i)
+        if base.startswith("count:"):
+            return f"“{base[6:]}” in {v:.0f} attributes"
+        return f"{feature_label(base)}: {_fmt(v)}"
+
+    def _recency_days(self, v: float, i: int) -> str:
+        gap = self.value("gap_mean_days", i)
+        usual = f"; usually buys every {gap:.0f}" if np.isfinite(gap) else ""
+        return f"no purchase for {v:.0f} days{usual}"
+
+    def _gap_ratio(self, v: float, i: int) -> str:
+        r = self.value("recency_days", i)
+        if np.isfinite(r):
+            return self._recency_days(r, i)
+        return f"{v:.1f}× the usual gap since the last purchase"
+
+    def _spend_change_ratio(self, v: float, i: int) -> str:
+        way = "down" if v < 0 else "up"
+        return f"spend {way} {abs(v):.0%} on the previous {self.trend_days} days"
+
+    def _p_alive(self, v: float, i: int) -> str:
+        return f"purchase pattern: {v:.0%} chance still active"
+
+    def _tenure_days(self, v: float, i: int) -> str:
+        return f"customer for {v:.0f} days"
+
+    def _orders_count(self, v: float, i: int) -> str:
+        return f"{v:.0f} orders so far"
+
+    def _return_ratio(self, v: float, i: int) -> str:
+        return f"{v:.0%} of spend returned"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if not np.isfinite(v):
+            return "unknown"
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return str(v)

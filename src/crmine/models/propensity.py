@@ -1,0 +1,156 @@
+"""Purchase propensity: P(at least one purchase within the horizon) from point-in-time features.
+
+How it is trained (the caller builds the frames; see :mod:`crmine.pipeline.steps_predict`):
+
+* rows are (cutoff, customer) pairs: features from before the cutoff, label = bought in
+  ``[cutoff, cutoff + horizon)``; every label is fully observed before the scoring date;
+* model selection is a **time split**: candidates fit on the earlier cutoffs and are
+  compared on the latest one (validation AUC decides; ties go to the simpler candidate),
+  never on a random split of customers;
+* the validation window also fits the probability calibration (isotonic regression, or
+  Platt's sigmoid when the window holds fewer than ``isotonic_min_rows`` rows);
+* the chosen candidate is then refit on every cutoff (validation included, with the
+  number of boosting rounds found by early stopping) so the scores use the latest
+  behaviour; the calibration learned on the validation window maps its raw scores.
+
+``contributions`` gives per-feature attributions (log-odds) for the reasons: the chosen
+model's own (LightGBM's SHAP values, the logistic regression's coefficient × standard
+score); a candidate without attributions of its own borrows LightGBM's, fit alongside.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crmine.models import _candidates
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["PurchasePropensity"]
+
+
+class PurchasePropensity:
+    """Chooses, calibrates and refits a classifier of "buys within the horizon"."""
+
+    def __init__(
+        self,
+        candidates: tuple[str, ...] = _candidates.CANDIDATES,
+        *,
+        calibration: str = "isotonic",
+        isotonic_min_rows: int = 1000,
+        svm_max_rows: int = 3000,
+        random_state: int = 0,
+    ) -> None:
+        self.candidates = candidates
+        self.calibration = calibration
+        self.isotonic_min_rows = isotonic_min_rows
+        self.svm_max_rows = svm_max_rows
+        self.random_state = random_state
+
+    def fit(
+        self,
+        X_train: pd.DataFrame,
+        y_train: Any,
+        X_val: pd.DataFrame,
+        y_val: Any,
+        *,
+        refit: bool = True,
+    ) -> PurchasePropensity:
+        """Compare candidates on (X_val, y_val), calibrate there, refit the winner on both."""
+        with _candidates.single_thread():
+            return self._fit(X_train, y_train, X_val, y_val, refit)
+
+    def _fit(self, X_train, y_train, X_val, y_val, refit: bool) -> PurchasePropensity:
+        from crmine.evaluation import metrics
+
+        y_train, y_val = np.asarray(y_train, bool), np.asarray(y_val, bool)
+        if len(np.unique(y_train)) < 2 or len(np.unique(y_val)) < 2:
+            raise ValueError("training and validation windows both need buyers and non-buyers")
+        if not self.candidates:
+            raise ValueError("no model candidates given")
+        self.features_ = list(X_train.columns)
+        fitted: dict[str, _candidates.Candidate] = {}
+        scores: dict[str, np.ndarray] = {}
+        self.comparison_: list[dict[str, Any]] = []
+        for name in self.candidates:
+            params = {"max_rows": self.svm_max_rows} if name == "svm" else {}
+            model = _candidates.make(name, self.random_state, **params)
+            model.fit(X_train, y_train, X_val, y_val)
+            fitted[name], scores[name] = model, model.score(X_val)
+            self.comparison_.append({
+                "candidate": name,
+                "validation_auc": metrics.auc(y_val, scores[name]),
+                "validation_pr_auc": metrics.pr_auc(y_val, scores[name]),
+                "validation_brier_uncalibrated": metrics.brier(y_val, scores[name]),
+            })
+        best = max(self.comparison_, key=lambda r: np.nan_to_num(r["validation_auc"], nan=-1))
+        self.chosen_ = best["candidate"]
+        self.validation_auc_ = best["validation_auc"]
+        self.calibrator_ = self._calibrator(scores[self.chosen_], y_val)
+        calibrated = self.calibrator_(scores[self.chosen_])
+        self.validation_brier_ = metrics.brier(y_val, calibrated)
+        chosen = fitted[self.chosen_]
+        explainer = None
+        if chosen.contributions(X_val[:1]) is None:
+            explainer = fitted.get("lightgbm") or _candidates.make(
+                "lightgbm", self.random_state
+            ).fit(X_train, y_train, X_val, y_val)
+        if refit:
+            X_all = _stack(X_train, X_val)
+            y_all = np.r_[y_train, y_val]
+            chosen = _candidates.make(self.chosen_, self.random_state, **chosen.params)
+            chosen.fit(X_all, y_all)
+            if explainer is not None:
+                explainer = _candidates.make("lightgbm", self.random_state, **explainer.params)
+                explainer.fit(X_all, y_all)
+        self.model_, self.explainer_ = chosen, explainer
+        self.params_ = chosen.describe()
+        return self
+
+    def _calibrator(self, raw: np.ndarray, y: np.ndarray):
+        if self.calibration == "isotonic" and len(raw) >= self.isotonic_min_rows:
+            from sklearn.isotonic import IsotonicRegression
+
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+            self.calibration_used_ = "isotonic"
+            return lambda s: np.asarray(iso.predict(s), float)
+        from sklearn.linear_model import LogisticRegression
+
+        logit = _logit(raw).reshape(-1, 1)
+        platt = LogisticRegression(C=1e6).fit(logit, y)
+        self.calibration_used_ = "platt"
+        return lambda s: platt.predict_proba(_logit(s).reshape(-1, 1))[:, 1]
+
+    def raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        _check_fitted(self)
+        with _candidates.single_thread():
+            return self.model_.score(X[self.features_])
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated P(at least one purchase within the horizon), one per row."""
+        return np.clip(self.calibrator_(self.raw_score(X)), 0.0, 1.0)
+
+    def contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """(n, p) attributions in log-odds of buying, columns as ``features_``."""
+        _check_fitted(self)
+        own = self.model_.contributions(X[self.features_])
+        return own if own is not None else self.explainer_.contributions(X[self.features_])
+
+
+def _stack(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat([a, b], ignore_index=True)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _check_fitted(model: Any) -> None:
+    if not hasattr(model, "model_"):
+        raise RuntimeError(f"{type(model).__name__} is not fitted yet: call fit() first")
