@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import crmine.report.sections_models  # noqa: F401  (registers the model sections)
 from crmine.report import data, sections
 from crmine.report._vendor import ECHARTS_VERSION, echarts_js
 from crmine.report.context import ReportContext, ReportSettings
