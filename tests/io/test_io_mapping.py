@@ -142,14 +142,14 @@ def test_override_errors():
 
 
 def test_require_names_field_headers_and_fix():
-    m = auto_map(["rating", "date", "verified_reviews"], FEEDBACK)
-    assert m.unmapped_required == ["customer_id"]
+    m = auto_map(["Kunde", "Buchungsdatum", "InvoiceNo"], ORDERS)
+    assert m.unmapped_required == ["customer_id", "order_ts"]
     with pytest.raises(MappingError) as err:
         require(m)
     msg = str(err.value)
     assert "\n" not in msg
-    assert "customer_id" in msg and "rating, date, verified_reviews" in msg
-    assert "[ingest.feedback.columns]" in msg
+    assert "customer_id, order_ts" in msg and "Kunde, Buchungsdatum, InvoiceNo" in msg
+    assert '[ingest.orders.columns]: customer_id = "<header>"; order_ts = "<header>"' in msg
     ok = auto_map(["InvoiceNo", "CustomerID", "InvoiceDate"], ORDERS)
     assert require(ok) is ok
 

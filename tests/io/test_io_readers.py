@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crmine.errors import InputError
 from crmine.io.readers import read_source
@@ -134,6 +138,13 @@ def test_headers_made_unique_and_non_empty(con, tmp_path):
     assert rows(con) == [("1", "2", "3", "4", 2)]
 
 
+def test_old_mac_and_mixed_line_breaks(con, tmp_path):
+    read_source(con, write(tmp_path, "mac.csv", b"a,b\r1,2\r3,4\r"), "t")
+    assert rows(con) == [("1", "2", 2), ("3", "4", 3)]
+    read_source(con, write(tmp_path, "mixed.csv", b'a,b\r\n1,"x\ry"\n3,4\r\n'), "t")
+    assert rows(con) == [("1", "x\ny", 2), ("3", "4", 4)]
+
+
 def test_last_line_without_newline_is_fine_when_complete(con, tmp_path):
     read_source(con, write(tmp_path, "n.csv", b"a,b\n1,2\n3,4"), "t")
     assert rows(con) == [("1", "2", 2), ("3", "4", 3)]
@@ -233,3 +244,55 @@ def test_decode_error_offset_beyond_first_chunk(con, tmp_path):
     p = write(tmp_path, "far.csv", data)
     with pytest.raises(InputError, match=r"offset 1200002 \(line 600002\)"):
         read_source(con, p, "t", encoding="utf-8")
+
+
+def test_stray_quotes_inside_unquoted_fields_are_text(con, tmp_path):
+    data = b'a,b,c\n1,TV 32",x\n2,5" screen,y\n3,"q ""z""",z\n4,ab"c"d,w\n'
+    info = read_source(con, write(tmp_path, "inch.csv", data), "t")
+    assert info.bad_rows == 0
+    assert rows(con) == [("1", 'TV 32"', "x", 2), ("2", '5" screen', "y", 3),
+                         ("3", 'q "z"', "z", 4), ("4", 'ab"c"d', "w", 5)]
+
+
+def test_messy_quotes_with_multiline_fields_keep_line_numbers(con, tmp_path):
+    data = b'a,b\n1,"x,""\ny"\n2,","\n3,"p\nq"\n4,""\n5,"""a"""\n6,"b""\n"""\n'
+    read_source(con, write(tmp_path, "messy.csv", data), "t")
+    got = con.execute("SELECT a, b, _source_row FROM t ORDER BY _source_row").fetchall()
+    assert got == [("1", 'x,"\ny', 2), ("2", ",", 4), ("3", "p\nq", 5), ("4", None, 7),
+                   ("5", '"a"', 8), ("6", 'b"\n"', 9)]
+
+
+# No lone CR in cells: like DuckDB and editors, the reader counts it as a line break.
+cell = st.text(alphabet='ab ,;\t"\n5é', max_size=8)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cell, min_size=2, max_size=2), min_size=1, max_size=12),
+       st.sampled_from([",", ";", "\t"]), st.sampled_from(["\n", "\r\n"]))
+def test_any_csv_written_by_python_reads_back_with_its_line_numbers(con, tmp_path, body, delim,
+                                                                     eol):
+    records = [["id", "x", "y"]] + [[f"r{i}", *r] for i, r in enumerate(body)]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, lineterminator=eol).writerows(records)
+    text = buf.getvalue()
+    p = tmp_path / f"prop{abs(hash((text, delim)))}.csv"
+    p.write_bytes(text.encode())
+    read_source(con, p, "t", delimiter=delim)
+    got = con.execute("SELECT id, x, y, _source_row, _read_error FROM t ORDER BY _source_row")
+    expected, line = [], 2
+    for rec, raw in zip(records[1:], _physical_records(text, eol)[1:], strict=True):
+        expected.append((rec[0], rec[1] or None, rec[2] or None, line, None))
+        line += raw.count("\n") + 1
+    assert got.fetchall() == expected
+
+
+def _physical_records(text: str, eol: str) -> list[str]:
+    """Split CSV text into raw records with the csv module's own quote handling."""
+    out, cur = [], ""
+    for piece in text.split(eol)[:-1]:
+        cur = piece if not cur else cur + eol + piece
+        if cur.count('"') % 2 == 0:
+            out.append(cur)
+            cur = ""
+    return out

@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from crmine.errors import InputError
-from crmine.io.encoding import needs_transcoding, sniff_encoding, transcode_to_utf8
+from crmine.io.encoding import CHUNK, needs_transcoding, sniff_encoding, transcode_to_utf8
 from crmine.io.headers import unique_headers
 
 log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
+_SNIFF_BYTES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,60 @@ class _Records:
     ends_with_newline: bool
 
 
-def scan_records(data: np.ndarray) -> _Records:
+def _quote_events(data: np.ndarray, delimiter: str | None) -> np.ndarray:
+    """Positions where a quoted field opens or closes, alternating open, close, ...
+
+    Without a delimiter every quote counts (parity). With one, as DuckDB reads it, quotes
+    are taken in runs of consecutive quotes: pairs inside a run are escaped quotes, so only
+    a run of odd length can open a field (at the field's start: after a delimiter or a line
+    break) or close it (before a delimiter, a line break or the end). Any other quote is
+    text (``5" screen``).
+    """
+    q = np.flatnonzero(data == 34)
+    if delimiter is None or not len(q):
+        return q
+    n = len(data)
+    first = np.concatenate(([0], np.flatnonzero(np.diff(q) != 1) + 1))
+    length = np.diff(np.concatenate((first, [len(q)])))
+    start, end = q[first], q[first + length - 1]
+    odd = length % 2 == 1
+    start, end = start[odd], end[odd]
+    bom = 3 if n >= 3 and data[:3].tobytes() == b"\xef\xbb\xbf" else 0
+    prev = data[np.maximum(start - 1, 0)].astype(np.int16)
+    prev[start == bom] = 10  # the start of the file is a line start
+    nxt = data[np.minimum(end + 1, n - 1)].astype(np.int16)
+    nxt[end == n - 1] = 10
+    d = ord(delimiter)
+
+    def boundary(b: np.ndarray) -> np.ndarray:
+        return (b == 10) | (b == 13) | (b == d)
+
+    opens, closes = boundary(prev), boundary(nxt)
+    keep = opens | closes
+    pos, o, c = end[keep], opens[keep], closes[keep]
+    want_open = np.arange(len(pos)) % 2 == 0
+    if np.array_equal(o & ~c, want_open) and np.array_equal(c & ~o, ~want_open):
+        return pos  # the usual case: open, close, open, close, ...
+    return _alternate(pos, o, c)
+
+
+def _alternate(pos: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> np.ndarray:
+    """Keep the first open outside a field and the first close inside one (messy files)."""
+    out: list[int] = []
+    inside = False
+    for p, is_open, is_close in zip(pos.tolist(), opens.tolist(), closes.tolist(), strict=True):
+        if (not inside and is_open) or (inside and is_close):
+            out.append(p)
+            inside = not inside
+    return np.asarray(out, dtype=np.int64)
+
+
+def scan_records(data: np.ndarray, delimiter: str | None = None) -> _Records:
     """Split ``data`` (UTF-8 bytes) into records: a newline ends one unless inside quotes."""
     nl = np.flatnonzero(data == 10)
-    quotes = np.flatnonzero(data == 34)
-    # An even number of quotes before a newline means we are outside a quoted field
-    # (an escaped quote "" adds two, so it does not change the parity).
-    term = nl[np.searchsorted(quotes, nl) % 2 == 0]
+    events = _quote_events(data, delimiter)
+    # An odd number of quote events before a newline means it sits inside a quoted field.
+    term = nl[np.searchsorted(events, nl) % 2 == 0]
     starts = np.concatenate(([0], term + 1))
     ends = np.concatenate((term, [len(data)]))
     length = ends - starts
@@ -68,7 +116,7 @@ def scan_records(data: np.ndarray) -> _Records:
         starts=starts,
         ends=ends,
         lines=lines,
-        open_quote=len(quotes) % 2 == 1,
+        open_quote=len(events) % 2 == 1,
         ends_with_newline=len(data) > 0 and data[-1] == 10,
     )
 
@@ -111,23 +159,66 @@ def read_delimited(
         if needs_transcoding(sniffed.encoding):
             src = Path(tmp) / "utf8.csv"
             transcode_to_utf8(path, sniffed.encoding, src)
+        if _mixed_line_breaks(src):
+            fixed = Path(tmp) / "lf.csv"
+            normalise_line_breaks(src, fixed)
+            src = fixed
         result = _read_utf8(con, path, src, table_name, sniffed.encoding, delimiter)
     return result, sniffed.sha256
+
+
+def _mixed_line_breaks(path: Path) -> bool:
+    """True when the file has a lone CR (old Mac, or stray) or mixes CRLF with LF.
+
+    DuckDB treats a lone CR as a line break and stumbles on mixed styles, so such files are
+    rewritten with LF only; a lone CR then counts as a line break, as editors show it.
+    """
+    if not path.stat().st_size:
+        return False
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    cr = np.flatnonzero(data == 13)
+    if not len(cr):
+        return False
+    lf_after = data[np.minimum(cr + 1, len(data) - 1)] == 10
+    lf_after[cr == len(data) - 1] = False
+    if not lf_after.all():
+        return True
+    return int(np.count_nonzero(data == 10)) != len(cr)
+
+
+def normalise_line_breaks(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` with CRLF and lone CR turned into LF, chunk by chunk."""
+    carry = b""
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        while chunk := fin.read(CHUNK):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            fout.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        fout.write(carry.replace(b"\r", b"\n"))
 
 
 def _read_utf8(
     con, path: Path, src: Path, table_name: str, encoding: str, delimiter: str | None
 ) -> DelimitedResult:
     data = np.memmap(src, dtype=np.uint8, mode="r") if src.stat().st_size else np.zeros(0, np.uint8)
-    recs = scan_records(data)
+    head = data[:_SNIFF_BYTES]
+    first = scan_records(head)
     texts = [
-        _record_text(data, int(s), int(e))
-        for s, e in zip(recs.starts[: _SNIFF_RECORDS], recs.ends[: _SNIFF_RECORDS], strict=True)
+        _record_text(head, int(s), int(e))
+        for s, e in zip(first.starts[:_SNIFF_RECORDS], first.ends[:_SNIFF_RECORDS], strict=True)
     ]
-    if not texts or not any(t.strip() for t in texts[:1]):
+    if len(head) == _SNIFF_BYTES and len(texts) > 2:
+        texts = texts[:-1]  # the last one may be cut at the sniffing window
+    if not texts or not texts[0].strip():
         raise InputError(f"{path} is empty (no header line)")
     prefer = "\t" if path.suffix.lower() == ".tsv" else None
     delim = delimiter or sniff_delimiter(texts, prefer)
+    if len(delim) != 1:
+        raise InputError(f"{path}: the delimiter must be one character, got {delim!r}")
+    recs = scan_records(data, delim)
+    texts = [_record_text(data, int(recs.starts[0]), int(recs.ends[0]))]
     header = parse_record(texts[0], delim)
     columns = unique_headers(header)
     n = len(columns)
@@ -146,12 +237,12 @@ def _read_utf8(
                 f"{path}: the last line (line {int(recs.lines[-1])}) is cut off: expected {n} "
                 f"fields, found {len(last)}, and the file does not end with a line break"
             )
-    bad = _load(con, src, table_name, delim, columns, data, recs)
+    bad = _load(con, src, path, table_name, delim, columns, data, recs)
     rows = len(recs.starts) - 1
     return DelimitedResult(encoding, delim, rows, columns, bad)
 
 
-def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
+def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: list[str],
           data: np.ndarray, recs: _Records) -> int:
     import pyarrow as pa
 
@@ -167,8 +258,7 @@ def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
     )
     try:
         rejected = con.execute(
-            f"SELECT line_byte_position, first(error_type::VARCHAR) FROM {rej} "
-            f"GROUP BY ALL ORDER BY 1"
+            f"SELECT line_byte_position, line, first(csv_line) FROM {rej} GROUP BY ALL ORDER BY 1"
         ).fetchall()
         good_count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
         n_records = len(recs.starts) - 1
@@ -180,18 +270,18 @@ def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
         is_good[0] = False
         is_good[rej_idx] = False
         good_idx = np.flatnonzero(is_good)
-        if len(good_idx) != good_count:
-            log.warning(
-                "%s: record layout differs from DuckDB's (%d vs %d rows); "
-                "_source_row holds record numbers instead of line numbers",
-                src, len(good_idx), good_count,
-            )
-            good_lines = np.arange(2, good_count + 2, dtype=np.int64)
-            rej_idx = np.zeros(0, dtype=np.int64)
-        else:
+        if len(good_idx) == good_count:
             good_lines = recs.lines[good_idx].astype(np.int64)
+            bad = [(int(recs.lines[i]), _record_text(data, int(recs.starts[i]), int(recs.ends[i])))
+                   for i in rej_idx.tolist()]
+        else:
+            good_lines, bad = _fallback_numbering(rejected, good_count)
+            log.warning(
+                "%s: could not match DuckDB's records to lines (%d vs %d rows); _source_row "
+                "counts records instead of lines", display, len(good_idx), good_count,
+            )
         lines_tbl = pa.table({"_source_row": pa.array(good_lines, pa.int64())})
-        bad_tbl = _rejected_table(data, recs, rej_idx, delim, n)
+        bad_tbl = _rejected_table(bad, delim, n)
         names = ", ".join(f'c{i} AS "{_ident(c)}"' for i, c in enumerate(columns))
         con.register(f"{raw}_lines", lines_tbl)
         con.register(f"{raw}_bad", bad_tbl)
@@ -199,12 +289,12 @@ def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
             f"SELECT {names}, _source_row, NULL::VARCHAR AS _read_error "
             f"FROM {raw} POSITIONAL JOIN {raw}_lines"
         )
-        query = good if not len(rej_idx) else (
+        query = good if not bad else (
             f"SELECT * FROM ({good} UNION ALL SELECT {names}, _source_row, _read_error "
             f"FROM {raw}_bad) ORDER BY _source_row"
         )
         con.execute(f'CREATE OR REPLACE TEMP TABLE "{_ident(table_name)}" AS {query}')
-        return len(rej_idx)
+        return len(bad)
     finally:
         for view in (f"{raw}_lines", f"{raw}_bad"):
             con.unregister(view)
@@ -212,19 +302,34 @@ def _load(con, src: Path, table_name: str, delim: str, columns: list[str],
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _rejected_table(data: np.ndarray, recs: _Records, idx: np.ndarray, delim: str, n: int):
+def _fallback_numbering(
+    rejected: list[tuple[int, int, str]], good_count: int
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Record numbers from DuckDB's own count, for files whose layout the scan misreads.
+
+    Rejected rows keep DuckDB's ``line``; good rows take the remaining numbers from 2 up,
+    in order, so every row still has a unique ``_source_row``.
+    """
+    bad = sorted({(int(line), text) for _, line, text in rejected})
+    taken = np.array(sorted({line for line, _ in bad}), dtype=np.int64)
+    candidates = np.arange(2, good_count + len(taken) + 2, dtype=np.int64)
+    free = candidates[~np.isin(candidates, taken)]
+    return free[:good_count], bad
+
+
+def _rejected_table(bad: list[tuple[int, str]], delim: str, n: int):
     """Rows DuckDB refused, re-parsed field by field, padded or cut to the header's width."""
     import pyarrow as pa
 
     cols: list[list[str | None]] = [[] for _ in range(n)]
     errors, lines = [], []
-    for i in idx.tolist():
-        fields = parse_record(_record_text(data, int(recs.starts[i]), int(recs.ends[i])), delim)
+    for line, text in bad:
+        fields = parse_record(text, delim)
         found = len(fields)
         errors.append(
             f"expected {n} fields, found {found}" if found != n else "malformed quoting"
         )
-        lines.append(int(recs.lines[i]))
+        lines.append(line)
         padded = (fields + [None] * n)[:n]
         for c, v in zip(cols, padded, strict=True):
             c.append(v if v != "" else None)

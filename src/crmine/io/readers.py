@@ -1,7 +1,8 @@
 """Read a source file into a DuckDB table of text columns, whatever its format.
 
-The output table ``table_name`` holds one row per data row of the file: every source
-column as VARCHAR (named by the file's header, made unique and non-empty), plus
+The output is a temporary DuckDB table ``table_name`` (the raw stage of an ingest, so it
+lives in memory, not in the warehouse file) with one row per data row of the file: every
+source column as VARCHAR (named by the file's header, made unique and non-empty), plus
 
 - ``_source_row`` BIGINT: the row number a person sees in the file (CSV: physical line of
   the record's first line, header = line 1; Excel: the sheet row; Parquet: 1-based index);
@@ -10,6 +11,9 @@ column as VARCHAR (named by the file's header, made unique and non-empty), plus
   (fields padded or cut to the header's width) so that ingest can quarantine them.
 
 Typing is left to the value parsers: a Parquet double 17850.0 becomes the text '17850.0'.
+
+CSV line breaks may be LF, CRLF or a lone CR (counted as a line break, as editors show it);
+a quote in the middle of an unquoted field (``5" screen``) is text, as DuckDB reads it.
 """
 
 from __future__ import annotations
