@@ -296,3 +296,17 @@ def _physical_records(text: str, eol: str) -> list[str]:
             out.append(cur)
             cur = ""
     return out
+
+
+def test_line_numbers_stay_aligned_over_many_row_groups(con, tmp_path):
+    n = 300_000  # several DuckDB row groups, read by parallel threads
+    body = "".join(f"{i + 2},x\n" if i % 1000 else f'{i + 2},"multi\nline"\n' for i in range(n))
+    p = write(tmp_path, "big.csv", ("line,v\n" + body).encode())
+    info = read_source(con, p, "t")
+    assert info.rows == n
+    # Record i starts on line 2 + i + (two-line records before it).
+    wrong = con.execute(
+        "SELECT count(*) FROM (SELECT CAST(line AS BIGINT) - 2 AS i, _source_row FROM t) "
+        "WHERE _source_row <> 2 + i + (i + 999) // 1000"
+    ).fetchone()[0]
+    assert wrong == 0

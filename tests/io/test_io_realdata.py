@@ -164,4 +164,12 @@ def test_online_retail_csv_export_reads_fast(con, datasets_dir, tmp_path):
         "min_by(CustomerID, _source_row) FROM retail_csv"
     ).fetchone()
     assert (lo, hi, n, first) == (2, 541_910, 541_909, "17850.0")
+    misaligned = con.execute(
+        f"SELECT count(*) FROM retail_csv c JOIN (SELECT *, row_number() OVER () AS i "
+        f"FROM read_parquet('{src}', file_row_number=true) ORDER BY file_row_number) p "
+        f"ON c._source_row = p.file_row_number + 2 "
+        f"WHERE c.InvoiceNo <> p.InvoiceNo OR c.StockCode <> p.StockCode "
+        f"OR c.Quantity <> CAST(p.Quantity AS VARCHAR)"
+    ).fetchone()[0]
+    assert misaligned == 0
     assert elapsed < 10  # ~1 s on an idle 2-core machine; generous for shared CI

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -56,7 +56,6 @@ class SourceInfo:
     sha256: str
     sheet: str | None = None
     bad_rows: int = 0  # rows with a non-NULL _read_error
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def read_source(
