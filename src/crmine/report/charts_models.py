@@ -32,6 +32,16 @@ DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
 _RANDOM = "#8c959f"
 
 
+def is_missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA (without importing pandas)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA refuses to be a bool
+        return True
+
+
 def short(text: str, limit: int = 28) -> str:
     """A label cut to ``limit`` characters with an ellipsis; full text goes in tooltips."""
     text = " ".join(str(text).split())
@@ -131,7 +141,8 @@ def churn_by_segment(df: pd.DataFrame) -> Chart:
         "pct",
         PALETTE[5],
     )
-    chart.option["xAxis"]["max"] = 1
+    chart.option["xAxis"].update(max=1, interval=0.25)
+    chart.option["xAxis"].pop("splitNumber", None)
     return chart
 
 
@@ -174,7 +185,7 @@ def top_recommended(df: pd.DataFrame, customers: int) -> Chart:
     for p, name, n, first in zip(
         df["product"], df["name"], df["customers"], df["first_choice"], strict=True
     ):
-        full = str(name) if name is not None and name == name and str(name) else str(p)
+        full = str(name) if not is_missing(name) and str(name) else str(p)
         labels.append(short(full, 34))
         data.append(
             {
@@ -228,14 +239,14 @@ def recommendation_sources(df: pd.DataFrame) -> Chart:
 
 def cluster_name(cluster: str, label: Any) -> str:
     """A cluster's label, or "Group N" when it has none."""
-    if label is not None and label == label and str(label).strip():
+    if not is_missing(label) and str(label).strip():
         return str(label)
     return f"Group {cluster}"
 
 
 def number(value: float) -> str:
     """A feature mean in few characters: 3 significant digits, k/M above a thousand."""
-    if value is None or value != value:
+    if is_missing(value):
         return "–"
     a = abs(value)
     for step, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -356,7 +367,7 @@ def cluster_projection(df: pd.DataFrame, sizes: pd.DataFrame, colors: dict[str, 
             {
                 "name": name,
                 "type": "scatter",
-                "symbolSize": 4,
+                "symbolSize": 4 if len(df) > 1000 else 6,
                 "large": len(part) > 2000,
                 "itemStyle": {"color": colors.get(c, OTHER_SEGMENT_COLOR), "opacity": 0.6},
                 "data": [
@@ -377,6 +388,7 @@ def cluster_projection(df: pd.DataFrame, sizes: pd.DataFrame, colors: dict[str, 
         "axisLabel": {"show": False},
         "splitLine": {"show": False},
         "axisTick": {"show": False},
+        "axisLine": {"show": False},
     }
     option = _base() | {
         "legend": {"top": 0, "type": "scroll"},

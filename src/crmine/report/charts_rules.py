@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from crmine.report.charts import _TEXT, PALETTE, Chart, _base, _tip
-from crmine.report.charts_models import short
+from crmine.report.charts_models import is_missing, short
 from crmine.report.fmt import integer, percent
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def rules_network(nodes: pd.DataFrame, edges: pd.DataFrame, rules: int) -> Chart
         sizes,
         strict=True,
     ):
-        full = str(name) if name is not None and name == name else str(pid)
+        full = str(pid) if is_missing(name) else str(name)
         graph_nodes.append(
             {
                 "id": str(pid),

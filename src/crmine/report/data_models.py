@@ -228,6 +228,22 @@ def count_rules(con: duckdb.DuckDBPyConnection, tables: Tables | None = None) ->
     return con.execute(f"SELECT count(*) FROM ({_ranked_rules(tables)})").fetchone()[0]
 
 
+def rules_within(con: duckdb.DuckDBPyConnection, tables: Tables, rules: int, nodes: int) -> int:
+    """How many of the top rules (at most ``rules``, at least one) name at most ``nodes``
+    distinct products between them: each product counts from the first rule it is in."""
+    sql = f"""
+    WITH r AS (SELECT * FROM ({_ranked_rules(tables)}) WHERE rule <= $rules),
+    items AS (
+        SELECT id, min(rule) AS first
+        FROM (SELECT rule, unnest(list_concat(a_ids, c_ids)) AS id FROM r) GROUP BY id
+    ),
+    cut AS (SELECT first FROM items ORDER BY first LIMIT 1 OFFSET $nodes)
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cut) THEN (SELECT count(*) FROM r)
+                ELSE greatest((SELECT first FROM cut) - 1, 1) END
+    """
+    return int(con.execute(sql, {"rules": rules, "nodes": nodes}).fetchone()[0])
+
+
 def rule_network(
     con: duckdb.DuckDBPyConnection, tables: Tables, top: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

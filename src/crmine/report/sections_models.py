@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from crmine.report import charts_eval, charts_models, charts_rules
 from crmine.report import data_models as dm
-from crmine.report.charts_models import humanise
+from crmine.report.charts_models import humanise, is_missing
 from crmine.report.context import ReportContext
 from crmine.report.fmt import integer, percent
 from crmine.report.sections import Kpi, Omitted, SectionContent, Table, section
@@ -156,7 +156,7 @@ def _rule_side(names: object) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    if value is None or value != value:
+    if is_missing(value):
         return "–"
     return "∞" if math.isinf(value) else f"{value:.2f}"
 
@@ -177,7 +177,7 @@ def rules_section(ctx: ReportContext) -> SectionContent | Omitted:
             percent(sup, 2),
             percent(conf),
             f"{lift:.1f}",
-            "–" if b is None or b != b else integer(b),
+            "–" if is_missing(b) else integer(b),
         ]
         for i, (a, c, sup, conf, lift, b) in enumerate(
             zip(
@@ -212,14 +212,11 @@ def rules_section(ctx: ReportContext) -> SectionContent | Omitted:
 
 
 def _network(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """The top rules by lift, as few as needed to stay within the node limit (at least one)."""
+    """The most top rules by lift whose products stay within the node limit (at least one)."""
     s = SETTINGS
-    n = s.network_rules
-    while True:
-        nodes, edges = dm.rule_network(ctx.con, ctx.tables, n)
-        if len(nodes) <= s.network_nodes or n <= 5:
-            return nodes, edges, min(n, dm.count_rules(ctx.con, ctx.tables))
-        n = max(5, n * 3 // 4)
+    n = dm.rules_within(ctx.con, ctx.tables, s.network_rules, s.network_nodes)
+    nodes, edges = dm.rule_network(ctx.con, ctx.tables, n)
+    return nodes, edges, n
 
 
 # --- 4. customer groups ----------------------------------------------------------------------
@@ -272,6 +269,20 @@ _METRIC_WORDS = {
 }
 
 
+_MODEL_NAMES = {
+    "rfm": "RFM segments",
+    "bg_nbd": "BG/NBD purchases",
+    "btyd": "BTYD forecast",
+    "clv": "Customer lifetime value",
+}
+
+
+def model_name(name: object) -> str:
+    """A model's name for readers: known acronyms kept, others as words."""
+    text = "–" if is_missing(name) else str(name)
+    return _MODEL_NAMES.get(text.lower(), humanise(text))
+
+
 def _figure(value: str | None, kind: str | None) -> str:
     """A JSON scalar as a short readable text."""
     if value is None:
@@ -297,7 +308,7 @@ def models_section(ctx: ReportContext) -> SectionContent | Omitted:
         figures = [
             f"{_METRIC_WORDS.get(m, humanise(m).lower())} {_figure(v, t)}"
             for m, v, t in zip(part["metric"], part["value"], part["kind"], strict=True)
-            if isinstance(m, str) and v is not None and v == v
+            if isinstance(m, str) and not is_missing(v)
         ]
         more = len(figures) - SETTINGS.model_figures
         text = " · ".join(figures[: SETTINGS.model_figures]) + (
@@ -307,9 +318,9 @@ def models_section(ctx: ReportContext) -> SectionContent | Omitted:
         rows_n = first["training_rows"]
         rows.append(
             [
-                humanise(first["name"]),
-                str(window) if window is not None and window == window else "–",
-                "–" if rows_n is None or rows_n != rows_n else integer(rows_n),
+                model_name(first["name"]),
+                "–" if is_missing(window) else str(window),
+                "–" if is_missing(rows_n) else integer(rows_n),
                 text or "–",
             ]
         )
@@ -340,14 +351,14 @@ _GRADES = {
 
 def grade_badge(grade: object) -> str:
     """A grade with a shape that reads without colour: ✔ good, ◐ fair, ✖ poor."""
-    if grade is None or grade != grade or not str(grade).strip():
+    if is_missing(grade) or not str(grade).strip():
         return "–"
     g = str(grade).strip()
     return _GRADES.get(g.lower(), g)
 
 
 def _value(v: object) -> str:
-    if v is None or v != v:
+    if is_missing(v):
         return "–"
     x = float(v)  # type: ignore[arg-type]
     if math.isinf(x):
@@ -367,12 +378,12 @@ def backtest_section(ctx: ReportContext) -> SectionContent | Omitted:
         rows = [
             [
                 humanise(str(task)),
-                str(model) if model == model and model is not None else "–",
+                "–" if is_missing(model) else str(model),
                 _METRIC_WORDS.get(str(metric), humanise(str(metric))),
                 _value(v),
-                (f"{b} {_value(bv)}" if b is not None and b == b else _value(bv)),
+                _value(bv) if is_missing(b) else f"{b} {_value(bv)}",
                 grade_badge(g),
-                "" if s is None or s != s else str(s),
+                "" if is_missing(s) else str(s),
             ]
             for task, metric, model, v, b, bv, g, s in zip(
                 df["task"],
