@@ -102,6 +102,13 @@ def test_cp1252_only_when_nothing_else_fits(con, tmp_path):
     assert rows(con) == [("Café", "€5", 2)]
 
 
+def test_cp1252_umlauts_are_not_mistaken_for_gbk(con, tmp_path):
+    text = "Name,Stadt\nMüller,Köln\nGrüße,Straße\n"
+    info = read_source(con, write(tmp_path, "de.csv", text.encode("cp1252")), "t")
+    assert info.encoding == "cp1252"
+    assert rows(con) == [("Müller", "Köln", 2), ("Grüße", "Straße", 3)]
+
+
 def test_large_non_utf8_file_streams_in_chunks(con, tmp_path):
     line = "客户,金额\n" + "".join(f"用户{i},{i}.5\n" for i in range(60_000))
     data = line.encode("gb18030")

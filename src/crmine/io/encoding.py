@@ -112,6 +112,8 @@ def sniff_encoding(path: Path, encoding: str | None = None) -> Sniffed:
     for name in _FALLBACKS:
         bad = _first_bad_offset(path, name)
         if bad is None:
+            if name == "gb18030" and _looks_latin(path):
+                continue
             return Sniffed(name, digest)
         first_bad = bad if first_bad is None else first_bad
     line = 1 + _count_newlines(path, first_bad or 0)
@@ -119,6 +121,28 @@ def sniff_encoding(path: Path, encoding: str | None = None) -> Sniffed:
         f"{path}: cannot decode as UTF-8, GB18030 or cp1252 (first bad byte at offset "
         f"{first_bad}, line {line}); pass the right encoding"
     )
+
+
+def _looks_latin(path: Path, sample: int = CHUNK) -> bool:
+    """True when text that decodes as GB18030 is more likely cp1252 (e.g. German umlauts).
+
+    Common Chinese characters (GB2312) have a second byte of 0xA1 or more; a Latin-1 accent
+    followed by an ASCII letter (``ü`` + ``l`` in "Müller") decodes as a rare GBK character
+    whose second byte is ASCII. Mostly such pairs, and cp1252 fits: it is not Chinese.
+    """
+    with path.open("rb") as f:
+        data = f.read(sample)
+    text = data.decode("gb18030", errors="ignore")
+    pairs = [c.encode("gb18030") for c in text if ord(c) > 127]
+    double = [b for b in pairs if len(b) == 2]
+    ascii_trail = sum(b[1] < 0x80 for b in double)
+    if ascii_trail * 2 <= len(double):
+        return False
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def needs_transcoding(encoding: str) -> bool:
