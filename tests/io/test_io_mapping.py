@@ -168,3 +168,32 @@ def test_describe_lines():
     assert "Country → region" in lines
     assert "tenure (kept as attribute tenure)" in lines
     assert "(no column for required customer_id)" in lines
+
+
+def test_superstore_export_prefers_a_header_named_like_the_column():
+    headers = ["Row ID", "Order ID", "Order Date", "Ship Date", "Customer ID", "Country",
+               "Region", "Product ID", "Category", "Sub-Category", "Product Name", "Sales",
+               "Quantity", "Discount", "Profit"]
+    m = auto_map(headers, ORDERS)
+    assert m.canonical == {"order_id": "Order ID", "customer_id": "Customer ID",
+                           "order_ts": "Order Date", "product_id": "Product ID",
+                           "product_name": "Product Name", "category": "Category",
+                           "quantity": "Quantity", "amount": "Sales", "region": "Region"}
+    assert m.attributes["Country"] == "country"
+
+
+def test_taobao_style_chinese_order_export():
+    headers = ["订单编号", "买家会员名", "买家实际支付金额", "订单状态", "订单创建时间",
+               "订单付款时间", "商品标题", "宝贝种类", "商品数量", "省份"]
+    m = require(auto_map(headers, ORDERS))
+    assert m.canonical == {"order_id": "订单编号", "customer_id": "买家会员名",
+                           "order_ts": "订单创建时间", "product_name": "商品标题",
+                           "category": "宝贝种类", "quantity": "商品数量",
+                           "amount": "买家实际支付金额", "region": "省份"}
+
+
+def test_english_keywords_must_be_the_head_word():
+    m = auto_map(["customer_id", "created_at", "resolved_at", "is_resolved"],
+                 table("interactions"))
+    assert m.canonical["resolved"] == "is_resolved"
+    assert m.attributes["resolved_at"] == "resolved_at"

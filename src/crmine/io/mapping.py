@@ -20,7 +20,7 @@ from crmine.schema import Table
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f\W_]+")
-_EXACT, _PARTIAL = 2, 1
+_NAMESAKE, _EXACT, _PARTIAL = 3, 2, 1
 
 # Required columns the ingest can build when the source has none (e.g. CDNOW has no order
 # number: each record is one order). Listed in ``ColumnMapping.derived`` instead of
@@ -50,7 +50,8 @@ def _partial_match(keyword: str, header_tokens: list[str], header_key: str) -> b
     if not kw:
         return False
     if all(_is_ascii_word(t) for t in kw):
-        return set(kw) <= set(header_tokens)
+        # English compounds are head-final too: "resolved_at" is a time, not a flag.
+        return set(kw) <= set(header_tokens) and header_tokens[-1] == kw[-1]
     # Chinese compounds put the head noun last: 收货地区 is a region, 区域经理 a manager.
     return header_key.endswith("".join(kw))
 
@@ -154,6 +155,9 @@ def _match(
         exact, partial = synonyms(table.name, col)
         exact_keys = {normalise(s) for s in (col, *exact)}
         for hi, (h, toks, key) in enumerate(keys):
+            if key and key == normalise(col):  # a header named like the column itself
+                candidates.append((-_NAMESAKE, -len(key), ci, hi, col, h))
+                continue
             if key and key in exact_keys:
                 candidates.append((-_EXACT, -len(key), ci, hi, col, h))
                 continue

@@ -17,7 +17,8 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "user id", "userid", "account id", "buyer id", "contact id", "shopper id",
          "reviewer id", "author id", "username", "user name", "screen name", "author",
          "客户id", "客户编号", "客户号", "客户代码", "客户", "会员id", "会员编号", "会员号",
-         "会员卡号", "用户id", "用户编号", "买家id", "顾客id", "顾客编号"),
+         "会员卡号", "用户id", "用户编号", "买家id", "顾客id", "顾客编号", "买家会员名",
+         "会员名", "买家昵称", "买家账号"),
         ("customer id", "cust id", "client id", "member id", "user id", "客户id", "客户编号",
          "会员id", "会员编号", "用户id"),
     ),
@@ -39,12 +40,14 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "product_name": (
         ("description", "product name", "productname", "product", "item name",
          "item description", "product description", "goods name", "商品名称", "商品名",
-         "商品", "产品名称", "产品名", "产品", "品名", "商品描述"),
+         "商品", "产品名称", "产品名", "产品", "品名", "商品描述", "商品标题", "宝贝标题",
+         "宝贝名称"),
         ("product name", "item name", "商品名称", "产品名称"),
     ),
     "category": (
         ("category", "product category", "cat", "categories", "department", "product type",
-         "item category", "品类", "类别", "分类", "类目", "商品类别", "商品分类", "产品类别"),
+         "item category", "品类", "类别", "分类", "类目", "商品类别", "商品分类", "产品类别",
+         "宝贝种类", "种类"),
         ("category", "品类", "类别", "分类", "类目"),
     ),
     "quantity": (
@@ -120,6 +123,7 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "text": (
         ("text", "review", "reviews", "comment", "comments", "content", "message", "body",
          "review text", "feedback text", "notes", "note", "remark", "remarks", "verbatim",
+         "description", "details",
          "评论", "内容", "评价", "评价内容", "评论内容", "留言", "备注", "文本", "反馈内容"),
         ("review", "reviews", "comment", "text", "message", "评论", "内容", "评价"),
     ),
@@ -187,8 +191,8 @@ _TABLE_EXTRA: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
              "order datetime", "date", "datetime", "timestamp", "purchase date",
              "transaction date", "created", "created at", "time", "下单时间", "订单日期",
              "日期", "下单日期", "订单时间", "交易时间", "购买时间", "支付时间", "成交时间",
-             "付款时间", "时间"),
-            ("order date", "invoice date", "purchase date", "date", "下单", "日期"),
+             "付款时间", "时间", "订单创建时间", "创建时间"),
+            ("order date", "invoice date", "purchase date", "date", "下单", "日期", "时间"),
         ),
         "region": (
             ("region", "country", "market", "province", "state", "area", "地区", "国家",
