@@ -414,3 +414,17 @@ def test_grade_badge() -> None:
     assert grade_badge("Good") == "✔ good"
     assert grade_badge("B+") == "B+"
     assert grade_badge(None) == "–" and grade_badge(float("nan")) == "–"
+
+
+def test_spring_layout_is_repeatable_fits_and_keeps_links_short() -> None:
+    from crmine.report.charts_rules import spring_layout
+
+    pairs = [(0, 1), (1, 2), (3, 4)]
+    pos = spring_layout(6, pairs, aspect=2.0)
+    assert np.array_equal(pos, spring_layout(6, pairs, aspect=2.0))
+    assert pos[:, 0].min() == 0 and pos[:, 0].max() == pytest.approx(2.0)
+    assert pos[:, 1].min() == 0 and pos[:, 1].max() == pytest.approx(1.0)
+    dist = np.linalg.norm(pos[:, None] - pos[None, :], axis=-1)
+    linked = np.mean([dist[a, b] for a, b in pairs])
+    assert linked < np.mean(dist[5, :5])  # node 5 has no rule: it sits away from the others
+    assert spring_layout(0, []).shape == (0, 2)

@@ -1,13 +1,17 @@
-"""Association rules as a force-directed network: products as nodes, rules as arrows.
+"""Association rules as a network: products as nodes, rules as arrows.
 
 Readability comes first: the caller limits the rules, names are cut short on the chart (full
 names and the rule's figures are in the tooltips) and labels that would overlap are hidden.
+The layout is computed here (a seeded spring layout), not by the browser: the picture is the
+same on every load and always fits its box, which a browser-side force layout does not ensure.
 """
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from crmine.report.charts import _TEXT, PALETTE, Chart, _base, _tip
 from crmine.report.charts_models import is_missing, short
@@ -28,6 +32,39 @@ def _scale(value: float, low: float, high: float, out_low: float, out_high: floa
     if not math.isfinite(value) or high <= low:
         return (out_low + out_high) / 2
     return out_low + (out_high - out_low) * (value - low) / (high - low)
+
+
+def spring_layout(
+    n: int, pairs: list[tuple[int, int]], *, aspect: float = 2.0, seed: int = 7, steps: int = 300
+) -> np.ndarray:
+    """Fruchterman–Reingold positions for ``n`` nodes joined by ``pairs``, in [0, aspect]×[0, 1].
+
+    Every pair of nodes repels, linked nodes attract and a weak pull to the centre keeps
+    separate groups together; O(n²) per step, meant for a few dozen nodes.
+    """
+    if n == 0:
+        return np.zeros((0, 2))
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(size=(n, 2))
+    k = math.sqrt(1.0 / n)
+    src = np.array([a for a, _ in pairs], dtype=int)
+    dst = np.array([b for _, b in pairs], dtype=int)
+    for step in range(steps):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.maximum(np.linalg.norm(delta, axis=-1), 1e-3)
+        disp = (delta * (k * k / dist**2)[..., None]).sum(axis=1)
+        if len(src):
+            d = pos[src] - pos[dst]
+            pull = d * (np.linalg.norm(d, axis=1) / (2.5 * k))[:, None]
+            np.add.at(disp, src, -pull)
+            np.add.at(disp, dst, pull)
+        disp -= 0.08 * (pos - pos.mean(axis=0)) * n * k
+        length = np.maximum(np.linalg.norm(disp, axis=1), 1e-9)
+        temperature = 0.1 * (1 - step / steps) + 1e-3
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+    low, span = pos.min(axis=0), np.ptp(pos, axis=0)
+    span[span == 0] = 1.0
+    return (pos - low) / span * np.array([aspect, 1.0])
 
 
 def rules_network(nodes: pd.DataFrame, edges: pd.DataFrame, rules: int) -> Chart:
@@ -85,26 +122,26 @@ def rules_network(nodes: pd.DataFrame, edges: pd.DataFrame, rules: int) -> Chart
         )
     ]
     n = len(graph_nodes)
+    height = max(420, min(680, 240 + 12 * n))
+    index = {node["id"]: i for i, node in enumerate(graph_nodes)}
+    pairs = [(index[link["source"]], index[link["target"]]) for link in links]
+    for node, (x, y) in zip(
+        graph_nodes, spring_layout(n, pairs, aspect=1100 / height), strict=True
+    ):
+        node["x"], node["y"] = round(float(x), 4), round(float(y), 4)
     option = _base() | {
         "series": [
             {
                 "type": "graph",
-                "layout": "force",
+                "layout": "none",
                 "data": graph_nodes,
                 "links": links,
                 "roam": True,
                 "draggable": True,
-                "top": 30,
-                "bottom": 30,
-                "left": 60,
-                "right": 60,
-                "force": {
-                    "repulsion": 300 if n < 25 else 200,
-                    "gravity": 0.1,
-                    "edgeLength": [60, 150],
-                    "layoutAnimation": False,
-                    "friction": 0.2,
-                },
+                "top": 24,
+                "bottom": 24,
+                "left": 24,
+                "right": 190,
                 "itemStyle": {"color": PALETTE[0], "borderColor": "#fff", "borderWidth": 1},
                 "lineStyle": {"color": _EDGE, "curveness": 0.18},
                 "edgeSymbol": ["none", "arrow"],
@@ -129,6 +166,6 @@ def rules_network(nodes: pd.DataFrame, edges: pd.DataFrame, rules: int) -> Chart
         f"The {integer(rules)} rules with the highest lift: each arrow goes from what is in the "
         "basket to what tends to join it (thicker = higher lift); bigger circles are bought "
         "more often. Hover for full names and figures; drag or zoom to untangle.",
-        height=max(480, min(760, 300 + 12 * n)),
+        height=height,
         wide=True,
     )
