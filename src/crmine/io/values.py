@@ -52,9 +52,19 @@ def text_sql(expr: str) -> str:
 
 
 def id_sql(expr: str) -> str:
-    """Identifier text: trimmed, ``17850.0`` → ``17850`` (float-typed export), padding kept."""
+    """Identifier text: trimmed, ``17850.0`` → ``17850`` (float-typed export), padding kept.
+
+    A float printed in scientific notation (``1.2345678901234568e+16``, as a large double
+    id casts to text) is written out as the integer it holds: never scientific notation.
+    """
     trimmed = f"regexp_replace(CAST({expr} AS VARCHAR), '^{_WS}+|{_WS}+$', '', 'g')"
-    return f"NULLIF(regexp_replace({trimmed}, '^([+-]?\\d+)\\.0+$', '\\1'), '')"
+    plain = f"regexp_replace({trimmed}, '^([+-]?\\d+)\\.0+$', '\\1')"
+    sci = f"TRY_CAST({trimmed} AS DOUBLE)"
+    return (
+        f"NULLIF(CASE WHEN regexp_full_match({trimmed}, '[+-]?\\d+(\\.\\d+)?[eE][+]?\\d+') "
+        f"AND {sci} = floor({sci}) AND abs({sci}) < 1e30 "
+        f"THEN CAST(CAST({sci} AS HUGEINT) AS VARCHAR) ELSE {plain} END, '')"
+    )
 
 
 # ---------------------------------------------------------------- booleans
