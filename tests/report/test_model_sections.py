@@ -14,7 +14,7 @@ import pytest
 
 from crmine.report import build_report, data
 from crmine.report import data_models as dm
-from crmine.report.sections_models import SETTINGS, grade_badge
+from crmine.report.sections_models import SETTINGS, grade_badge, metric_words
 from tests.report._frames import orders_frame, scores_frame, warehouse
 
 MODEL_SECTIONS = [
@@ -408,6 +408,13 @@ def test_backtest_table_and_curves(full) -> None:
     assert gains[-1]["data"] == [[0, 0], [1, 1]]
     rel = specs["reliability"]["series"]
     assert rel[0]["data"][0]["value"] == pytest.approx([0.1, 0.09])
+
+
+def test_metric_words() -> None:
+    assert metric_words("validation_auc") == "AUC (validation)"
+    assert metric_words("cv_brier") == "Brier score (cross-validated)"
+    assert metric_words("heldout_texts") == "held-out texts"
+    assert metric_words("rules") == "rules"
 
 
 def test_grade_badge() -> None:

@@ -269,6 +269,23 @@ _METRIC_WORDS = {
 }
 
 
+_METRIC_SCOPES = {
+    "validation": "validation",
+    "cv": "cross-validated",
+    "test": "test",
+    "train": "training",
+    "holdout": "held-out",
+}
+
+
+def metric_words(key: str) -> str:
+    """A metric key in plain words: ``validation_auc`` → ``AUC (validation)``."""
+    scope, _, rest = key.partition("_")
+    if scope in _METRIC_SCOPES and rest:
+        return f"{metric_words(rest)} ({_METRIC_SCOPES[scope]})"
+    return _METRIC_WORDS.get(key, humanise(key).lower())
+
+
 _MODEL_NAMES = {
     "rfm": "RFM segments",
     "bg_nbd": "BG/NBD purchases",
@@ -306,7 +323,7 @@ def models_section(ctx: ReportContext) -> SectionContent | Omitted:
     for _, part in df.groupby("k", sort=True):
         first = part.iloc[0]
         figures = [
-            f"{_METRIC_WORDS.get(m, humanise(m).lower())} {_figure(v, t)}"
+            f"{metric_words(m)} {_figure(v, t)}"
             for m, v, t in zip(part["metric"], part["value"], part["kind"], strict=True)
             if isinstance(m, str) and not is_missing(v)
         ]
@@ -379,7 +396,7 @@ def backtest_section(ctx: ReportContext) -> SectionContent | Omitted:
             [
                 humanise(str(task)),
                 "–" if is_missing(model) else str(model),
-                _METRIC_WORDS.get(str(metric), humanise(str(metric))),
+                metric_words(str(metric)),
                 _value(v),
                 _value(bv) if is_missing(b) else f"{b} {_value(bv)}",
                 grade_badge(g),
