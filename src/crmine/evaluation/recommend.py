@@ -33,6 +33,7 @@ BASELINES: dict[str, dict[str, float]] = {
     "popularity": {"popular": 1.0},
     "buy again": {"again": 1.0},
     "ALS": {"als": 1.0},
+    "EASE": {"ease": 1.0},
     "item-item": {"items": 1.0},
 }
 _GRID = (0.0, 0.05, 0.1, 0.2, 0.4, 0.7, 1.0)
@@ -188,7 +189,7 @@ def evaluate_recommender(
     """Backtest the blends and the baselines at ``cutoff`` (see module doc).
 
     ``params``: extra ``NextProductRecommender`` parameters for every method. ``methods``:
-    subset of ``popularity``, ``buy again``, ``ALS``, ``item-item``, ``weighted blend``,
+    subset of ``popularity``, ``buy again``, ``ALS``, ``EASE``, ``item-item``, ``weighted blend``,
     ``learned blend`` (default: all).
     """
     import pandas as pd

@@ -26,6 +26,7 @@ DEFAULT_WEIGHTS = {
     "again": 1.0,
     "cycle": 0.5,
     "als": 0.3,
+    "ease": 0.3,
     "items": 0.2,
     "rules": 0.1,
     "popular": 0.05,

@@ -112,6 +112,11 @@ def _rules(model, part, group_values, ids) -> pd.Series:
 
 def _items(model, part, group_values, ids) -> pd.Series:
     src = model.sources_
+    if src.similarity is None:
+        import pandas as pd
+
+        return pd.Series("often bought by the buyers of what you buy", index=range(len(part)),
+                         dtype="string")
     partner, _ = _best_partner(model, part, src.history.days, src.similarity)
     text = "often bought by the buyers of " + _name(model, np.maximum(partner, 0))
     return text.where(partner >= 0, "often bought by the buyers of what you buy")
@@ -145,5 +150,6 @@ _BUILDERS = {
     "rules": _rules,
     "items": _items,
     "als": _als,
+    "ease": _items,
     "popular": _popular,
 }

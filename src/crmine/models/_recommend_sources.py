@@ -10,6 +10,9 @@ time (rows × all items, float32), so the blend is plain array arithmetic and me
   when they have rebought it) and the time since they last bought it.
 - ``als``: implicit-feedback matrix factorisation (``implicit`` ALS) on BM25-weighted
   purchase days: "customers like you bought it".
+- ``ease``: EASE (Steck 2019), a closed-form item-item linear model,
+  B = I − P / diag(P) with P = (XᵀX + λI)⁻¹, on recency-weighted purchase days; scores
+  X·B. Dense in items², so only the ``ease_max_items`` most bought items take part.
 - ``items``: item-item similarity (``implicit`` BM25Recommender) summed over the customer's
   items: "bought by the buyers of what you buy".
 - ``rules``: association rules (``AssociationRuleMiner``) whose antecedent item is in the
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 
     from crmine.models._recommend_data import History
 
-SOURCES = ("again", "cycle", "als", "items", "rules", "popular")
+SOURCES = ("again", "cycle", "als", "ease", "items", "rules", "popular")
 REPURCHASE_SOURCES = ("again", "cycle")
 
 
@@ -47,6 +50,8 @@ class SourceSettings:
     min_support: float = 0.005
     min_confidence: float = 0.2
     random_state: int = 0
+    ease_lambda: float = 200.0
+    ease_max_items: int = 8000
 
 
 @dataclass
@@ -63,6 +68,8 @@ class Sources:
     user_factors: np.ndarray | None = None
     item_factors: np.ndarray | None = None
     similarity: sp.csr_matrix | None = None
+    ease_items: np.ndarray | None = None
+    ease_weights: np.ndarray | None = None
     rule_conf: sp.csr_matrix | None = None
     recent: sp.csr_matrix | None = None
     popular_global: np.ndarray = field(init=False)
@@ -80,6 +87,8 @@ class Sources:
             self._fit_als()
         if "items" in self.enabled:
             self._fit_items()
+        if "ease" in self.enabled:
+            self._fit_ease()
         if "rules" in self.enabled:
             self._fit_rules()
         return self
@@ -190,6 +199,21 @@ class Sources:
         sim.eliminate_zeros()
         self.similarity = sim
 
+    def _fit_ease(self) -> None:
+        h = self.history
+        if h.n_items < 2:
+            return
+        buyers = np.diff(h.days.tocsc().indptr)
+        keep = np.sort(np.argsort(-buyers, kind="stable")[: self.settings.ease_max_items])
+        x = h.decayed[:, keep]
+        gram = (x.T @ x).toarray()
+        gram[np.diag_indices_from(gram)] += self.settings.ease_lambda
+        p = np.linalg.inv(gram)
+        b = -p / np.diag(p)
+        b[np.diag_indices_from(b)] = 0.0
+        self.ease_items = keep
+        self.ease_weights = b.astype(np.float32)
+
     def _fit_rules(self) -> None:
         import scipy.sparse as sp
 
@@ -237,6 +261,13 @@ class Sources:
                 s = self.user_factors[r] @ self.item_factors.T
                 s[~known] = 0.0
                 out["als"] = np.maximum(s, 0.0).astype(np.float32)
+        if "ease" in self.enabled:
+            out["ease"] = np.zeros((n, h.n_items), np.float32)
+            if self.ease_weights is not None:
+                x = self.history.decayed[r][:, self.ease_items]
+                scores = np.maximum(x @ self.ease_weights, 0.0)
+                scores[~known] = 0.0
+                out["ease"][:, self.ease_items] = scores
         if "items" in self.enabled:
             if self.similarity is None:
                 out["items"] = np.zeros((n, h.n_items), np.float32)
