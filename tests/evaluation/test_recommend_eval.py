@@ -45,7 +45,7 @@ def test_backtest_on_demo_data() -> None:
     assert list(table.index) == ["popularity", "buy again", "weighted blend"]
     assert result.customers > 50
     assert table.loc["weighted blend", "precision"] > table.loc["popularity", "precision"]
-    assert set(result.weights) <= {"again", "cycle", "als", "items", "rules", "popular"}
+    assert set(result.weights) <= {"again", "cycle", "als", "ease", "items", "rules", "popular"}
     assert "weighted blend" in result.validation.index
     assert result.to_dict()["descriptions"] == METRICS
 

@@ -80,7 +80,7 @@ def test_output_contract(demo_lines: pd.DataFrame) -> None:
     assert not recs["product_id"].isin(["POST", "DISCOUNT"]).any()
     assert recs.groupby("customer_id")["score"].apply(lambda s: s.is_monotonic_decreasing).all()
     assert recs["reason"].str.len().gt(10).all()
-    assert set(recs["source"]) <= {"again", "cycle", "als", "items", "rules", "popular"}
+    assert set(recs["source"]) <= {"again", "cycle", "als", "ease", "items", "rules", "popular"}
 
 
 def test_future_lines_are_ignored(demo_lines: pd.DataFrame) -> None:
