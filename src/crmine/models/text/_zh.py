@@ -76,24 +76,15 @@ class ZhSentiment:
         self.random_state = random_state
 
     # ---- training -------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], y: np.ndarray,
-            groups: np.ndarray | None = None) -> ZhSentiment:  # fmt: skip
-        """Fit on texts with binary labels (1 = positive).
-
-        With ``groups`` (e.g. product categories), each n-gram's NB ratio is shrunk by how
-        consistently it points the same way across groups, so category-specific cues ("作者" in
-        books) weigh less than domain-general ones ("失望") and the model transfers better.
-        """
+    def fit(self, texts: Sequence[str], y: np.ndarray) -> ZhSentiment:
+        """Fit on texts with binary labels (1 = positive)."""
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y).astype(np.int8)
         norm = self.features.normalise(texts)
         X = self.features.ngrams(norm)
-        df = np.asarray(X.sum(axis=0)).ravel()
-        keep = df >= self.min_df
+        keep = np.asarray(X.sum(axis=0)).ravel() >= self.min_df
         r = _nb_ratio(X, y, keep, self.nb_alpha)
-        if groups is not None:
-            r = r * _consistency(X, y, np.asarray(groups), self.nb_alpha)
         r = r.astype(np.float16).astype(np.float64)  # train on the precision we ship
         Xn = _nb_normalise(X, r, r * r)
         L = lexicon_features(pd.Series(norm, dtype="str"))
@@ -182,22 +173,6 @@ def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, keep: np.ndarray, alpha: float) -
     p = np.asarray(X[y == 1].sum(axis=0)).ravel() + alpha
     q = np.asarray(X[y == 0].sum(axis=0)).ravel() + alpha
     return np.where(keep, np.log(p / p[keep].sum()) - np.log(q / q[keep].sum()), 0.0)
-
-
-def _consistency(X: sp.csr_matrix, y: np.ndarray, groups: np.ndarray, alpha: float) -> np.ndarray:
-    """Per feature in [0, 1]: share of groups where it occurs x agreement of its NB sign there."""
-    labels = np.unique(groups)
-    present = np.zeros(X.shape[1])
-    signed = np.zeros(X.shape[1])
-    for g in labels:
-        rows = groups == g
-        Xg, yg = X[rows], y[rows]
-        seen = np.asarray(Xg.sum(axis=0)).ravel() > 0
-        rg = _nb_ratio(Xg, yg, seen, alpha)
-        present += seen
-        signed += np.sign(rg) * seen
-    agree = np.divide(np.abs(signed), present, out=np.zeros_like(signed), where=present > 0)
-    return np.sqrt(present / len(labels)) * agree
 
 
 def _nb_normalise(X: sp.csr_matrix, r: np.ndarray, q: np.ndarray) -> sp.csr_matrix:

@@ -1,0 +1,63 @@
+"""The shipped models on the real evaluation sets (deduplicated as their READMEs ask).
+
+The Chinese model was trained on the stratified 80% split only (see assets/MODEL_CARD.md), so the
+20% scored here is unseen. Nothing is retrained except one small English adaptation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.sentiment import (
+    balanced_accuracy,
+    load_alexa,
+    load_online_shopping,
+    split_online_shopping,
+    vader_scores,
+)
+from crmine.models.text import SentimentModel, detect_language, load_default
+
+pytestmark = pytest.mark.realdata
+
+ZH_HELDOUT_MIN = 0.93  # measured 0.935 (target 0.95 not reached; see the model card)
+EN_ALEXA_MIN = 0.80
+
+
+@pytest.fixture(scope="module")
+def model() -> SentimentModel:
+    return load_default()
+
+
+@pytest.mark.slow
+def test_chinese_heldout_accuracy(datasets_dir, model: SentimentModel) -> None:
+    d = load_online_shopping(datasets_dir)
+    _, te = split_online_shopping(d)
+    test = d.iloc[te]
+    assert (detect_language(test.review) == "zh").mean() > 0.99
+    scores = model.score(test.review)
+    acc = float(((scores > 0) == test.label.to_numpy()).mean())
+    assert acc >= ZH_HELDOUT_MIN
+
+
+def test_english_alexa_beats_vader(datasets_dir, model: SentimentModel) -> None:
+    a = load_alexa(datasets_dir)
+    assert len(a) > 2000 and (a.y == 0).sum() > 150  # deduplicated, 3 stars and " " removed
+    ours = balanced_accuracy(a.y, model.score(a.verified_reviews) > 0)
+    vader = balanced_accuracy(a.y, vader_scores(a.verified_reviews.tolist()) >= 0.05)
+    assert ours >= EN_ALEXA_MIN
+    assert ours > vader + 0.03
+
+
+def test_adapt_on_alexa_half_helps_the_other_half(datasets_dir, model: SentimentModel) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    a = load_alexa(datasets_dir)
+    rng = np.random.default_rng(0)
+    fit = rng.random(len(a)) < 0.5
+    adapted = model.adapt(a.verified_reviews[fit], a.rating[fit])
+    ev = a[~fit]
+    base = model.score(ev.verified_reviews)
+    new = adapted.score(ev.verified_reviews)
+    assert roc_auc_score(ev.y, new) > roc_auc_score(ev.y, base) + 0.01
+    assert balanced_accuracy(ev.y, new > 0) >= balanced_accuracy(ev.y, base > 0)
