@@ -117,8 +117,8 @@ class Forest(Candidate):
         from sklearn.ensemble import RandomForestClassifier
 
         self.model_ = RandomForestClassifier(
-            n_estimators=self.params.get("n_estimators", 150), min_samples_leaf=20,
-            max_features="sqrt", n_jobs=1, random_state=self.random_state,
+            n_estimators=self.params.get("n_estimators", 100), min_samples_leaf=20,
+            max_features="sqrt", max_samples=0.5, n_jobs=1, random_state=self.random_state,
         ).fit(_as_array(X), np.asarray(y, bool))
         return self
 
@@ -135,7 +135,7 @@ class Svm(Candidate):
         from sklearn.svm import SVC
 
         X, y = _as_array(X), np.asarray(y, bool)
-        rows = self.params.get("max_rows", 3000)
+        rows = self.params.get("max_rows", 2000)
         if len(X) > rows:
             pick = np.random.default_rng(self.random_state).choice(len(X), rows, replace=False)
             X, y = X[pick], y[pick]
@@ -158,9 +158,9 @@ class Gbm(Candidate):
     def fit(self, X, y, X_val=None, y_val=None) -> Gbm:
         import lightgbm as lgb
 
-        n_trees = self.params.get("n_estimators", 400)
+        n_trees = self.params.get("n_estimators", 300)
         self.model_ = lgb.LGBMClassifier(
-            n_estimators=n_trees, learning_rate=self.params.get("learning_rate", 0.03),
+            n_estimators=n_trees, learning_rate=self.params.get("learning_rate", 0.05),
             num_leaves=self.params.get("num_leaves", 15), min_child_samples=40,
             subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=5.0,
             random_state=self.random_state, n_jobs=1, verbose=-1,
@@ -168,8 +168,8 @@ class Gbm(Candidate):
         kwargs: dict[str, Any] = {}
         if X_val is not None and y_val is not None and len(np.unique(y_val)) == 2:
             kwargs = {
-                "eval_set": [(_as_array(X_val), np.asarray(y_val, bool))],
-                "callbacks": [lgb.early_stopping(50, verbose=False)],
+                "eval_X": (_as_array(X_val),), "eval_y": (np.asarray(y_val, bool),),
+                "callbacks": [lgb.early_stopping(30, verbose=False)],
             }
         self.model_.fit(_as_array(X), np.asarray(y, bool), **kwargs)
         best = self.model_.best_iteration_ or n_trees

@@ -47,6 +47,7 @@ class BtydForecaster:
     """BG/NBD + Gamma-Gamma with the forecasts the run publishes (see the module docstring)."""
 
     def __init__(self, penalizer: float = 0.0, gg_min_customers: int = 20) -> None:
+        """``penalizer`` 0 = maximum likelihood, retried with 0.001 when drop-out runs off."""
         self.penalizer = penalizer
         self.gg_min_customers = gg_min_customers
 
@@ -56,7 +57,10 @@ class BtydForecaster:
         if len(x) == 0:
             raise ValueError("BTYD needs at least one customer")
         self.bgnbd_ = BetaGeoModel(self.penalizer).fit(x, t_x, T)
-        if not self.bgnbd_.converged_ and self.penalizer == 0:
+        a, b = self.bgnbd_.params_["a"], self.bgnbd_.params_["b"]
+        if self.penalizer == 0 and (not self.bgnbd_.converged_ or a / (a + b) < 1e-4):
+            # The MLE ran off to "nobody ever drops out" (P(alive) = 1 for all): the data
+            # do not identify drop-out, so a small penalty keeps a and b finite.
             retry = BetaGeoModel(0.001).fit(x, t_x, T)
             if retry.converged_:
                 self.bgnbd_ = retry
@@ -129,7 +133,7 @@ class BtydForecaster:
 class HurdleRevenue:
     """Revenue in the horizon as P(buy) × E[revenue | buy] (see the module docstring)."""
 
-    def __init__(self, n_estimators: int = 400, learning_rate: float = 0.03,
+    def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05,
                  random_state: int = 0) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -154,8 +158,9 @@ class HurdleRevenue:
         if X_val is not None and revenue_val is not None:
             rv = np.asarray(revenue_val, float)
             if (rv > 0).sum() >= 10:
-                kwargs = {"eval_set": [(np.asarray(X_val[rv > 0], float), np.log(rv[rv > 0]))],
-                          "callbacks": [lgb.early_stopping(50, verbose=False)]}
+                kwargs = {"eval_X": (np.asarray(X_val[rv > 0], float),),
+                          "eval_y": (np.log(rv[rv > 0]),),
+                          "callbacks": [lgb.early_stopping(30, verbose=False)]}
         Xb = np.asarray(X[buy], float)
         self.model_.fit(Xb, np.log(revenue[buy]), **kwargs)
         self.best_iteration_ = int(self.model_.best_iteration_ or self.n_estimators)

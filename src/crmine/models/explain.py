@@ -24,15 +24,42 @@ from crmine.models._tabular import split_name
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["feature_label", "top_reasons"]
+__all__ = ["SHORT_LABELS", "feature_label", "top_reasons"]
+
+
+SHORT_LABELS: dict[str, str] = {
+    "recency_days": "days since the last purchase",
+    "tenure_days": "days since the first purchase",
+    "purchase_days": "days with a purchase",
+    "orders_count": "orders so far",
+    "gap_mean_days": "usual days between purchases",
+    "gap_median_days": "median days between purchases",
+    "gap_std_days": "spread of the days between purchases",
+    "gap_ratio": "time since the last purchase relative to the usual gap",
+    "return_value": "value returned",
+    "gross_revenue": "spend before returns",
+    "revenue_total": "net spend so far",
+    "lines_per_order": "lines per order",
+    "units_per_order": "units per order",
+    "avg_order_value": "average order value",
+    "distinct_products": "different products bought",
+    "distinct_categories": "different categories bought",
+    "btyd_clv": "BG/NBD lifetime value",
+    "btyd_expected_revenue": "BG/NBD expected spend",
+}
 
 
 def feature_label(name: str) -> str:
-    """Plain words for a feature name: the registry's meaning, else the name spelled out."""
+    """Short plain words for a feature name (the registry's meaning, up to its first aside)."""
     from crmine.features import describe
 
+    if name in SHORT_LABELS:
+        return SHORT_LABELS[name]
+    if name.startswith("decayed_"):
+        what = "purchase days" if name.startswith("decayed_days") else "spend"
+        return f"recent {what} (weighted, half-life {name.rsplit('_', 1)[1][:-1]} days)"
     try:
-        return describe(name)
+        return describe(name).split(" (")[0].split(", ")[0].split(": ")[0]
     except KeyError:
         if "_per_" in name:
             a, b = name.split("_per_", 1)
@@ -124,8 +151,14 @@ class _Words:
         way = "down" if v < 0 else "up"
         return f"spend {way} {abs(v):.0%} on the previous {self.trend_days} days"
 
-    def _p_alive(self, v: float, i: int) -> str:
-        return f"purchase pattern: {v:.0%} chance still active"
+    def _btyd_p_alive(self, v: float, i: int) -> str:
+        return f"purchase rhythm (BG/NBD): {v:.0%} chance still active"
+
+    def _btyd_p_purchase(self, v: float, i: int) -> str:
+        return f"purchase rhythm (BG/NBD): {v:.0%} chance to buy in the horizon"
+
+    def _btyd_expected_orders(self, v: float, i: int) -> str:
+        return f"purchase rhythm (BG/NBD): {v:.1f} purchase days expected in the horizon"
 
     def _tenure_days(self, v: float, i: int) -> str:
         return f"customer for {v:.0f} days"

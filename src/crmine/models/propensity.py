@@ -7,8 +7,9 @@ How it is trained (the caller builds the frames; see :mod:`crmine.pipeline.steps
 * model selection is a **time split**: candidates fit on the earlier cutoffs and are
   compared on the latest one (validation AUC decides; ties go to the simpler candidate),
   never on a random split of customers;
-* the validation window also fits the probability calibration (isotonic regression, or
-  Platt's sigmoid when the window holds fewer than ``isotonic_min_rows`` rows);
+* the validation window also fits the probability calibration: Platt's sigmoid by default
+  (strictly increasing, so it never ties scores and costs no AUC), or isotonic regression
+  (``calibration="isotonic"``, when the window holds at least ``isotonic_min_rows`` rows);
 * the chosen candidate is then refit on every cutoff (validation included, with the
   number of boosting rounds found by early stopping) so the scores use the latest
   behaviour; the calibration learned on the validation window maps its raw scores.
@@ -39,9 +40,9 @@ class PurchasePropensity:
         self,
         candidates: tuple[str, ...] = _candidates.CANDIDATES,
         *,
-        calibration: str = "isotonic",
+        calibration: str = "platt",
         isotonic_min_rows: int = 1000,
-        svm_max_rows: int = 3000,
+        svm_max_rows: int = 2000,
         random_state: int = 0,
     ) -> None:
         self.candidates = candidates
@@ -91,6 +92,7 @@ class PurchasePropensity:
         self.validation_auc_ = best["validation_auc"]
         self.calibrator_ = self._calibrator(scores[self.chosen_], y_val)
         calibrated = self.calibrator_(scores[self.chosen_])
+        self.validation_proba_ = np.clip(calibrated, 0.0, 1.0)
         self.validation_brier_ = metrics.brier(y_val, calibrated)
         chosen = fitted[self.chosen_]
         explainer = None

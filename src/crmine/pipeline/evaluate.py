@@ -1,0 +1,194 @@
+"""``crmine evaluate``: an honest backtest of the run's predictions at a past cutoff.
+
+The forecasts are made exactly as ``crmine run --as-of CUTOFF`` makes them (the same
+functions, with every table truncated before the cutoff), then compared with what
+customers did in ``[cutoff, cutoff + horizon)``; see :mod:`crmine.evaluation.backtest` for
+the metrics, baselines and grades. Contractual churn (a churned label on customers) is a
+snapshot, so it is judged on labels hidden from training: a random, stratified
+``hidden_share`` of the labelled customers.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from crmine.engine.workspace import Workspace
+
+_INPUTS = ("customers", "orders", "feedback", "interactions")
+
+
+def _available(con) -> set[str]:
+    from crmine.engine.workspace import table_names
+
+    names = set(table_names(con)) & set(_INPUTS)
+    return {t for t in names if con.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]}
+
+
+def evaluate_workspace(ws: Workspace, cutoff: date, horizon_days: int = 90, *,
+                       hidden_share: float = 0.3, seed: int = 0) -> dict[str, Any]:
+    """Backtest every prediction the workspace's data supports; JSON-serialisable result."""
+    import ibis
+
+    from crmine.errors import WorkspaceError
+    from crmine.pipeline.steps_predict import PredictSettings
+
+    if horizon_days <= 0:
+        raise WorkspaceError("--horizon must be a positive number of days")
+    as_of = datetime(cutoff.year, cutoff.month, cutoff.day)
+    settings = PredictSettings.from_config(ws.config)
+    started, cpu = time.perf_counter(), time.process_time()
+    result: dict[str, Any] = {"cutoff": as_of.date().isoformat(), "horizon_days": horizon_days,
+                              "grading_rule": _grading_rule(), "sections": {}, "models": [],
+                              "notes": []}
+    with ws.connect(read_only=True) as con:
+        available = _available(con)
+        if not available:
+            raise WorkspaceError(f"{ws.root} holds no data to evaluate")
+        backend = ibis.duckdb.from_connection(con)
+        if "orders" in available:
+            _orders_sections(backend, con, as_of, horizon_days, available, settings, result)
+        if "customers" in available:
+            _contractual_section(backend, as_of, available, settings, result,
+                                 hidden_share, seed)
+    if not result["sections"]:
+        result["notes"].append("nothing to evaluate: no orders before the cutoff and no "
+                               "churn labels")
+    result["seconds"] = {"wall": round(time.perf_counter() - started, 2),
+                         "cpu": round(time.process_time() - cpu, 2)}
+    return result
+
+
+def _grading_rule() -> str:
+    from crmine.evaluation.grades import RULE
+
+    return RULE
+
+
+def _orders_sections(backend, con, as_of: datetime, horizon_days: int, available: set[str],
+                     settings, result: dict[str, Any]) -> None:
+    from crmine.evaluation import backtest
+    from crmine.features import horizon_labels
+    from crmine.pipeline.steps_predict import forecast_orders
+
+    last = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
+    end = as_of + timedelta(days=horizon_days)
+    if last is None or last < as_of:
+        result["notes"].append(f"no orders on or after {as_of.date()}: nothing to compare with")
+        return
+    if last < end - timedelta(days=1):
+        result["notes"].append(f"the data end on {last.date()}, before the horizon does "
+                               f"({end.date()}): the outcome is incomplete")
+    fc = forecast_orders(backend, as_of, horizon_days, available, settings)
+    result["models"] += fc.models
+    result["forecast"] = fc.detail
+    if fc.detail.startswith("skipped:") or fc.baselines is None:
+        result["notes"].append(f"purchase forecasts {fc.detail}")
+        return
+    truth = horizon_labels(backend.table("orders"), as_of, horizon_days).to_pandas()
+    frame = fc.scores.merge(fc.baselines, on="customer_id", how="left")
+    frame = frame.merge(truth, on="customer_id", how="left")
+    bought = frame["purchased"].fillna(False).to_numpy(bool)
+    days = frame["purchase_days_in_horizon"].fillna(0).to_numpy(float)
+    revenue = frame["revenue_in_horizon"].fillna(0.0).to_numpy(float)
+    sections = result["sections"]
+    sections["purchase"] = backtest.purchase_section(
+        bought, frame["p_purchase"].to_numpy(float), frame)
+    if "expected_orders" in frame:
+        sections["orders"] = backtest.value_section(
+            days, frame["expected_orders"].to_numpy(float), frame, "orders",
+            model_is_bgnbd=True)
+    if "expected_revenue" in frame:
+        sections["revenue"] = backtest.value_section(
+            revenue, frame["expected_revenue"].to_numpy(float), frame, "revenue")
+    if "churn_risk" in frame:
+        base = {"recency": frame["recency_days"].to_numpy(float),
+                "last_period": -frame["last_period_days"].to_numpy(float)}
+        if "btyd_p_purchase" in frame:
+            base["bgnbd"] = 1.0 - frame["btyd_p_purchase"].to_numpy(float)
+        sections["churn"] = backtest.churn_section(
+            ~bought, frame["churn_risk"].to_numpy(float), base,
+            "non-contractual: no purchase within the horizon, among customers who had bought")
+
+
+def _contractual_section(backend, as_of: datetime, available: set[str], settings,
+                         result: dict[str, Any], hidden_share: float, seed: int) -> None:
+    from crmine.evaluation import backtest
+    from crmine.models._tabular import TabularEncoder
+    from crmine.pipeline.steps_predict import forecast_churn
+
+    table = backend.table("customers")
+    if "churned" not in table.columns:
+        return
+    labels = table.filter(table.churned.notnull()).select("customer_id", "churned").to_pandas()
+    labels = labels.drop_duplicates("customer_id")
+    if labels["churned"].nunique() < 2:
+        result["notes"].append("contractual churn: labels hold a single class")
+        return
+    from sklearn.model_selection import train_test_split
+
+    ids = labels["customer_id"].to_numpy()
+    y = labels["churned"].astype(bool).to_numpy()
+    train_ids, hidden_ids, y_train, y_hidden = train_test_split(
+        ids, y, test_size=hidden_share, random_state=seed, stratify=y)
+    fc = forecast_churn(backend, as_of, available, settings, hide=hidden_ids)
+    if fc.detail.startswith("skipped:"):
+        result["notes"].append(f"contractual churn {fc.detail}")
+        return
+    result["models"] += fc.models
+    risk = fc.scores.set_index("customer_id")["churn_risk"]
+    # Baseline: the one attribute that best ranks the training labels.
+    attrs = table.to_pandas().drop_duplicates("customer_id").set_index("customer_id")
+    attrs = attrs.drop(columns=[c for c in ("churned", "name", "email", "phone")
+                                if c in attrs.columns])
+    encoder = TabularEncoder(max_ratio_columns=0).fit(attrs.loc[train_ids])
+    name, base = backtest.best_single_attribute(
+        encoder.transform(attrs.loc[train_ids]), y_train,
+        encoder.transform(attrs.loc[hidden_ids]))
+    section = backtest.churn_section(
+        y_hidden, risk.reindex(hidden_ids).to_numpy(float), {"best_attribute": base},
+        f"contractual: churned label of {len(hidden_ids):,} customers hidden from training "
+        f"({hidden_share:.0%}, stratified, seed {seed})")
+    section["best_attribute"] = name
+    result["sections"]["contractual_churn"] = section
+
+
+def render(result: dict[str, Any]):
+    """The evaluation as a Rich renderable: one table per section, with grades."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = [Text(f"Backtest at {result['cutoff']}, horizon "
+                             f"{result['horizon_days']} days", style="bold")]
+    titles = {"purchase": "Purchase within the horizon", "orders": "Purchase days (BG/NBD)",
+              "revenue": "Revenue within the horizon", "churn": "Churn (no purchase)",
+              "contractual_churn": "Churn (hidden labels)"}
+    colours = {"A": "green", "B": "yellow", "C": "red"}
+    for key, section in result["sections"].items():
+        table = Table(title=f"{titles.get(key, key)} — {section.get('customers', 0):,} "
+                            "customers", title_justify="left", expand=True)
+        for col in ("metric", "model", "best baseline", "grade", "what it means"):
+            table.add_column(col, overflow="fold", ratio=4 if col == "what it means" else 1)
+        for row in section["metrics"]:
+            base = row["best_baseline"]
+            value = row["baselines"].get(base) if base else None
+            table.add_row(
+                row["metric"], _num(row["model"]),
+                f"{_num(value)} ({base})" if base else "–",
+                Text(row["grade"], style=colours.get(row["grade"], "")), row["sentence"])
+        parts.append(table)
+    for note in result.get("notes", []):
+        parts.append(Text(f"note: {note}", style="dim"))
+    parts.append(Text(f"grades: {result['grading_rule']}", style="dim"))
+    return Group(*parts)
+
+
+def _num(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
