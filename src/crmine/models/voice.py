@@ -192,7 +192,7 @@ def adaptation_metrics(y: np.ndarray, base: np.ndarray, adapted: np.ndarray,
 
 def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.ndarray,
                         *, train: np.ndarray | None = None, folds: int = 5, seed: int = 0,
-                        min_rated: int = 20) -> CrossFitResult:  # fmt: skip
+                        min_rated: int = 20, max_fit: int | None = None) -> CrossFitResult:  # fmt: skip
     """Score every text, adapting the model to the domain by the ratings without self-leakage.
 
     ``rating01`` is each text's rating on 0-1 (NaN when unrated); ``train`` marks the ratings
@@ -200,7 +200,8 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
     ``folds`` by a hash of their text (so repeated texts share a fold); each fold is scored by
     a model adapted on the other folds only. Other texts are scored by a model adapted on all
     allowed ratings, which never saw their rating either. Adaptation is skipped (base model
-    for all) when fewer than ``min_rated`` texts of either polarity are available.
+    for all) when fewer than ``min_rated`` texts of either polarity are available. ``max_fit``
+    caps the texts each adaptation learns from (a random sample) to bound its cost.
     """
     import pandas as pd
 
@@ -221,20 +222,28 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
     key = pd.util.hash_pandas_object(texts.fillna(""), index=False,
                                      hash_key=f"{seed:016d}"[:16]).to_numpy()  # fmt: skip
     fold = (key % np.uint64(folds)).astype(np.int64)
+    rng = np.random.default_rng(seed)
+
+    def cap(rows: np.ndarray) -> np.ndarray:
+        if max_fit is None or rows.size <= max_fit:
+            return rows
+        return np.sort(rng.choice(rows, max_fit, replace=False))
+
     scores = base.copy()
     for k in range(folds):
-        fit_rows = np.flatnonzero(usable & (fold != k))
+        fit_rows = cap(np.flatnonzero(usable & (fold != k)))
         score_rows = np.flatnonzero(usable & (fold == k))
         if score_rows.size == 0:
             continue
         mk = model.adapt(texts.iloc[fit_rows], u[fit_rows], scale=(0.0, 1.0))
         scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows])
     rest = np.flatnonzero(~usable & has_lang)
-    full = model.adapt(texts[usable], u[usable], scale=(0.0, 1.0))
+    all_rows = cap(np.flatnonzero(usable))
+    full = model.adapt(texts.iloc[all_rows], u[all_rows], scale=(0.0, 1.0))
     if rest.size:
         scores[rest] = full.score(texts.iloc[rest], languages=langs[rest])
     metrics = {"adapted": True, "folds": folds, "rated_negative": int(counts[0]),
-               "rated_positive": int(counts[1])}  # fmt: skip
+               "rated_positive": int(counts[1]), "max_fit": max_fit}  # fmt: skip
     metrics.update(adaptation_metrics(np.where(usable, y, -1), base, scores, model.neutral_band))
     for lang in ("en", "zh"):
         m = usable & (langs == lang)
@@ -298,21 +307,17 @@ def driver_effects(y: np.ndarray, drivers: list[Driver], *, unit: str, min_n: in
 
 
 def _sentences(out: pd.DataFrame, drivers: list[Driver], unit: str) -> list[str]:
-    subject = {
-        "topic": "Mentions of {name}",
-        "sentiment": "A {name}",
-        "attribute": "{name}",
-    }
     res = []
     for d, e, lo, hi, sig in zip(drivers, out["effect"], out["ci_low"], out["ci_high"],
                                  out["significant"], strict=True):  # fmt: skip
-        who = subject[d.kind].format(name=d.name)
-        if d.kind == "attribute" and d.reference:
-            who += f" (compared with {d.reference})"
-        verb = "raise" if e > 0 else "lower"
-        if d.kind in ("attribute", "sentiment"):
-            verb += "s"
-        text = f"{who} {verb} the score by {abs(e):.2f} {unit} (95% interval {lo:+.2f} to {hi:+.2f})"
+        size, way = f"{abs(e):.2f} {unit}", "higher" if e > 0 else "lower"
+        if d.kind == "topic":
+            text = f"Mentions of {d.name} {'raise' if e > 0 else 'lower'} the score by {size}"
+        elif d.kind == "attribute":
+            text = f"Answers with {d.name} score {size} {way} than those with {d.reference}"
+        else:
+            text = f"A {d.name} goes with a score {size} {way}"
+        text += f" (95% interval {lo:+.2f} to {hi:+.2f})"
         res.append(text + ("." if sig else "; not clearly different from no effect."))
     return res
 

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "adapt": True,  # adapt the sentiment model to the workspace's own ratings
     "adapt_folds": 5,  # cross-fitting folds: no text is scored by a model that saw its rating
     "adapt_min_rated": 20,  # fewest low and high rated texts needed to adapt
+    "adapt_max_texts": 20000,  # each adaptation learns from at most this many rated texts
     "seed": 0,
     "complaint_topics": ["complaint", "refund", "投诉", "退款"],  # interaction topics
     "recent_days": 90,  # window of the sentiment trend and recent complaints
@@ -62,7 +63,7 @@ def read_feedback(ctx: RunContext) -> pd.DataFrame:
     source = fb["_source"] if "_source" in fb else np.zeros(len(fb))
     has_text = fb["text"].astype("string").str.strip().fillna("").str.len().to_numpy() > 0
     score = fb["score"].to_numpy(dtype=np.float64, na_value=np.nan)
-    kind = fb["kind"].to_numpy(dtype=object)
+    kind = fb["kind"].to_numpy(dtype=object, copy=True)
     for src in np.unique(np.asarray(source, dtype=str)):  # a few sources, not rows
         m = np.asarray(source, dtype=str) == src
         if all(k is None for k in kind[m]):
@@ -98,7 +99,7 @@ def feedback_sentiment_step(ctx: RunContext) -> str:
         res = cross_fit_sentiment(
             base, texts, u if cfg["adapt"] else np.full(len(fb), np.nan),
             folds=int(cfg["adapt_folds"]), seed=int(cfg["seed"]),
-            min_rated=int(cfg["adapt_min_rated"]),
+            min_rated=int(cfg["adapt_min_rated"]), max_fit=int(cfg["adapt_max_texts"]),
         )  # fmt: skip
         model = res.model or base
         langs = detect_language(texts)
@@ -144,6 +145,84 @@ def feedback_sentiment_step(ctx: RunContext) -> str:
             ctx.tables["interaction_scores"] = out
             details.append(f"{len(out):,} interaction texts")
     return "; ".join(details) if details else "skipped: no feedback or interaction text"
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+def _explode_topics(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per (feedback, topic label) with the feedback's month and sentiment."""
+    import pandas as pd
+
+    lengths = scores["topics"].map(len).to_numpy()
+    rows = np.repeat(np.arange(len(scores)), lengths)
+    flat = [t for ts in scores["topics"] for t in ts]
+    out = scores.iloc[rows][["language", "sentiment", "sentiment_label", "ts"]].reset_index(drop=True)
+    out["topic"] = pd.Series(flat, dtype=object)
+    out["month"] = pd.to_datetime(out["ts"]).dt.to_period("M").astype(str)
+    return out
+
+
+def topics_step(ctx: RunContext) -> str:
+    """The themes of the feedback texts, and separately of the complaints, per language.
+
+    Topics are fitted once on every text and once on the negative texts only: in feedback that
+    is mostly praise, complaint themes would otherwise be drowned by "love / great / easy".
+    A text carries the labels of both kinds; complaint labels read "<lang> complaint: ...".
+    """
+    import pandas as pd
+
+    from crmine.models.text import extract_topics
+
+    scores = ctx.tables.get("feedback_scores")
+    if scores is None:
+        return "skipped: no feedback scored"
+    cfg = settings(ctx)
+    fb = read_feedback(ctx)[["feedback_id", "text"]].drop_duplicates("feedback_id")
+    texts = scores[["feedback_id"]].merge(fb, on="feedback_id", how="left")["text"]
+    langs = scores["language"].to_numpy(dtype=str)
+    k = int(cfg["n_topics"])
+    themes = extract_topics(texts, langs, n_topics=k, random_state=int(cfg["seed"]))
+    negative = (scores["sentiment_label"] == "negative").to_numpy()
+    neg_rows = np.flatnonzero(negative)
+    compl = extract_topics(texts.iloc[neg_rows], langs[neg_rows], n_topics=max(2, k // 2),
+                           random_state=int(cfg["seed"]))  # fmt: skip
+    relabel = {lab: lab.replace(":", " complaint:", 1) for lab in compl.topics["label"]}
+    per_text = [list(t) for t in themes.per_text]
+    for i, labs in zip(neg_rows, compl.per_text, strict=True):
+        per_text[i] = per_text[i] + [relabel[lab] for lab in labs]
+    scores = scores.assign(topics=per_text)
+    ctx.tables["feedback_scores"] = scores
+    table = pd.concat([
+        themes.topics.assign(kind="theme"),
+        compl.topics.assign(kind="complaint", label=compl.topics["label"].map(relabel)),
+    ], ignore_index=True)  # fmt: skip
+    cols = ["topic", "language", "kind", "top_terms", "n", "share", "mean_sentiment",
+            "share_negative"]  # fmt: skip
+    if table.empty:
+        ctx.tables["feedback_topics"] = pd.DataFrame(columns=cols)
+        ctx.tables["feedback_topic_trend"] = pd.DataFrame(
+            columns=["month", "topic", "n", "mean_sentiment", "share_negative"])
+        return "skipped: too few texts per language for topics"
+    long = _explode_topics(scores)
+    long["neg"] = (long["sentiment_label"] == "negative").astype(float)
+    stats = long.groupby("topic").agg(n=("topic", "size"), mean_sentiment=("sentiment", "mean"),
+                                      share_negative=("neg", "mean"))  # fmt: skip
+    texts_per_lang = pd.Series(langs).value_counts()
+    table = table.rename(columns={"label": "topic"}).join(stats, on="topic")
+    table["n"] = table["n"].fillna(0).astype("int64")
+    table["share"] = table["n"] / table["language"].map(texts_per_lang).to_numpy()
+    table["top_terms"] = table["top_terms"].map(list)
+    table = table.sort_values(["kind", "n"], ascending=[False, False], kind="stable")
+    ctx.tables["feedback_topics"] = table[cols].reset_index(drop=True)
+    trend = long.groupby(["month", "topic"]).agg(
+        n=("topic", "size"), mean_sentiment=("sentiment", "mean"), share_negative=("neg", "mean")
+    ).reset_index()
+    ctx.tables["feedback_topic_trend"] = trend
+    top = table[table["kind"] == "complaint"].head(3)["topic"].tolist()
+    return (f"{int((table['kind'] == 'theme').sum())} themes, "
+            f"{int((table['kind'] == 'complaint').sum())} complaint topics"
+            + (f"; top complaints: {'; '.join(top)}" if top else ""))  # fmt: skip
 
 
 # --- NPS, CSAT and drivers ------------------------------------------------------------------
@@ -305,6 +384,7 @@ def service_signals_step(ctx: RunContext) -> str:
 
 STEPS = [
     Step("feedback sentiment", (("feedback", "interactions"),), feedback_sentiment_step),
+    Step("topics", (("feedback",),), topics_step),
     Step("nps and drivers", (("feedback",),), nps_drivers_step),
     Step("service signals", (("feedback", "interactions"),), service_signals_step),
 ]
