@@ -1,0 +1,83 @@
+"""CustomerClusterer on generated feature frames with known groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from crmine.models.cluster import CustomerClusterer
+
+
+def _features(seed: int = 0, n: int = 300) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three behaviour groups: loyal big spenders, lapsed one-timers, returners."""
+    rng = np.random.default_rng(seed)
+    group = np.repeat([0, 1, 2], n)
+    orders = np.choose(group, [40, 1, 6]) * rng.lognormal(0, 0.1, group.size)
+    revenue = np.choose(group, [5000, 40, 600]) * rng.lognormal(0, 0.1, group.size)
+    recency = np.choose(group, [5, 300, 40]) * rng.lognormal(0, 0.1, group.size)
+    returns = np.choose(group, [0.01, 0.0, 0.45]) + rng.normal(0, 0.01, group.size).clip(0)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(group.size)],
+            "orders_count": np.ceil(orders),
+            "revenue_total": revenue,
+            "recency_days": recency,
+            "tenure_days": 400 + rng.normal(0, 5, group.size),
+            "gap_mean_days": 30 + rng.normal(0, 1, group.size),
+            "gap_std_days": 10 + rng.normal(0, 1, group.size),
+            "units_per_order": 5 + rng.normal(0, 0.2, group.size),
+            "distinct_products": 20 + rng.normal(0, 1, group.size),
+            "return_ratio": returns,
+            "gender": rng.choice(["F", "M"], group.size),
+        }
+    )
+    return frame, group
+
+
+def test_recovers_known_groups_with_readable_labels() -> None:
+    frame, group = _features()
+    model = CustomerClusterer(k_min=2, k_max=6).fit(frame)
+    assert model.k_ == 3
+    assert adjusted_rand_score(group, model.labels_.to_numpy()) > 0.95
+    labels = model.cluster_labels_
+    assert len(set(labels.values())) == model.k_
+    loyal = model.labels_.iloc[0]
+    lapsed = model.labels_.iloc[300]
+    returner = model.labels_.iloc[600]
+    assert "frequent buyers" in labels[loyal]
+    assert "lapsed" in labels[lapsed] or "occasional buyers" in labels[lapsed]
+    assert "many returns" in labels[returner]
+    assert sum(name.startswith("gender=") for name in model.feature_names_) == 1
+
+
+def test_stable_across_reruns_and_predict_matches() -> None:
+    frame, _ = _features(seed=1)
+    a = CustomerClusterer(random_state=3).fit(frame)
+    b = CustomerClusterer(random_state=3).fit(frame.sample(frac=1.0, random_state=0))
+    pd.testing.assert_series_equal(a.labels_, b.labels_.reindex(a.labels_.index))
+    pd.testing.assert_series_equal(a.predict(frame), a.labels_)
+    assert a.cluster_labels_ == b.cluster_labels_
+
+
+def test_profiles_projection_and_non_buyers() -> None:
+    frame, _ = _features(seed=2, n=100)
+    extra = pd.DataFrame({"customer_id": ["new"], "orders_count": [0]})
+    model = CustomerClusterer(k_min=3, k_max=4).fit(pd.concat([frame, extra]))
+    assert "new" not in model.labels_.index
+    prof = model.profiles_
+    assert prof["size"].sum() == len(frame)
+    assert list(prof["cluster"]) == list(range(model.k_))
+    assert prof["size"].is_monotonic_decreasing
+    assert {"label", "frequency", "returns"} <= set(prof.columns)
+    assert list(model.projection_.columns) == ["customer_id", "cluster", "pc1", "pc2"]
+    assert model.selection_["k"].tolist() == [3, 4]
+
+
+def test_bad_input() -> None:
+    frame, _ = _features(n=1)
+    with pytest.raises(ValueError, match="more than k_min"):
+        CustomerClusterer(k_min=3).fit(frame)
+    with pytest.raises(ValueError, match="k_min"):
+        CustomerClusterer(k_min=5, k_max=3).fit(frame)
