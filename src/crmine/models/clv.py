@@ -186,8 +186,8 @@ def value_tiers(clv: Any, tiers: tuple[tuple[str, float], ...] = TIERS) -> np.nd
     known = np.isfinite(clv)
     if not known.any():
         return out
-    # Share of customers with a clv at least as high (ties share the best rank).
-    top_share = rankdata(-clv[known], method="min") / known.sum()
+    # Share of customers strictly above; a tied block starting inside a tier stays in it.
+    above = (rankdata(-clv[known], method="min") - 1) / known.sum()
     labels = np.full(known.sum(), tiers[-1][0], dtype=object)
     edge = 0.0
     edges = []
@@ -195,6 +195,6 @@ def value_tiers(clv: Any, tiers: tuple[tuple[str, float], ...] = TIERS) -> np.nd
         edge += share
         edges.append((name, edge))
     for name, upper in reversed(edges):
-        labels[top_share <= upper + 1e-12] = name
+        labels[above < upper - 1e-12] = name
     out[known] = labels
     return out

@@ -133,6 +133,7 @@ class PurchasePropensity:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated P(at least one purchase within the horizon), one per row."""
+        _check_fitted(self)
         return np.clip(self.calibrator_(self.raw_score(X)), 0.0, 1.0)
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
