@@ -208,7 +208,8 @@ class Sources:
         x = h.decayed[:, keep]
         gram = (x.T @ x).toarray()
         gram[np.diag_indices_from(gram)] += self.settings.ease_lambda
-        p = np.linalg.inv(gram)
+        with _one_blas_thread():
+            p = np.linalg.inv(gram)
         b = -p / np.diag(p)
         b[np.diag_indices_from(b)] = 0.0
         self.ease_items = keep

@@ -129,6 +129,19 @@ class NextProductRecommender:
         self.n_purchases_ = len(buys)
         return self
 
+    def reweight(self, weights: dict[str, float]) -> Self:
+        """Blend the fitted sources with new fixed ``weights`` (no refit; drops the ranker).
+
+        Used to score a validation window with weights chosen on it, e.g. by
+        :func:`crmine.evaluation.recommend.choose_weights`. Sources not fitted are ignored.
+        """
+        self._check_fitted()
+        self.weights_ = {s: float(weights.get(s, 0.0)) for s in self.enabled_}
+        if not any(w > 0 for w in self.weights_.values()):
+            raise ValueError("at least one weight of a fitted source must be positive")
+        self.ranker_ = None
+        return self
+
     def _enabled(self) -> tuple[str, ...]:
         from crmine.models._recommend_sources import REPURCHASE_SOURCES, SOURCES
 
