@@ -1,0 +1,329 @@
+"""Category needs: the chance each customer buys in each category within the horizon.
+
+One LightGBM classifier per category on point-in-time features: for every category, the
+customer's purchase days in it, days since they last bought in it and its share of their
+purchases; plus overall recency, orders, tenure and orders in the last horizon. Training is a
+time split inside the history: features before ``as_of − horizon``, labels = the categories
+bought in ``[as_of − horizon, as_of)``; scoring uses features before ``as_of``. The reported
+metrics come from one more split, a horizon earlier (train on the window ending at
+``as_of − horizon``, score the last horizon): AUC per category and hit@n (share of customers
+buying in the horizon for whom one of their n most likely categories was bought), next to the
+baseline "their own n most bought categories".
+
+When order lines carry no category (e.g. UCI Online Retail) and product names exist,
+categories are *derived*: product names are turned into TF-IDF term vectors and grouped by
+K-Means into ``n_derived`` groups, each named by its three most typical terms. Such groups
+are themes of words ("christmas / decoration / tree"), not a merchandising hierarchy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Self
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OUTPUT_COLUMNS = ("customer_id", "rank", "category", "probability")
+_DAY = 86_400.0
+
+
+class CategoryNeeds:
+    """Multi-label category model (scikit-learn style: ``fit`` then ``predict``).
+
+    Learned: ``categories_``, ``derived_`` (whether categories come from product names),
+    ``product_category_`` (product id → category, derived case), ``models_`` (category →
+    fitted classifier or base rate), ``metrics_``, ``training_window_``, ``n_training_rows_``.
+    """
+
+    def __init__(
+        self,
+        horizon_days: float = 90.0,
+        top_n: int = 3,
+        n_derived: int = 15,
+        *,
+        min_category_share: float = 0.5,
+        exclude_products: Iterable[str] = (),
+        random_state: int = 0,
+    ) -> None:
+        self.horizon_days = horizon_days
+        self.top_n = top_n
+        self.n_derived = n_derived
+        self.min_category_share = min_category_share
+        self.exclude_products = exclude_products
+        self.random_state = random_state
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {
+            "horizon_days": self.horizon_days,
+            "top_n": self.top_n,
+            "n_derived": self.n_derived,
+            "min_category_share": self.min_category_share,
+            "exclude_products": list(self.exclude_products),
+            "random_state": self.random_state,
+        }
+
+    def fit(self, order_lines: pd.DataFrame, as_of: Any) -> Self:
+        import pandas as pd
+
+        from crmine.models import _recommend_data as data
+
+        as_of = pd.Timestamp(as_of)
+        lines = order_lines[pd.to_datetime(order_lines["order_ts"]) < as_of]
+        excluded = {str(x) for x in self.exclude_products}
+        if "product_id" in lines and lines["product_id"].notna().any():
+            excluded |= data.detect_non_products(
+                lines["product_id"], lines.get("product_name"), lines.get("unit_price")
+            )
+        buys = self._categorised(lines, as_of, excluded)
+        if buys.empty:
+            raise ValueError("no categorised purchases to learn from")
+        self.categories_ = sorted(buys["category"].unique())
+        self._buys = buys
+        self.as_of_ = as_of
+        h = pd.Timedelta(days=self.horizon_days)
+        self.metrics_ = self._validate(buys, as_of - h, as_of)
+        x, y, _ = self._frame(buys, as_of - h, as_of)
+        if x.empty:
+            raise ValueError(
+                f"no customers with purchases before {(as_of - h).date()} to train on"
+            )
+        self.models_ = _fit_models(x, y, self.categories_, self.random_state)
+        self.n_training_rows_ = len(x)
+        self.training_window_ = (
+            f"features before {(as_of - h).date()}, labels in [{(as_of - h).date()}, "
+            f"{as_of.date()})"
+        )
+        return self
+
+    def predict(self, customer_ids: Iterable[Any]) -> pd.DataFrame:
+        """customer_id, rank, category, probability for every customer × category."""
+        import pandas as pd
+
+        if not hasattr(self, "models_"):
+            raise RuntimeError("CategoryNeeds is not fitted; call fit first")
+        ids = pd.Index(pd.Series(list(customer_ids), dtype="string")).unique()
+        x = _features(self._buys, self.as_of_, self.categories_).reindex(ids)
+        x = _fill(x)
+        prob = _predict(self.models_, x, self.categories_)
+        order = np.argsort(-prob, axis=1, kind="stable")
+        n_cat = len(self.categories_)
+        return pd.DataFrame(
+            {
+                "customer_id": np.repeat(ids.to_numpy(), n_cat),
+                "rank": np.tile(np.arange(1, n_cat + 1), len(ids)),
+                "category": np.asarray(self.categories_, dtype=object)[order].ravel(),
+                "probability": np.take_along_axis(prob, order, axis=1).ravel(),
+            }
+        )
+
+    # -- internals --------------------------------------------------------------------------
+    def _categorised(self, lines: pd.DataFrame, as_of, excluded: set[str]) -> pd.DataFrame:
+        import pandas as pd
+
+        from crmine.models import _recommend_data as data
+
+        if "product_id" not in lines:
+            lines = lines.assign(product_id=lines.get("category"))
+        buys = data.purchases(lines, as_of, excluded)
+        keep = lines.loc[_purchase_mask(lines, as_of, excluded)]
+        has_cat = "category" in keep and keep["category"].notna().mean() >= self.min_category_share
+        self.derived_ = False
+        self.product_category_ = pd.Series(dtype="string")
+        if has_cat:
+            buys["category"] = keep["category"].astype("string").str.strip().to_numpy()
+            return buys[buys["category"].notna() & (buys["category"] != "")]
+        if "product_name" not in keep or keep["product_name"].notna().sum() == 0:
+            raise ValueError("orders carry no category and no product names to derive one from")
+        mapping = derive_categories(
+            keep["product_id"].astype("string"), keep["product_name"], self.n_derived,
+            self.random_state,
+        )
+        self.derived_ = True
+        self.product_category_ = mapping
+        buys["category"] = mapping.reindex(buys["product_id"]).to_numpy()
+        return buys[buys["category"].notna()]
+
+    def _frame(self, buys: pd.DataFrame, start, end):
+        """Features before ``start``; labels = categories bought in [start, end)."""
+        before = buys[buys["order_ts"] < start]
+        x = _features(before, start, self.categories_)
+        window = buys[(buys["order_ts"] >= start) & (buys["order_ts"] < end)]
+        y = _labels(window, x.index, self.categories_)
+        return _fill(x), y, window["customer_id"].isin(x.index)
+
+    def _validate(self, buys: pd.DataFrame, start, end) -> dict[str, Any]:
+        """Train a horizon earlier, score [start, end): AUC per category, hit@n vs baseline."""
+        import pandas as pd
+        from sklearn.metrics import roc_auc_score
+
+        h = pd.Timedelta(days=self.horizon_days)
+        x_tr, y_tr, _ = self._frame(buys, start - h, start)
+        x_te, y_te, _ = self._frame(buys, start, end)
+        if x_tr.empty or x_te.empty:
+            return {"validation": "not enough history for a second time split"}
+        models = _fit_models(x_tr, y_tr, self.categories_, self.random_state)
+        prob = _predict(models, x_te, self.categories_)
+        aucs = {}
+        for j, cat in enumerate(self.categories_):
+            y = y_te[:, j]
+            if 0 < y.sum() < y.size:
+                aucs[cat] = float(roc_auc_score(y, prob[:, j]))
+        buyers = y_te.any(axis=1)
+        n = min(self.top_n, len(self.categories_))
+        own = x_te[[f"days__{c}" for c in self.categories_]].to_numpy()
+        out: dict[str, Any] = {
+            "window": f"[{start.date()}, {end.date()})",
+            "customers": int(buyers.sum()),
+            "auc": {k: round(v, 4) for k, v in aucs.items()},
+            "mean_auc": float(np.mean(list(aucs.values()))) if aucs else float("nan"),
+            f"hit@{n}": _hit(prob[buyers], y_te[buyers], n),
+            f"hit@{n}_baseline_own_top": _hit(own[buyers] + 1e-9 * prob[buyers], y_te[buyers], n),
+            "descriptions": {
+                "auc": "chance a random buyer of the category is ranked above a random "
+                "non-buyer (0.5 = guessing, 1 = perfect)",
+                f"hit@{n}": f"share of buying customers who bought in one of their {n} "
+                "most likely categories",
+            },
+        }
+        return out
+
+
+def derive_categories(
+    product_ids: pd.Series, product_names: pd.Series, n_groups: int, random_state: int = 0
+) -> pd.Series:
+    """product id → a category named by its top terms, from K-Means on TF-IDF of names."""
+    import pandas as pd
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from threadpoolctl import threadpool_limits
+
+    pairs = pd.DataFrame({"id": product_ids.astype("string"),
+                          "name": product_names.astype("string").str.strip().str.lower()})
+    pairs = pairs.dropna()
+    names = pairs.value_counts(["id", "name"]).reset_index().drop_duplicates("id")
+    vec = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{3,}\b", min_df=2, sublinear_tf=True,
+                          stop_words="english")
+    try:
+        tfidf = vec.fit_transform(names["name"])
+    except ValueError:  # no term survives: one category for all
+        return pd.Series("all products", index=names["id"].to_numpy(), dtype="string")
+    k = int(max(1, min(n_groups, tfidf.shape[0] // 5, tfidf.shape[1])))
+    with threadpool_limits(1):
+        km = KMeans(n_clusters=k, n_init=5, random_state=random_state).fit(tfidf)
+    terms = np.asarray(vec.get_feature_names_out())
+    top = np.argsort(-km.cluster_centers_, axis=1)[:, :3]
+    labels, seen = [], set()
+    for row in top:  # one label per group (k ≤ n_groups)
+        label = " / ".join(terms[row])
+        while label in seen:
+            label += " +"
+        seen.add(label)
+        labels.append(label)
+    return pd.Series(np.asarray(labels, dtype=object)[km.labels_], index=names["id"].to_numpy(),
+                     dtype="string")
+
+
+def _purchase_mask(lines: pd.DataFrame, as_of, excluded: set[str]) -> np.ndarray:
+    """The same selection as ``_recommend_data.purchases``, as a mask on ``lines``."""
+    import pandas as pd
+
+    ts = pd.to_datetime(lines["order_ts"])
+    keep = (ts < as_of) & lines["customer_id"].notna() & lines["product_id"].notna()
+    if "is_return" in lines:
+        ret = lines["is_return"].astype("boolean")
+        if "amount" in lines:
+            ret = ret.fillna(pd.to_numeric(lines["amount"], errors="coerce") < 0)
+        keep &= ~ret.fillna(False).astype(bool)
+    if "quantity" in lines:
+        keep &= ~(pd.to_numeric(lines["quantity"], errors="coerce") <= 0).fillna(False)
+    if excluded:
+        keep &= ~lines["product_id"].astype("string").isin(excluded)
+    return keep.to_numpy()
+
+
+def _features(buys: pd.DataFrame, at, categories: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    if buys.empty:
+        return pd.DataFrame(index=pd.Index([], dtype="string", name="customer_id"))
+    age = (at - buys["order_ts"]).dt.total_seconds() / _DAY
+    days = buys.assign(day=np.floor(age), age=age)
+    per_cat = days.drop_duplicates(["customer_id", "category", "day"])
+    n = per_cat.pivot_table(index="customer_id", columns="category", values="day",
+                            aggfunc="size", fill_value=0)
+    last = per_cat.pivot_table(index="customer_id", columns="category", values="age",
+                               aggfunc="min")
+    n = n.reindex(columns=categories, fill_value=0)
+    last = last.reindex(index=n.index, columns=categories)
+    total = n.sum(axis=1).replace(0, 1)
+    orders = days.groupby("customer_id").agg(
+        orders=("order_id", "nunique"), recency=("age", "min"), tenure=("age", "max"),
+    )
+    recent = days[days["age"] < 90].groupby("customer_id")["order_id"].nunique()
+    out = pd.concat(
+        [
+            n.add_prefix("days__"),
+            np.log1p(last).add_prefix("since__"),
+            n.div(total, axis=0).add_prefix("share__"),
+            orders.assign(orders_recent=recent.reindex(orders.index).fillna(0)),
+        ],
+        axis=1,
+    )
+    out.index = out.index.astype("string")
+    out.index.name = "customer_id"
+    return out
+
+
+def _fill(x: pd.DataFrame) -> pd.DataFrame:
+    since = [c for c in x.columns if c.startswith("since__")]
+    x = x.copy()
+    x[since] = x[since].fillna(10.0)  # never bought in it: log1p(days) of about 60 years
+    return x.fillna(0.0)
+
+
+def _labels(window: pd.DataFrame, index: pd.Index, categories: list[str]) -> np.ndarray:
+    import pandas as pd
+
+    y = np.zeros((len(index), len(categories)), dtype=bool)
+    rows = index.get_indexer(window["customer_id"].astype("string"))
+    cols = pd.Index(categories).get_indexer(window["category"])
+    ok = (rows >= 0) & (cols >= 0)
+    y[rows[ok], cols[ok]] = True
+    return y
+
+
+def _fit_models(x: pd.DataFrame, y: np.ndarray, categories: list[str], seed: int) -> dict:
+    import lightgbm as lgb
+
+    models: dict[str, Any] = {}
+    values = x.to_numpy(np.float32)
+    for j, cat in enumerate(categories):  # one model per category (tens, not customers)
+        pos = int(y[:, j].sum())
+        if pos < 5 or pos > y.shape[0] - 5:
+            models[cat] = float(y[:, j].mean()) if y.shape[0] else 0.0
+            continue
+        models[cat] = lgb.LGBMClassifier(
+            n_estimators=150, learning_rate=0.05, num_leaves=15, min_child_samples=20,
+            subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
+            n_jobs=1, verbose=-1,
+        ).fit(values, y[:, j])
+    return models
+
+
+def _predict(models: dict, x: pd.DataFrame, categories: list[str]) -> np.ndarray:
+    values = x.to_numpy(np.float32)
+    out = np.zeros((len(x), len(categories)))
+    for j, cat in enumerate(categories):
+        m = models[cat]
+        out[:, j] = m if isinstance(m, float) else m.predict_proba(values)[:, 1]
+    return out
+
+
+def _hit(scores: np.ndarray, truth: np.ndarray, n: int) -> float:
+    if scores.shape[0] == 0:
+        return float("nan")
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+    return float(np.take_along_axis(truth, top, axis=1).any(axis=1).mean())
