@@ -534,7 +534,7 @@ def forecast_churn(backend: ibis.BaseBackend, as_of: datetime, available: set[st
     label = customers.pop("churned")
     known = label.notna().to_numpy()
     if hide is not None:
-        known &= ~customers["customer_id"].isin(set(hide)).to_numpy()
+        known = known & ~customers["customer_id"].isin(set(hide)).to_numpy()
     if known.sum() == 0:
         return Forecast(empty, detail="skipped: no customer has a churned label")
     attrs = customers.drop(columns=["customer_id"])

@@ -1,0 +1,160 @@
+"""The predictive run steps and the backtest on a small synthetic CRM with known truth."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmine.engine import Workspace
+from crmine.pipeline import steps, steps_predict
+from crmine.pipeline.evaluate import evaluate_workspace, render
+from crmine.pipeline.run import run
+from crmine.pipeline.steps_predict import PredictSettings, forecast_orders
+
+ORDER_COLUMNS = ["order_id", "customer_id", "order_ts", "product_id", "category", "quantity",
+                 "unit_price", "amount", "is_return"]
+FAST = PredictSettings(candidates=("logistic", "lightgbm"))
+
+
+@pytest.fixture(scope="module")
+def truth():
+    from crmine.demo import generate
+
+    return generate(500, seed=11).truth
+
+
+def _workspace(root, orders: pd.DataFrame | None, customers: pd.DataFrame | None) -> Workspace:
+    ws = Workspace.init(root)
+    with ws.connect() as con:
+        for name, frame in (("orders", orders), ("customers", customers)):
+            if frame is not None:
+                con.register("frame", frame)
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM frame")
+                con.unregister("frame")
+    return ws
+
+
+def _customers(truth, *, labels: bool) -> pd.DataFrame:
+    cols = ["customer_id", "gender", "city", "channel", "signup_date"]
+    frame = truth.customers[cols].copy()
+    frame["signup_date"] = pd.to_datetime(frame["signup_date"]).dt.date
+    if labels:
+        frame["churned"] = truth.customers["churned"].astype("boolean")
+        frame.loc[frame.index[::4], "churned"] = pd.NA  # unknown: predict me
+    return frame
+
+
+@pytest.fixture(scope="module")
+def orders_ws(truth, tmp_path_factory):
+    return _workspace(tmp_path_factory.mktemp("p") / "ws", truth.orders[ORDER_COLUMNS],
+                      _customers(truth, labels=False))
+
+
+def _run(ws):
+    result = run(ws, steps=steps.STEPS + steps_predict.STEPS)
+    scores = pd.read_parquet(result.snapshot_path / "customer_scores.parquet")
+    models = pd.read_parquet(result.snapshot_path / "models.parquet")
+    return result, scores, models
+
+
+def test_run_publishes_every_prediction(orders_ws):
+    result, scores, models = _run(orders_ws)
+    outcome = {o.name: o for o in result.steps}
+    assert outcome["purchase and value models"].status == "done"
+    assert outcome["churn"].status == "skipped"
+    buyers = scores[scores["orders_count"] > 0]
+    for col in ("p_alive", "p_purchase", "churn_risk"):
+        assert buyers[col].between(0, 1).all(), col
+    assert (buyers["expected_orders"] >= 0).all() and (buyers["clv"] >= 0).all()
+    assert np.allclose(buyers["churn_risk"], 1 - buyers["p_purchase"])
+    assert set(buyers["value_tier"]) == {"high", "medium", "low"}
+    assert (buyers["value_tier"] == "high").mean() == pytest.approx(0.2, abs=0.02)
+    reasons = buyers["top_reasons"].iloc[0]
+    assert 1 <= len(reasons) <= 3 and all(isinstance(r, str) and "churn risk" in r
+                                          for r in reasons)
+    names = set(models["name"])
+    assert {"bgnbd_gamma_gamma", "purchase_propensity", "horizon_revenue", "clv"} <= names
+    prop = models.set_index("name").loc["purchase_propensity"]
+    metrics = json.loads(prop["metrics"])
+    assert {c["candidate"] for c in metrics["candidates"]} >= {"logistic", "lightgbm"}
+    assert "validated on the cutoff" in prop["training_window"]
+
+
+def test_forecast_ignores_everything_after_as_of(truth, orders_ws, tmp_path):
+    """Point in time: the full warehouse and one cut at as_of give the same forecasts."""
+    as_of = datetime(2024, 9, 1)
+    orders = truth.orders[ORDER_COLUMNS]
+    early = _workspace(tmp_path / "cut", orders[orders["order_ts"] < as_of], None)
+    out = []
+    for ws in (orders_ws, early):
+        with ws.connect(read_only=True) as con:
+            fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, {"orders"}, FAST)
+        out.append(fc.scores.sort_values("customer_id").reset_index(drop=True))
+    full, cut = out
+    assert len(full) == len(cut) > 0
+    for col in ("p_alive", "p_purchase", "expected_orders", "expected_revenue", "clv"):
+        np.testing.assert_allclose(full[col], cut[col], rtol=1e-6, err_msg=col)
+
+
+def test_rolling_cutoffs_end_their_labels_before_as_of():
+    as_of = datetime(2024, 1, 1)
+    every, train = steps_predict.plan_cutoffs(datetime(2023, 1, 1), as_of, 90, PredictSettings())
+    assert every[0] == as_of - timedelta(days=90)
+    assert all(c + timedelta(days=90) <= as_of for c in every)
+    assert train and all(c + timedelta(days=90) <= every[0] for c in train)
+    assert steps_predict.plan_cutoffs(datetime(2023, 12, 1), as_of, 90, PredictSettings()) == (
+        [], [])
+
+
+def test_few_customers_and_short_history_skip_without_failing(truth, tmp_path):
+    orders = truth.orders[ORDER_COLUMNS]
+    few = orders[orders["customer_id"].isin(orders["customer_id"].unique()[:3])]
+    ws = _workspace(tmp_path / "few", few, None)
+    result, scores, _ = _run(ws)
+    step = {o.name: o for o in result.steps}["purchase and value models"]
+    assert "propensity skipped" in step.detail
+    assert "p_alive" in scores and "top_reasons" not in scores
+    one = orders[orders["customer_id"] == orders["customer_id"].iloc[0]]
+    result, _, _ = _run(_workspace(tmp_path / "one", one, None))
+    assert {o.name for o in result.steps} >= {"purchase and value models"}
+
+
+def test_customers_only_with_labels_gets_churn_but_no_purchase_columns(truth, tmp_path):
+    ws = _workspace(tmp_path / "c", None, _customers(truth, labels=True))
+    result, scores, models = _run(ws)
+    assert {o.name: o for o in result.steps}["churn"].status == "done"
+    assert scores["churn_risk"].between(0, 1).all() and scores["churn_risk"].notna().all()
+    assert "p_alive" not in scores and "clv" not in scores
+    assert all(len(r) >= 1 for r in scores["top_reasons"])
+    assert "contractual_churn" in set(models["name"])
+
+
+def test_evaluate_is_plain_data_with_grades(orders_ws, truth, tmp_path):
+    result = evaluate_workspace(orders_ws, date(2024, 9, 1), 90)
+    json.dumps(result)  # JSON-serialisable
+    purchase = result["sections"]["purchase"]
+    auc_row = next(r for r in purchase["metrics"] if r["metric"] == "auc")
+    assert auc_row["model"] > 0.6 and auc_row["grade"] in {"A", "B", "C"}
+    assert set(auc_row["baselines"]) == {"recency", "last_period", "bgnbd"}
+    assert purchase["gains_curve"]["model"][-1] == pytest.approx([1.0, 1.0])
+    assert purchase["reliability_curve"]
+    assert {"orders", "revenue", "churn"} <= set(result["sections"])
+    from rich.console import Console
+
+    console = Console(record=True, width=120)
+    console.print(render(result))
+    assert "Purchase within the horizon" in console.export_text()
+
+
+def test_evaluate_contractual_churn_on_hidden_labels(truth, tmp_path):
+    ws = _workspace(tmp_path / "c", None, _customers(truth, labels=True))
+    result = evaluate_workspace(ws, date(2025, 1, 1), 90)
+    section = result["sections"]["contractual_churn"]
+    assert section["customers"] == pytest.approx(0.3 * truth.customers["churned"].notna().sum()
+                                                 * 0.75, rel=0.05)
+    assert section["metrics"][0]["baselines"].keys() == {"best_attribute"}
