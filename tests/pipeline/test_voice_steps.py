@@ -219,3 +219,19 @@ def test_no_text_no_interactions_skips_cleanly(patched, tmp_path: Path):
     assert scores["sentiment"].isna().all()
     summary = snap.read("voice_summary").query("dimension == 'all' and metric == 'nps'")
     assert summary["score"].item() == pytest.approx(100 * (3 / 6 - 2 / 6))
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_alexa_reviews_adaptation_helps_on_held_out_folds(patched, datasets_dir, tmp_path: Path):
+    ws = Workspace.init(tmp_path / "ws")
+    ingest(ws, "feedback", datasets_dir / "amazon_alexa_reviews" / "amazon_alexa_reviews.parquet")
+    run(ws, steps=[*default_steps(), steps_voice.STEPS[0]])
+    snap = SnapshotStore(ws.snapshots_dir).require_current()
+    scores = snap.read("feedback_scores")
+    assert len(scores) == 2435  # ingest drops the 715 exact duplicates
+    assert scores["customer_id"].isna().all()
+    metrics = json.loads(snap.read("models").set_index("name").loc["feedback_sentiment", "metrics"])
+    assert metrics["heldout_texts"] > 2000
+    assert metrics["balanced_accuracy_label_before"] > 0.8
+    assert metrics["balanced_accuracy_label_after"] > metrics["balanced_accuracy_label_before"]

@@ -47,6 +47,8 @@ def _columns(ctx: RunContext, table: str) -> list[str]:
 
 def read_feedback(ctx: RunContext) -> pd.DataFrame:
     """Feedback before as_of with ``kind`` inferred per source where the source had none."""
+    import pandas as pd
+
     from crmine.models.voice import infer_kind
 
     cols = [c for c in _columns(ctx, "feedback") if not c.startswith("_") or c == "_source"]
@@ -58,15 +60,15 @@ def read_feedback(ctx: RunContext) -> pd.DataFrame:
     for col in ("kind", "score", "text", "customer_id", "feedback_id"):
         if col not in fb:
             fb[col] = None
-    fb["kind"] = fb["kind"].astype(object).where(fb["kind"].notna(), None)
-    fb["kind"] = fb["kind"].map(lambda k: k if k is None else str(k).strip().lower())
+    kinds = fb["kind"].astype("string").str.strip().str.lower()
+    fb["kind"] = kinds.astype(object).where(kinds.notna() & kinds.ne(""), None)
     source = fb["_source"] if "_source" in fb else np.zeros(len(fb))
     has_text = fb["text"].astype("string").str.strip().fillna("").str.len().to_numpy() > 0
     score = fb["score"].to_numpy(dtype=np.float64, na_value=np.nan)
     kind = fb["kind"].to_numpy(dtype=object, copy=True)
     for src in np.unique(np.asarray(source, dtype=str)):  # a few sources, not rows
         m = np.asarray(source, dtype=str) == src
-        if all(k is None for k in kind[m]):
+        if pd.isna(kind[m]).all():
             kind[m] = infer_kind(score[m], has_text[m])
     fb["kind"] = kind
     if fb["feedback_id"].isna().any():
@@ -154,13 +156,10 @@ def _explode_topics(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per (feedback, topic label) with the feedback's month and sentiment."""
     import pandas as pd
 
-    lengths = scores["topics"].map(len).to_numpy()
-    rows = np.repeat(np.arange(len(scores)), lengths)
-    flat = [t for ts in scores["topics"] for t in ts]
-    out = scores.iloc[rows][["language", "sentiment", "sentiment_label", "ts"]].reset_index(drop=True)
-    out["topic"] = pd.Series(flat, dtype=object)
-    out["month"] = pd.to_datetime(out["ts"]).dt.to_period("M").astype(str)
-    return out
+    long = scores[["language", "sentiment", "sentiment_label", "ts", "topics"]].explode("topics")
+    long = long.dropna(subset=["topics"]).rename(columns={"topics": "topic"}).reset_index(drop=True)
+    long["month"] = pd.to_datetime(long["ts"]).dt.to_period("M").astype(str)
+    return long
 
 
 def topics_step(ctx: RunContext) -> str:
@@ -263,17 +262,12 @@ def _voice_frame(ctx: RunContext, cfg: dict[str, Any]) -> tuple[pd.DataFrame, li
 
 
 def _topic_indicators(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    import pandas as pd
-
-    lists = frame["topics"]
-    flat = pd.Series([t for ts in lists for t in (ts if ts is not None else [])], dtype=object)
-    if flat.empty:
-        return {}
-    owner = np.repeat(np.arange(len(frame)), [len(t) if t is not None else 0 for t in lists])
+    """One 0/1 column per topic label: does the answer mention it."""
+    flat = frame["topics"].reset_index(drop=True).explode().dropna()
     out = {}
-    for name in flat.unique():  # one pass per topic label, not per row
+    for name, rows in flat.groupby(flat.astype(str)).groups.items():  # per topic, not per row
         ind = np.zeros(len(frame), bool)
-        ind[owner[(flat == name).to_numpy()]] = True
+        ind[np.asarray(rows, dtype=np.int64)] = True
         out[str(name)] = ind
     return out
 
@@ -329,12 +323,12 @@ def nps_drivers_step(ctx: RunContext) -> str:
         columns=["scale", "driver", "kind", "effect", "ci_low", "ci_high", "n", "significant",
                  "sentence"])  # fmt: skip
     ctx.tables["voice_drivers"] = drivers_df
-    overall = summary[summary["dimension"] == "all"].set_index("metric")
-    heads = [f"{m.upper() if m != 'mean_sentiment' else 'sentiment'} "
-             f"{overall.loc[m, 'score']:.1f}" if m != "mean_sentiment" else
-             f"mean sentiment {overall.loc[m, 'score']:+.2f}"
-             for m in ("nps", "csat", "mean_sentiment") if m in overall.index]  # fmt: skip
-    detail = ", ".join(heads) or "no NPS or 1-5 scores"
+    overall = summary[summary["dimension"] == "all"].set_index("metric")["score"]
+    heads = [f"NPS {overall['nps']:+.0f}" if "nps" in overall else "",
+             f"CSAT {overall['csat']:.1f}%" if "csat" in overall else "",
+             f"mean sentiment {overall['mean_sentiment']:+.2f}" if "mean_sentiment" in overall
+             else ""]  # fmt: skip
+    detail = ", ".join(h for h in heads if h) or "no NPS or 1-5 scores"
     detail += f"; {int(drivers_df['significant'].sum()) if len(drivers_df) else 0} clear drivers"
     if notes:
         detail += f" (left out as restating the score: {', '.join(notes)})"
