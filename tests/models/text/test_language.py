@@ -47,3 +47,15 @@ def test_fast_on_100k_texts() -> None:
     out = detect_language(texts)
     assert time.perf_counter() - t0 < 5.0  # ~0.5 s on one idle core; generous for shared CI
     assert (out[:3] == ["zh", "en", "unknown"]).all()
+
+
+def test_package_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, crmine.models.text as t; t.detect_language(['好']); "
+        "print(any(m.split('.')[0] in ('sklearn', 'jieba', 'scipy') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from bench.sentiment import (
     balanced_accuracy,
     load_alexa,
@@ -16,6 +15,7 @@ from bench.sentiment import (
     split_online_shopping,
     vader_scores,
 )
+
 from crmine.models.text import SentimentModel, detect_language, load_default
 
 pytestmark = pytest.mark.realdata
