@@ -81,6 +81,7 @@ class CustomerClusterer:
         }
 
     def fit(self, features: pd.DataFrame) -> Self:
+        import sklearn.cluster  # noqa: F401  (loads OpenMP, so that the limit below applies)
         from threadpoolctl import threadpool_limits
 
         # K-Means on a few thousand rows is fastest on one thread; more only contend.
