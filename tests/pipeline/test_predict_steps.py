@@ -140,7 +140,8 @@ def test_evaluate_is_plain_data_with_grades(orders_ws, truth, tmp_path):
     purchase = result["sections"]["purchase"]
     auc_row = next(r for r in purchase["metrics"] if r["metric"] == "auc")
     assert auc_row["model"] > 0.6 and auc_row["grade"] in {"A", "B", "C"}
-    assert set(auc_row["baselines"]) == {"recency", "last_period", "bgnbd"}
+    assert set(auc_row["baselines"]) == {"recency", "last_period", "bgnbd",
+                                         "bgnbd_expected_orders"}
     assert purchase["gains_curve"]["model"][-1] == pytest.approx([1.0, 1.0])
     assert purchase["reliability_curve"]
     assert {"orders", "revenue", "churn"} <= set(result["sections"])

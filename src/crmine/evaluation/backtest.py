@@ -9,7 +9,9 @@ The result is plain data (JSON-serialisable).
 Baselines (all known at the cutoff):
 
 * ``recency`` — the more recent the last purchase, the likelier the next;
-* ``bgnbd`` — BG/NBD alone (× Gamma-Gamma for revenue) fitted on the same history;
+* ``bgnbd`` — BG/NBD alone (× Gamma-Gamma for revenue) fitted on the same history; for
+  purchases both its P(at least one purchase) and, as ``bgnbd_expected_orders``, its
+  expected purchase days (a ranking only), whichever is stronger;
 * ``last_period`` — "next period = last period": purchase days and revenue in the
   ``horizon_days`` before the cutoff.
 """
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 BASELINE_NAMES: dict[str, str] = {
     "recency": "recency rank",
     "bgnbd": "BG/NBD alone",
+    "bgnbd_expected_orders": "BG/NBD expected purchase days",
     "last_period": "next period = last period",
     "best_attribute": "best single attribute",
 }
@@ -68,6 +71,8 @@ def purchase_section(bought: np.ndarray, p_model: np.ndarray, base: pd.DataFrame
     probs = {"last_period": (base["last_period_days"].to_numpy(float) > 0).astype(float)}
     if "btyd_p_purchase" in base:
         scores["bgnbd"] = probs["bgnbd"] = base["btyd_p_purchase"].to_numpy(float)
+    if "btyd_expected_orders" in base:  # BG/NBD's expected count sometimes ranks better
+        scores["bgnbd_expected_orders"] = base["btyd_expected_orders"].to_numpy(float)
     words = {"event": "bought"}
     rows = [
         _row(m, f(y, p_model), {k: f(y, s) for k, s in scores.items()}, words, label)

@@ -8,9 +8,9 @@ spend per occasion is the customers' own mean (or the overall mean).
 
 * ``p_alive`` — BG/NBD P(alive);
 * ``expected_orders`` — expected purchase *days* in the horizon (BG/NBD counts occasions);
-* ``p_purchase`` — P(at least one purchase in the horizon) ≈ P(alive) ·
-  (1 − ((α+T)/(α+T+t))^(r+x)): the Poisson–Gamma chance of a purchase if alive, ignoring a
-  drop-out inside the horizon (so slightly high);
+* ``p_purchase`` — P(at least one purchase in the horizon) = P(alive) ·
+  (1 − ((α+T)/(α+T+t))^(r+x)): exact under BG/NBD, since a customer can only drop out
+  right after a purchase, and λ given alive is Gamma(r+x, α+T);
 * ``expected_revenue`` — expected_orders × Gamma-Gamma spend per occasion;
 * ``clv`` — discounted expected revenue over ``clv_days`` (monthly steps, each discounted
   from its end at the annual rate).
