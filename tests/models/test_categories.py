@@ -1,0 +1,65 @@
+"""CategoryNeeds: known category habits, derived categories, point-in-time training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmine.models.categories import OUTPUT_COLUMNS, CategoryNeeds, derive_categories
+
+AS_OF = pd.Timestamp("2024-12-31")
+
+
+def _habit_lines(seed: int = 0, n: int = 240) -> pd.DataFrame:
+    """Each customer buys only their own category, every ~20 days through the year."""
+    rng = np.random.default_rng(seed)
+    cats = np.array(["tea", "toys", "books", "pets"])
+    rows = []
+    for c in range(n):
+        start = rng.integers(0, 20)
+        for j, day in enumerate(range(start, 365, 20 + c % 7)):
+            ts = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(day))
+            rows.append((f"c{c}", f"o{c}-{j}", ts, f"p{c % 4}{j % 3}", cats[c % 4]))
+    return pd.DataFrame(rows, columns=["customer_id", "order_id", "order_ts", "product_id",
+                                       "category"])
+
+
+def test_learns_each_customers_category() -> None:
+    lines = _habit_lines()
+    model = CategoryNeeds(horizon_days=60).fit(lines, AS_OF)
+    assert model.categories_ == ["books", "pets", "tea", "toys"]
+    assert not model.derived_
+    table = model.predict(["c0", "c1", "c2", "c3"])
+    assert list(table.columns) == list(OUTPUT_COLUMNS)
+    top = table[table["rank"] == 1].set_index("customer_id")["category"]
+    assert top.to_dict() == {"c0": "tea", "c1": "toys", "c2": "books", "c3": "pets"}
+    assert model.metrics_["mean_auc"] > 0.95
+    assert model.metrics_["hit@3"] == pytest.approx(1.0)
+
+
+def test_future_lines_do_not_change_the_model() -> None:
+    lines = _habit_lines(seed=1)
+    cut = pd.Timestamp("2024-10-01")
+    a = CategoryNeeds(horizon_days=60).fit(lines, cut).predict(["c5", "c6", "nobody"])
+    b = CategoryNeeds(horizon_days=60).fit(lines[lines["order_ts"] < cut], cut)
+    pd.testing.assert_frame_equal(a, b.predict(["c5", "c6", "nobody"]))
+    assert (a["customer_id"] == "nobody").sum() == 4  # unknown customers still get a ranking
+
+
+def test_derived_categories_group_names_by_terms() -> None:
+    names = (["red christmas bauble", "gold christmas bauble", "christmas tree star"] * 3
+             + ["blue tea cup", "white tea cup", "green tea cup"] * 3
+             + ["retro lunch box", "pink lunch box", "dolly lunch box"] * 3)
+    ids = pd.Series([f"p{i}" for i in range(len(names))])
+    mapping = derive_categories(ids, pd.Series(names), n_groups=3)
+    groups = mapping.reindex(ids).to_numpy().reshape(3, 9)  # christmas, tea, lunch box
+    assert all(len(set(g)) == 1 for g in groups)
+    assert len(set(mapping)) == 3
+    assert any("christmas" in label for label in set(mapping))
+
+
+def test_no_category_and_no_names_is_an_error() -> None:
+    lines = _habit_lines().drop(columns="category")
+    with pytest.raises(ValueError, match="no category"):
+        CategoryNeeds().fit(lines, AS_OF)
