@@ -119,11 +119,14 @@ def test_cross_fit_learns_domain_words_on_held_out_folds():
     texts = pd.Series(np.where(good, filler + " blips nicely " + np.arange(n).astype(str),
                                filler + " zorps again " + np.arange(n).astype(str)))  # fmt: skip
     rating = np.where(good, 1.0, 0.0)
+    rating[:40] = np.nan  # unrated: scored by the fold models' mean
     res = cross_fit_sentiment(_zero_model(), texts, rating, folds=5, min_rated=20)
     assert res.adapted
     assert res.metrics["balanced_accuracy_sign_before"] == pytest.approx(0.5)
     assert res.metrics["balanced_accuracy_sign_after"] > 0.95
-    assert res.metrics["heldout_texts"] == n
+    assert res.metrics["heldout_texts"] == n - 40
+    assert ((res.scores[:40] > 0) == good[:40]).mean() > 0.95
+    assert np.array_equal(res.model.label(res.scores), res.labels)
 
 
 def test_cross_fit_never_scores_a_text_with_its_own_rating():

@@ -156,6 +156,23 @@ def voice_summary(frame: pd.DataFrame, dimensions: list[str], min_n: int = 1) ->
 
 
 @dataclass
+class FoldEnsemble:
+    """The mean score of several adapted models; scores and labels like a SentimentModel."""
+
+    models: list[SentimentModel]
+
+    @property
+    def neutral_band(self) -> float:
+        return self.models[0].neutral_band
+
+    def score(self, texts: Any, languages: np.ndarray | None = None) -> np.ndarray:
+        return np.mean([m.score(texts, languages=languages) for m in self.models], axis=0)
+
+    def label(self, scores: np.ndarray) -> np.ndarray:
+        return self.models[0].label(scores)
+
+
+@dataclass
 class CrossFitResult:
     """Sentiment per text, and how adaptation did on texts whose rating it never saw."""
 
@@ -164,7 +181,7 @@ class CrossFitResult:
     base_scores: np.ndarray
     adapted: bool
     metrics: dict[str, Any] = field(default_factory=dict)
-    model: SentimentModel | None = None  # adapted on every allowed rating: for unrated texts
+    model: SentimentModel | FoldEnsemble | None = None  # scores texts whose rating none saw
 
 
 def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
@@ -198,8 +215,9 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
     ``rating01`` is each text's rating on 0-1 (NaN when unrated); ``train`` marks the ratings
     the adaptation may learn from (default: every rated text). Rated texts are split into
     ``folds`` by a hash of their text (so repeated texts share a fold); each fold is scored by
-    a model adapted on the other folds only. Other texts are scored by a model adapted on all
-    allowed ratings, which never saw their rating either. Adaptation is skipped (base model
+    a model adapted on the other folds only. Other texts (unrated, or ratings not allowed) get
+    the mean score of the fold models (:class:`FoldEnsemble`), none of which saw their rating
+    either: no extra fit is needed. Adaptation is skipped (base model
     for all) when fewer than ``min_rated`` texts of either polarity are available. ``max_fit``
     caps the texts each adaptation learns from (a random sample) to bound its cost.
     """
@@ -230,16 +248,16 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
         return np.sort(rng.choice(rows, max_fit, replace=False))
 
     scores = base.copy()
+    fold_models = []
     for k in range(folds):
         fit_rows = cap(np.flatnonzero(usable & (fold != k)))
         score_rows = np.flatnonzero(usable & (fold == k))
-        if score_rows.size == 0:
-            continue
         mk = model.adapt(texts.iloc[fit_rows], u[fit_rows], scale=(0.0, 1.0))
-        scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows])
+        fold_models.append(mk)
+        if score_rows.size:
+            scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows])
+    full = FoldEnsemble(fold_models)
     rest = np.flatnonzero(~usable & has_lang)
-    all_rows = cap(np.flatnonzero(usable))
-    full = model.adapt(texts.iloc[all_rows], u[all_rows], scale=(0.0, 1.0))
     if rest.size:
         scores[rest] = full.score(texts.iloc[rest], languages=langs[rest])
     metrics = {"adapted": True, "folds": folds, "rated_negative": int(counts[0]),
