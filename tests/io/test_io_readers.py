@@ -132,6 +132,21 @@ def test_ragged_rows_are_kept_and_marked(con, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_line_numbers_inside_an_open_transaction(con, tmp_path, in_transaction):
+    data = b'a,b\n1,2\n3,"x\ny"\n4\n5,6\n'
+    if in_transaction:
+        con.execute("BEGIN TRANSACTION")
+    read_source(con, write(tmp_path, "tx.csv", data), "t")
+    got = con.execute("SELECT a, _source_row, _read_error FROM t ORDER BY _source_row").fetchall()
+    assert got == [("1", 2, None), ("3", 3, None), ("4", 5, "expected 2 fields, found 1"),
+                   ("5", 6, None)]
+    read_source(con, write(tmp_path, "tx2.csv", b"a\n1\n2\n"), "t")  # replaced in the same
+    assert rows(con) == [("1", 2), ("2", 3)]
+    if in_transaction:
+        con.execute("COMMIT")
+
+
 def test_ragged_row_after_multiline_record(con, tmp_path):
     data = b'a,b\n"x\ny",1\nbad\n2,3\n'
     read_source(con, write(tmp_path, "m.csv", data), "t")

@@ -244,14 +244,22 @@ def _read_utf8(
 
 def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: list[str],
           data: np.ndarray, recs: _Records) -> int:
+    """Read with DuckDB straight into the output table, then number and complete it.
+
+    The good rows land in file order, so a row's ``rowid`` is its rank among them; line
+    numbers are set by ``rowid`` (no second copy of the data). Rows DuckDB rejected are
+    re-parsed from their bytes and inserted, and only then is the table re-sorted.
+    """
     import pyarrow as pa
 
     n = len(columns)
     tag = uuid.uuid4().hex[:12]
-    raw, rej, scan = f"_crmine_raw_{tag}", f"_crmine_rej_{tag}", f"_crmine_scan_{tag}"
-    spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
+    rej, scan, view = f"_crmine_rej_{tag}", f"_crmine_scan_{tag}", f"_crmine_lines_{tag}"
+    out = f'"{_ident(table_name)}"'
+    tmp = [f"_c{tag}_{i}" for i in range(n)]
+    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in tmp)
     con.execute(
-        f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv({_sql_str(str(src))}, "
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM read_csv({_sql_str(str(src))}, "
         f"header=true, auto_detect=false, columns={{{spec}}}, delim={_sql_str(delim)}, "
         f"quote='\"', escape='\"', ignore_errors=true, store_rejects=true, "
         f"rejects_table='{rej}', rejects_scan='{scan}', max_line_size=33554432)"
@@ -260,46 +268,63 @@ def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: l
         rejected = con.execute(
             f"SELECT line_byte_position, line, first(csv_line) FROM {rej} GROUP BY ALL ORDER BY 1"
         ).fetchall()
-        good_count = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
-        n_records = len(recs.starts) - 1
-        # DuckDB's line_byte_position is 1-based; 'right' also tolerates a 0-based one.
-        pos = np.array([r[0] for r in rejected], dtype=np.int64)
-        rej_idx = np.unique(np.searchsorted(recs.starts, pos, side="right") - 1)
-        rej_idx = rej_idx[rej_idx >= 1]
-        is_good = np.ones(n_records + 1, dtype=bool)
-        is_good[0] = False
-        is_good[rej_idx] = False
-        good_idx = np.flatnonzero(is_good)
-        if len(good_idx) == good_count:
-            good_lines = recs.lines[good_idx].astype(np.int64)
-            bad = [(int(recs.lines[i]), _record_text(data, int(recs.starts[i]), int(recs.ends[i])))
-                   for i in rej_idx.tolist()]
-        else:
-            good_lines, bad = _fallback_numbering(rejected, good_count)
-            log.warning(
-                "%s: could not match DuckDB's records to lines (%d vs %d rows); _source_row "
-                "counts records instead of lines", display, len(good_idx), good_count,
-            )
-        lines_tbl = pa.table({"_source_row": pa.array(good_lines, pa.int64())})
-        bad_tbl = _rejected_table(bad, delim, n)
-        names = ", ".join(f'c{i} AS "{_ident(c)}"' for i, c in enumerate(columns))
-        con.register(f"{raw}_lines", lines_tbl)
-        con.register(f"{raw}_bad", bad_tbl)
-        good = (
-            f"SELECT {names}, _source_row, NULL::VARCHAR AS _read_error "
-            f"FROM {raw} POSITIONAL JOIN {raw}_lines"
-        )
-        query = good if not bad else (
-            f"SELECT * FROM ({good} UNION ALL SELECT {names}, _source_row, _read_error "
-            f"FROM {raw}_bad) ORDER BY _source_row"
-        )
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{_ident(table_name)}" AS {query}')
-        return len(bad)
     finally:
-        for view in (f"{raw}_lines", f"{raw}_bad"):
-            con.unregister(view)
-        for t in (raw, rej, scan):
+        for t in (rej, scan):
             con.execute(f"DROP TABLE IF EXISTS {t}")
+    good_count = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
+    good_lines, bad = _numbering(data, recs, rejected, good_count, display)
+    for c, name in zip(tmp, columns, strict=True):
+        con.execute(f'ALTER TABLE {out} RENAME COLUMN {c} TO "{_ident(name)}"')
+    con.execute(f"ALTER TABLE {out} ADD COLUMN _source_row BIGINT")
+    con.execute(f"ALTER TABLE {out} ADD COLUMN _read_error VARCHAR")
+    # Rows written inside an open transaction get rowids from a high base: count from it.
+    base = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {out}").fetchone()[0]
+    if np.array_equal(good_lines, np.arange(2, good_count + 2)):
+        con.execute(f"UPDATE {out} SET _source_row = rowid - {base} + 2")  # a line per record
+    else:
+        con.register(view, pa.table({
+            "i": pa.array(np.arange(good_count), pa.int64()),
+            "line": pa.array(good_lines, pa.int64()),
+        }))
+        try:
+            con.execute(f"UPDATE {out} SET _source_row = v.line FROM {view} v "
+                        f"WHERE {out}.rowid - {base} = v.i")
+        finally:
+            con.unregister(view)
+    if bad:
+        con.register(view, _rejected_table(bad, delim, n))
+        try:
+            con.execute(f"INSERT INTO {out} SELECT * FROM {view}")
+        finally:
+            con.unregister(view)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM {out} "
+                    f"ORDER BY _source_row")
+    return len(bad)
+
+
+def _numbering(
+    data: np.ndarray, recs: _Records, rejected: list[tuple[int, int, str]], good_count: int,
+    display: Path,
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Line numbers of the good rows, and (line, raw text) of each rejected record."""
+    n_records = len(recs.starts) - 1
+    # DuckDB's line_byte_position is 1-based; 'right' also tolerates a 0-based one.
+    pos = np.array([r[0] for r in rejected], dtype=np.int64)
+    rej_idx = np.unique(np.searchsorted(recs.starts, pos, side="right") - 1)
+    rej_idx = rej_idx[rej_idx >= 1]
+    is_good = np.ones(n_records + 1, dtype=bool)
+    is_good[0] = False
+    is_good[rej_idx] = False
+    good_idx = np.flatnonzero(is_good)
+    if len(good_idx) == good_count:
+        bad = [(int(recs.lines[i]), _record_text(data, int(recs.starts[i]), int(recs.ends[i])))
+               for i in rej_idx.tolist()]
+        return recs.lines[good_idx].astype(np.int64), bad
+    log.warning(
+        "%s: could not match DuckDB's records to lines (%d vs %d rows); _source_row "
+        "counts records instead of lines", display, len(good_idx), good_count,
+    )
+    return _fallback_numbering(rejected, good_count)
 
 
 def _fallback_numbering(
