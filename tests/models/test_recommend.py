@@ -172,3 +172,13 @@ def test_bad_parameters() -> None:
         NextProductRecommender().fit(_cycle_shop(), "2000-01-01")
     with pytest.raises(RuntimeError, match="not fitted"):
         NextProductRecommender().recommend(["c0"])
+
+
+def test_ease_reason_names_one_of_the_customers_items(demo_lines: pd.DataFrame) -> None:
+    model = NextProductRecommender(k=3, weights={"ease": 1.0}).fit(demo_lines, AS_OF)
+    recs = model.recommend(model.history_.users[:20])
+    assert (recs["source"] == "ease").all()
+    partner = recs["reason"].str.removeprefix("often bought by the buyers of ")
+    bought = demo_lines[demo_lines["order_ts"] < AS_OF][["customer_id", "product_name"]]
+    pairs = set(zip(bought["customer_id"], bought["product_name"], strict=True))
+    assert all((c, p) in pairs for c, p in zip(recs["customer_id"], partner, strict=True))

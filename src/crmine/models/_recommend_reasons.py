@@ -122,6 +122,33 @@ def _items(model, part, group_values, ids) -> pd.Series:
     return text.where(partner >= 0, "often bought by the buyers of what you buy")
 
 
+def _ease(model, part, group_values, ids) -> pd.Series:
+    """Name the customer's item that adds most to the EASE score (weight × its own)."""
+    import pandas as pd
+
+    src = model.sources_
+    generic = "often bought by the buyers of what you buy"
+    if src.ease_weights is None:
+        return pd.Series(generic, index=range(len(part)), dtype="string")
+    local = np.full(src.history.n_items, -1)
+    local[src.ease_items] = np.arange(src.ease_items.size)
+    rows, items = part["row"].to_numpy(), part["item"].to_numpy()
+    sub = src.history.decayed[rows].tocsr()
+    cell = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
+    j, c = local[sub.indices], local[items[cell]]
+    ok = (j >= 0) & (c >= 0)
+    value = np.zeros(cell.size)
+    value[ok] = sub.data[ok] * src.ease_weights[j[ok], c[ok]]
+    frame = pd.DataFrame({"cell": cell, "partner": sub.indices, "value": value})
+    frame = frame[frame["value"] > 0]
+    partner = np.full(rows.size, -1)
+    if len(frame):
+        top = frame.loc[frame.groupby("cell")["value"].idxmax()]
+        partner[top["cell"].to_numpy()] = top["partner"].to_numpy()
+    text = "often bought by the buyers of " + _name(model, np.maximum(partner, 0))
+    return text.where(partner >= 0, generic)
+
+
 def _als(model, part, group_values, ids) -> pd.Series:
     import pandas as pd
 
@@ -150,6 +177,6 @@ _BUILDERS = {
     "rules": _rules,
     "items": _items,
     "als": _als,
-    "ease": _items,
+    "ease": _ease,
     "popular": _popular,
 }
