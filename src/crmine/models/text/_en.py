@@ -83,13 +83,12 @@ def _score_flat(m: LexiconScorer, flat: np.ndarray, doc: np.ndarray, n: int) -> 
     # two-word phrases override both words and are not negated again
     in_phrase = np.zeros(len(flat), dtype=bool)
     if len(flat) > 1:
-        bigrams = (tok.iloc[:-1].reset_index(drop=True) + " " + tok.iloc[1:].reset_index(drop=True))
-        hit = m.phrases_.get_indexer(bigrams.to_numpy(dtype=object))
-        hit = np.flatnonzero((hit >= 0) & (doc[:-1] == doc[1:]))
+        bigrams = tok.iloc[:-1].reset_index(drop=True) + " " + tok.iloc[1:].reset_index(drop=True)
+        which = m.phrases_.get_indexer(bigrams.to_numpy(dtype=object))
+        hit = np.flatnonzero((which >= 0) & (doc[:-1] == doc[1:]))
         if hit.size:
-            pv = m.phrase_valences_[m.phrases_.get_indexer(bigrams.to_numpy(dtype=object)[hit])]
             val[hit + 1] = 0.0
-            val[hit] = pv
+            val[hit] = m.phrase_valences_[which[hit]]
             in_phrase[hit] = in_phrase[hit + 1] = True
 
     is_punct = tok.isin(_PUNCT).to_numpy()
