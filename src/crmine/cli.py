@@ -159,7 +159,18 @@ def _date(text: str | None) -> date | None:
     return None
 
 
+def _quiet_libraries() -> None:
+    """Library chatter (convergence notes, BLAS advice) goes to a log line, not a wall of text."""
+    import logging
+    import warnings
+
+    logging.basicConfig(level=logging.WARNING, format="crmine: note: %(message)s")
+    warnings.filterwarnings("ignore", module="implicit")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
 def main() -> None:
+    _quiet_libraries()
     try:
         app()
     except CrmineError as exc:

@@ -99,9 +99,19 @@ class RunResult:
 
 def default_steps() -> list[Step]:
     """Every step, in order: customer features and RFM first, the models that read them after."""
-    from crmine.pipeline import steps, steps_basket
+    from crmine.pipeline import steps, steps_basket, steps_next, steps_predict, steps_voice
 
-    return [*steps.STEPS, *steps_basket.STEPS]
+    voice = {s.name: s for s in steps_voice.STEPS}
+    return [
+        *steps.STEPS,  # customer features, RFM
+        voice["feedback sentiment"],
+        voice["topics"],
+        voice["service signals"],  # joins the customer features the models read
+        *steps_predict.STEPS,
+        *steps_basket.STEPS,
+        *steps_next.STEPS,  # recommendations, clusters, next categories
+        voice["nps and drivers"],  # by segment and cluster, so after both
+    ]
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection, available: set[str]) -> date:
