@@ -159,3 +159,16 @@ def test_evaluate_contractual_churn_on_hidden_labels(truth, tmp_path):
     assert section["customers"] == pytest.approx(0.3 * truth.customers["churned"].notna().sum()
                                                  * 0.75, rel=0.05)
     assert section["metrics"][0]["baselines"].keys() == {"best_attribute"}
+
+
+def test_orders_and_labelled_customers_use_the_contractual_model(truth, tmp_path):
+    ws = _workspace(tmp_path / "both", truth.orders[ORDER_COLUMNS],
+                    _customers(truth, labels=True))
+    result, scores, models = _run(ws)
+    steps_done = {o.name: o.status for o in result.steps}
+    assert steps_done == {"customer features": "done", "rfm": "done",
+                          "purchase and value models": "done", "churn": "done"}
+    assert scores["churn_risk"].notna().all()  # every customer, buyer or not
+    buyers = scores[scores["orders_count"] > 0]
+    assert not np.allclose(buyers["churn_risk"], 1 - buyers["p_purchase"])
+    assert {"purchase_propensity", "contractual_churn"} <= set(models["name"])

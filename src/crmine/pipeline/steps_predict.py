@@ -253,8 +253,12 @@ def forecast_orders(backend: ibis.BaseBackend, as_of: datetime, horizon_days: in
         notes.append("propensity skipped: too little history for a time-split validation "
                      f"(needs {settings.min_history_days} + 2×{horizon_days} days)")
     else:
-        supervised = _supervised(backend, orders, occasions, as_of, horizon_days, available,
-                                 settings, every, train_cuts)
+        try:
+            supervised = _supervised(backend, orders, occasions, as_of, horizon_days,
+                                     available, settings, every, train_cuts)
+        except ValueError as exc:  # data the models cannot learn from: BTYD alone, say why
+            log.warning("purchase propensity skipped: %s", exc)
+            supervised = f"propensity skipped: {exc}"
         if isinstance(supervised, str):
             notes.append(supervised)
             supervised = None
