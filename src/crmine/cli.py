@@ -84,8 +84,34 @@ def run(
 
     ws = Workspace.open(directory)
     console = _console()
-    result = run_pipeline(ws, as_of=_date(as_of), horizon_days=horizon, console=console)
+    result = run_pipeline(ws, as_of=_date(as_of, "--as-of"), horizon_days=horizon, console=console)
     console.print(run_summary(result))
+
+
+@app.command()
+def evaluate(
+    directory: Dir,
+    cutoff: Annotated[str, typer.Option("--cutoff", help="Train on data before this date, e.g. 2011-09-01.")],
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", help="Days after the cutoff to compare with (default 90).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the full result as JSON here.")
+    ] = None,
+) -> None:
+    """Honest backtest: train before the cutoff, score what happened in the horizon after it."""
+    from crmine.engine import Workspace
+    from crmine.pipeline import evaluation_store
+    from crmine.pipeline.evaluate import evaluate_workspace, render
+
+    ws = Workspace.open(directory)
+    cut = _date(cutoff, "--cutoff")
+    console = _console()
+    with console.status(f"Backtesting at {cut} (training on the data before it)…"):
+        result = evaluate_workspace(ws, cut, horizon or ws.config.run.horizon_days)
+    console.print(render(result))
+    saved = evaluation_store.save(ws, result, json_path)
+    console.print(f"Saved to {json_path or saved}; the next crmine report includes it.")
 
 
 @app.command()
@@ -149,13 +175,13 @@ def demo(
     console.print(f"\nDemo report: [bold]{report_path}[/]")
 
 
-def _date(text: str | None) -> date | None:
+def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"--as-of must be a date like 2011-09-01, not {text!r}")
+        _fail(f"{option} must be a date like 2011-09-01, not {text!r}")
     return None
 
 

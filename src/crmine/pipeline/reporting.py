@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmine.engine.workspace import Workspace, literal
+from crmine.pipeline import evaluation_store
 from crmine.pipeline.snapshots import SnapshotStore
 
 
@@ -29,6 +30,12 @@ def write_workspace_report(ws: Workspace, output: Path) -> Path:
                     f"CREATE OR REPLACE TEMP VIEW {table} AS "
                     f"SELECT * FROM read_parquet({literal(str(snap.table_path(table)))})"
                 )
+        evaluation = evaluation_store.latest(ws)
+        if evaluation is not None:
+            metrics, curves = evaluation_store.report_tables(evaluation)
+            con.register("evaluation_metrics", metrics)
+            con.register("evaluation_curves", curves)
+            run_info["backtest"] = f"cutoff {evaluation['cutoff']}, {evaluation['horizon_days']} days"
         html = build_report(con, title=f"crmine · {ws.root.resolve().name}", as_of=as_of,
                             run_info=run_info)
     write_report(html, output)
