@@ -456,6 +456,10 @@ def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon
         revenue, choice = bt_rev, "bgnbd_gamma_gamma"
     if revenue is not None:
         pub["expected_revenue"] = revenue
+    validation = {m["name"]: m["metrics"] for m in out.models}
+    if has_btyd and "purchase_propensity" in validation:
+        out.models[0]["metrics"]["validation_auc_p_purchase"] = validation[
+            "purchase_propensity"].get("bgnbd_validation_auc")
     if has_btyd and revenue is not None:
         bt_clv = scores["clv"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -473,7 +477,9 @@ def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon
                            else "chosen horizon revenue × BTYD (discounted CLV / horizon "
                                 "revenue) per customer",
                            "tiers": "top 20 % high, next 30 % medium, rest low"},
-            "rows": len(pub), "metrics": {},
+            "rows": len(pub),
+            "metrics": {"horizon_revenue_validation":
+                        validation.get("horizon_revenue", {}).get(choice)},
         })
     if "p_purchase" in pub:
         pub["churn_risk"] = noncontractual_risk(pub["p_purchase"].to_numpy(float))
