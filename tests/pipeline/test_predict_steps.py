@@ -172,3 +172,24 @@ def test_orders_and_labelled_customers_use_the_contractual_model(truth, tmp_path
     buyers = scores[scores["orders_count"] > 0]
     assert not np.allclose(buyers["churn_risk"], 1 - buyers["p_purchase"])
     assert {"purchase_propensity", "contractual_churn"} <= set(models["name"])
+
+
+def test_settings_come_from_the_config_and_bad_ones_are_config_errors():
+    from crmine.errors import ConfigError
+
+    class Config:
+        def __init__(self, sections):
+            self.sections = sections
+
+        def section(self, name):
+            return dict(self.sections.get(name, {}))
+
+    s = PredictSettings.from_config(Config({"clv": {"horizon_days": 180,
+                                                    "annual_discount_rate": 0.05},
+                                            "models": {"candidates": ["logistic"]}}))
+    assert (s.clv_days, s.annual_discount_rate, s.candidates) == (180, 0.05, ("logistic",))
+    assert PredictSettings.from_config(Config({})) == PredictSettings()
+    for bad in ({"models": {"candidates": ["magic"]}}, {"clv": {"horizon_days": "soon"}},
+                {"models": {"max_cutoffs": 1}}):
+        with pytest.raises(ConfigError):
+            PredictSettings.from_config(Config(bad))

@@ -73,6 +73,37 @@ class PredictSettings:
 
     @classmethod
     def from_config(cls, config: Any) -> PredictSettings:
+        """Settings from the workspace; ConfigError naming the bad value otherwise."""
+        from crmine.errors import ConfigError
+
+        try:
+            settings = cls._read(config)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"invalid [models], [clv] or [churn] setting: {exc}") from None
+        problem = settings.problem()
+        if problem:
+            raise ConfigError(problem)
+        return settings
+
+    def problem(self) -> str | None:
+        from crmine.models._candidates import CANDIDATES
+        from crmine.models.churn import CHURN_CANDIDATES
+
+        if not self.candidates or set(self.candidates) - set(CANDIDATES):
+            return f"[models] candidates must be a non-empty list from {list(CANDIDATES)}"
+        if not self.churn_candidates or set(self.churn_candidates) - set(CHURN_CANDIDATES):
+            return f"[churn] candidates must be a non-empty list from {list(CHURN_CANDIDATES)}"
+        if self.cutoff_step_days <= 0 or self.max_cutoffs < 2 or self.min_history_days < 0:
+            return ("[models] needs cutoff_step_days > 0, max_cutoffs >= 2 and "
+                    "min_history_days >= 0")
+        if self.clv_days <= 0 or self.annual_discount_rate <= -1:
+            return "[clv] needs horizon_days > 0 and annual_discount_rate > -1"
+        if self.churn_folds < 2:
+            return "[churn] folds must be at least 2"
+        return None
+
+    @classmethod
+    def _read(cls, config: Any) -> PredictSettings:
         models, clv, churn = (config.section(s) for s in ("models", "clv", "churn"))
         base = cls()
         return cls(
