@@ -117,8 +117,9 @@ class Forest(Candidate):
         from sklearn.ensemble import RandomForestClassifier
 
         self.model_ = RandomForestClassifier(
-            n_estimators=self.params.get("n_estimators", 100), min_samples_leaf=20,
-            max_features="sqrt", max_samples=0.5, n_jobs=1, random_state=self.random_state,
+            n_estimators=self.params.get("n_estimators", 60), min_samples_leaf=20,
+            max_depth=12, max_features="sqrt", max_samples=0.5, n_jobs=1,
+            random_state=self.random_state,
         ).fit(_as_array(X), np.asarray(y, bool))
         return self
 
