@@ -64,6 +64,6 @@ def test_online_retail_blend_beats_baselines() -> None:
     p = result.metrics["precision"]
     best = p[["popularity", "buy again", "ALS"]].max()
     assert p["buy again"] == pytest.approx(0.30, abs=0.02)
-    assert p["weighted blend"] >= 1.1 * best  # measured: 0.3406 vs 0.3043 = 1.12x
+    assert p["weighted blend"] >= 1.1 * best  # measured: 0.3448 vs 0.3043 = 1.13x
     if p["weighted blend"] < 1.2 * best:
         pytest.xfail(f"target 1.2x the best baseline not reached: {p['weighted blend'] / best:.3f}x")

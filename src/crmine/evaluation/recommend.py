@@ -204,6 +204,8 @@ def validate_weights(
               customer_groups)
     truth = horizon_truth(lines[pd.to_datetime(lines["order_ts"]) < pd.Timestamp(as_of)],
                           model, start, horizon_days)
+    if truth.empty:
+        raise ValueError(f"no known customer bought in [{start.date()}, {pd.Timestamp(as_of).date()})")
     weights, _ = choose_weights(model, truth, k)
     customers = truth["customer_id"].unique()
     metrics = ranking_metrics(

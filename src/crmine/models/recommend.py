@@ -1,7 +1,8 @@
 """What each customer will buy next: a blend of repurchase, collaborative and popularity sources.
 
 Sources (see :mod:`crmine.models._recommend_sources`): the customer's own purchases and their
-repurchase cycle, ALS matrix factorisation and item-item similarity (``implicit``), association
+repurchase cycle, ALS matrix factorisation and item-item similarity (``implicit``), the EASE
+closed-form item model, association
 rules from the customer's recent baskets, and popularity within the customer's group (the only
 source for a customer without history). Each source scores every item for a block of customers;
 scores are normalised per customer and source, then blended:
