@@ -28,10 +28,11 @@ def truth():
     return generate(500, seed=11).truth
 
 
-def _workspace(root, orders: pd.DataFrame | None, customers: pd.DataFrame | None) -> Workspace:
+def _workspace(root, orders: pd.DataFrame | None, customers: pd.DataFrame | None,
+               **more: pd.DataFrame) -> Workspace:
     ws = Workspace.init(root)
     with ws.connect() as con:
-        for name, frame in (("orders", orders), ("customers", customers)):
+        for name, frame in (("orders", orders), ("customers", customers), *more.items()):
             if frame is not None:
                 con.register("frame", frame)
                 con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM frame")
@@ -85,16 +86,26 @@ def test_run_publishes_every_prediction(orders_ws):
     assert "validated on the cutoff" in prop["training_window"]
 
 
-def test_forecast_ignores_everything_after_as_of(truth, orders_ws, tmp_path):
+def test_forecast_ignores_everything_after_as_of(truth, tmp_path):
     """Point in time: the full warehouse and one cut at as_of give the same forecasts."""
     as_of = datetime(2024, 9, 1)
     orders = truth.orders[ORDER_COLUMNS]
-    early = _workspace(tmp_path / "cut", orders[orders["order_ts"] < as_of], None)
+    contacts = truth.interactions[["customer_id", "ts", "channel"]]
+    feedback = truth.feedback[["customer_id", "ts", "kind", "score"]]
+    full_ws = _workspace(tmp_path / "full", orders, None, interactions=contacts,
+                         feedback=feedback)
+    early = _workspace(tmp_path / "cut", orders[orders["order_ts"] < as_of], None,
+                       interactions=contacts[contacts["ts"] < as_of],
+                       feedback=feedback[feedback["ts"] < as_of])
+    tables = {"orders", "interactions", "feedback"}
     out = []
-    for ws in (orders_ws, early):
+    for ws in (full_ws, early):
         with ws.connect(read_only=True) as con:
-            fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, {"orders"}, FAST)
+            fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, tables, FAST)
         out.append(fc.scores.sort_values("customer_id").reset_index(drop=True))
+    features = next(m for m in fc.models if m["name"] == "purchase_propensity")
+    assert {"interactions_count", "interactions_90d", "feedback_mean_score",
+            "days_since_feedback"} <= set(features["parameters"]["features"])
     full, cut = out
     assert len(full) == len(cut) > 0
     for col in ("p_alive", "p_purchase", "expected_orders", "expected_revenue", "clv"):

@@ -400,7 +400,8 @@ def _supervised(backend, orders, occasions, as_of, horizon_days, available, sett
     if "btyd_p_purchase" in frame:
         val_metrics["bgnbd_validation_auc"] = metrics.auc(
             y[is_val], frame.loc[is_val, "btyd_p_purchase"].to_numpy(float))
-    models = [{"name": "purchase_propensity", "parameters": model.params_,
+    params = {**model.params_, "features": list(X_now.columns)}
+    models = [{"name": "purchase_propensity", "parameters": params,
                "training_window": windows, "rows": int(is_all.sum()), "metrics": val_metrics}]
     # Revenue: hurdle vs BTYD×GG vs their mean, judged on the validation window.
     revenue = frame["revenue_in_horizon"].to_numpy(float)
