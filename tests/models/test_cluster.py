@@ -81,3 +81,11 @@ def test_bad_input() -> None:
         CustomerClusterer(k_min=3).fit(frame)
     with pytest.raises(ValueError, match="k_min"):
         CustomerClusterer(k_min=5, k_max=3).fit(frame)
+
+
+def test_an_extreme_customer_gets_no_cluster_of_their_own() -> None:
+    frame, _ = _features(seed=4, n=200)
+    frame.loc[len(frame)] = {**frame.iloc[0].to_dict(), "customer_id": "odd",
+                             "return_ratio": 57.0, "revenue_total": -800.0}
+    model = CustomerClusterer(k_min=3, k_max=5).fit(frame)
+    assert model.profiles_["size"].min() > 1

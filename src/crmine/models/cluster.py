@@ -4,7 +4,9 @@ Behaviour (from :func:`crmine.features.customer_features`): log recency, orders,
 and tenure, purchase regularity (spread of the gaps between purchase days relative to their
 mean), basket size, range of products or categories bought, return ratio; plus one-hot
 customer attributes with few levels (gender, region, …) when the frame has them. Only
-customers with a purchase are clustered. Missing values take the median.
+customers with a purchase are clustered. Missing values take the median; every column is
+clipped to its 1st–99th percentile range so that a few extreme customers do not claim
+clusters of their own (profiles show the clipped means).
 
 k is chosen within ``[k_min, k_max]``: for each k, K-Means is fitted with ``n_seeds`` seeds;
 its *stability* is the mean adjusted Rand index between the seeds' labellings and its
@@ -102,6 +104,10 @@ class CustomerClusterer:
         raw, self._attributes = _design(frame, None)
         self._medians = raw.median()
         raw = raw.fillna(self._medians).fillna(0.0)
+        # Winsorise behaviour at the 1st / 99th percentiles: one customer who returned 57
+        # times what they bought must not get a cluster of their own.
+        self._bounds = raw.quantile([0.01, 0.99])
+        raw = raw.clip(self._bounds.iloc[0], self._bounds.iloc[1], axis=1)
         self.feature_names_ = list(raw.columns)
         self._scaler = StandardScaler().fit(raw.to_numpy())
         self._column_weight = np.array(
@@ -134,6 +140,7 @@ class CustomerClusterer:
         frame = _buyers(features)
         raw, _ = _design(frame, self._attributes)
         raw = raw.reindex(columns=self.feature_names_).fillna(self._medians).fillna(0.0)
+        raw = raw.clip(self._bounds.iloc[0], self._bounds.iloc[1], axis=1)
         x = self._scaler.transform(raw.to_numpy()) * self._column_weight
         dist = ((x[:, None, :] - self._centers[None, :, :]) ** 2).sum(axis=2)
         ids = pd.Index(frame["customer_id"].astype("string").to_numpy(), name="customer_id")
