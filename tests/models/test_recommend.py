@@ -146,6 +146,8 @@ def test_cold_start_gets_group_popularity() -> None:
     assert first.loc["new1", "reason"] == "popular with customers in south"
     assert first.loc["new3", "reason"] == "popular with customers right now"
     assert first.loc["new3", "product_id"] == "everywhere"
+    twice = model.recommend(["new1", "new1"], groups=["south", "south"])
+    assert len(twice) == 2
 
 
 def test_item_names_as_ids_one_order_customers() -> None:

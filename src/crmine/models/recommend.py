@@ -258,6 +258,9 @@ class NextProductRecommender:
         k = self.k if k is None else int(k)
         ids = pd.Index(pd.Series(list(customer_ids), dtype="string"))
         group_values = None if groups is None else np.asarray(list(groups), dtype=object)
+        first = ~ids.duplicated()  # one list per customer, whatever the input repeats
+        ids = ids[first]
+        group_values = None if group_values is None else group_values[first]
         rows_all = self.history_.users.get_indexer(ids)
         sources = self.sources_
         n_cand = max(self.n_candidates, k)
