@@ -18,7 +18,7 @@ from crmine.models.voice import nps
 from crmine.pipeline import steps_voice
 from crmine.pipeline.ingest import ingest
 from crmine.pipeline.ingest_all import ingest_sources
-from crmine.pipeline.run import default_steps, run
+from crmine.pipeline.run import run
 from crmine.pipeline.snapshots import SnapshotStore
 
 HAS_ZH = (resources.files("crmine.models.text") / "assets" / "zh_sentiment.json").is_file()
@@ -54,7 +54,10 @@ def patched():
 
 
 def _steps():
-    return [*default_steps(), *steps_voice.STEPS]
+    """Customer features and RFM, then the voice steps: independent of the other models."""
+    from crmine.pipeline import steps
+
+    return [*steps.STEPS, *steps_voice.STEPS]
 
 
 REVIEWS = [
@@ -84,7 +87,7 @@ def feedback_only(patched, tmp_path_factory) -> Workspace:
     frame.to_csv(tmp / "reviews.csv", index=False)
     ws = Workspace.init(tmp / "ws")
     ingest(ws, "feedback", tmp / "reviews.csv")
-    run(ws, steps=_steps())
+    run(ws)  # the default steps, as `crmine run` does
     return ws
 
 
@@ -226,7 +229,7 @@ def test_no_text_no_interactions_skips_cleanly(patched, tmp_path: Path):
 def test_alexa_reviews_adaptation_helps_on_held_out_folds(patched, datasets_dir, tmp_path: Path):
     ws = Workspace.init(tmp_path / "ws")
     ingest(ws, "feedback", datasets_dir / "amazon_alexa_reviews" / "amazon_alexa_reviews.parquet")
-    run(ws, steps=[*default_steps(), steps_voice.STEPS[0]])
+    run(ws, steps=[steps_voice.STEPS[0]])
     snap = SnapshotStore(ws.snapshots_dir).require_current()
     scores = snap.read("feedback_scores")
     assert len(scores) == 2435  # ingest drops the 715 exact duplicates
@@ -235,3 +238,18 @@ def test_alexa_reviews_adaptation_helps_on_held_out_folds(patched, datasets_dir,
     assert metrics["heldout_texts"] > 2000
     assert metrics["balanced_accuracy_label_before"] > 0.8
     assert metrics["balanced_accuracy_label_after"] > metrics["balanced_accuracy_label_before"]
+
+
+def test_demo_interaction_texts_are_scored(demo):
+    _, ws, result = demo
+    snap = SnapshotStore(ws.snapshots_dir).require_current()
+    it = snap.read("interaction_scores")
+    with ws.connect(read_only=True) as con:
+        n = con.execute(
+            "SELECT count(*) FROM interactions WHERE text IS NOT NULL "
+            "AND ts < CAST($as_of AS TIMESTAMP)", {"as_of": result.as_of}
+        ).fetchone()[0]
+    assert len(it) == n
+    assert {"customer_id", "ts", "topic", "language", "sentiment", "sentiment_label"} <= set(it.columns)
+    by_topic = it.groupby("topic")["sentiment"].mean()
+    assert by_topic["complaint"] < by_topic["product"]
