@@ -172,14 +172,15 @@ def render(result: dict[str, Any]):
     for key, section in result["sections"].items():
         table = Table(title=f"{titles.get(key, key)} — {section.get('customers', 0):,} "
                             "customers", title_justify="left", expand=True)
-        for col in ("metric", "model", "best baseline", "grade", "what it means"):
-            table.add_column(col, overflow="fold", ratio=4 if col == "what it means" else 1)
+        for col in ("metric", "model", "baseline", "grade"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("what it means", overflow="fold", ratio=1)
         for row in section["metrics"]:
             base = row["best_baseline"]
             value = row["baselines"].get(base) if base else None
             table.add_row(
-                row["metric"], _num(row["model"]),
-                f"{_num(value)} ({base})" if base else "–",
+                row["metric"].replace("_", " "), _num(row["model"]),
+                f"{_num(value)}\n[dim]{base.replace('_', ' ')}[/]" if base else "–",
                 Text(row["grade"], style=colours.get(row["grade"], "")), row["sentence"])
         parts.append(table)
     for note in result.get("notes", []):
