@@ -67,7 +67,9 @@ def use_assets(assets: Path | None) -> None:
     meta = json.loads((assets / "zh_sentiment.json").read_text("utf-8"))
     with np.load(assets / "zh_sentiment.npz") as npz:
         zh = ZhSentiment.from_arrays(meta, {k: npz[k] for k in npz.files})
-    lex = dict(line.split("\t") for line in (assets / "en_lexicon.tsv").read_text("utf-8").splitlines())
+    lex = dict(
+        line.split("\t") for line in (assets / "en_lexicon.tsv").read_text("utf-8").splitlines()
+    )
     model = SentimentModel({"zh": zh, "en": LexiconScorer({k: float(v) for k, v in lex.items()})})
     text_models.load_default = lambda *a, **k: model
     print(f"(Chinese model read from {assets}: the package does not ship it yet)")
@@ -91,7 +93,9 @@ def alexa(tmp: Path) -> None:
     print("== amazon_alexa_reviews through the pipeline")
     ws = Workspace.init(tmp / "alexa")
     with timed("ingest"):
-        r = ingest(ws, "feedback", DATASETS / "amazon_alexa_reviews" / "amazon_alexa_reviews.parquet")
+        r = ingest(
+            ws, "feedback", DATASETS / "amazon_alexa_reviews" / "amazon_alexa_reviews.parquet"
+        )
     print(f"  loaded {r.loaded:,} of {r.read:,} rows")
     for adapt in (False, True):
         scores, metrics = run_feedback(ws, adapt)
@@ -103,7 +107,9 @@ def alexa(tmp: Path) -> None:
               f"label {balanced_accuracy(y, lab):.3f}, sign {balanced_accuracy(y, sign):.3f}")  # fmt: skip
         if adapt:
             keys = [k for k in metrics if k.startswith("balanced")]
-            print("  models table (held-out folds): " + ", ".join(f"{k} {metrics[k]}" for k in keys))
+            print(
+                "  models table (held-out folds): " + ", ".join(f"{k} {metrics[k]}" for k in keys)
+            )
 
 
 def zh(tmp: Path) -> None:
@@ -137,7 +143,9 @@ def zh(tmp: Path) -> None:
               f"{np.mean(lab[h] == y[h]):.4f}, sign {np.mean(sign[h] == y[h]):.4f}")  # fmt: skip
         if adapt:
             keys = [k for k in metrics if k.startswith("balanced")]
-            print("  models table (held-out folds): " + ", ".join(f"{k} {metrics[k]}" for k in keys))
+            print(
+                "  models table (held-out folds): " + ", ".join(f"{k} {metrics[k]}" for k in keys)
+            )
 
 
 def service(tmp: Path, seeds: list[int], n_customers: int = 2000) -> None:
@@ -161,20 +169,28 @@ def service(tmp: Path, seeds: list[int], n_customers: int = 2000) -> None:
                 backend = ibis.duckdb.from_connection(con)
                 orders, customers = backend.table("orders"), backend.table("customers")
                 end = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
-                test_cut = (end + timedelta(days=1)).replace(hour=0, minute=0, second=0) - timedelta(days=90)
+                test_cut = (end + timedelta(days=1)).replace(
+                    hour=0, minute=0, second=0
+                ) - timedelta(days=90)
                 train_cut = test_cut - timedelta(days=90)
                 fb = con.execute("SELECT feedback_id, customer_id, ts, kind, score, text FROM feedback"
                                  ).fetchdf()  # fmt: skip
-                it = con.execute("SELECT customer_id, ts, topic, resolved FROM interactions").fetchdf()
+                it = con.execute(
+                    "SELECT customer_id, ts, topic, resolved FROM interactions"
+                ).fetchdf()
                 frames = {}
                 for name, cut in (("train", train_cut), ("test", test_cut)):
                     feats = training_frame(orders, [cut], 90, customers)
                     before = fb[fb["ts"] < cut].reset_index(drop=True)
-                    u = normalised_score(before["kind"].to_numpy(object), before["score"].to_numpy(float))
+                    u = normalised_score(
+                        before["kind"].to_numpy(object), before["score"].to_numpy(float)
+                    )
                     res = cross_fit_sentiment(model, before["text"], u, folds=5)
                     sent = pd.DataFrame({"feedback_id": before["feedback_id"], "sentiment": res.scores,
                                          "sentiment_label": res.labels})  # fmt: skip
-                    sent.loc[before["text"].isna().to_numpy(), ["sentiment", "sentiment_label"]] = None
+                    sent.loc[before["text"].isna().to_numpy(), ["sentiment", "sentiment_label"]] = (
+                        None
+                    )
                     svc = service_features(before, it, cut, sent)
                     frames[name] = merge_service_features(feats, svc)
             label = "purchased"

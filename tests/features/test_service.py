@@ -88,10 +88,14 @@ def test_either_source_alone_and_none(history):
 def test_merge_keeps_every_customer_and_zero_fills_counts(history):
     feedback, interactions, sentiment = history
     feats = pd.DataFrame({"customer_id": ["A", "D"], "orders_count": [3, 1]})
-    merged = merge_service_features(feats, service_features(feedback, interactions, AS_OF, sentiment))
+    merged = merge_service_features(
+        feats, service_features(feedback, interactions, AS_OF, sentiment)
+    )
     assert merged["customer_id"].tolist() == ["A", "D"]
     assert merged["orders_count"].tolist() == [3, 1]
     d = merged.set_index("customer_id").loc["D"]
     assert d.contacts_total == 0 and d.complaints_total == 0 and np.isnan(d.days_since_last_contact)
-    again = merge_service_features(merged, service_features(feedback, interactions, AS_OF, sentiment))
+    again = merge_service_features(
+        merged, service_features(feedback, interactions, AS_OF, sentiment)
+    )
     pd.testing.assert_frame_equal(again, merged)  # merging twice changes nothing

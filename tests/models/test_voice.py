@@ -25,9 +25,19 @@ def test_infer_kind_from_ranges():
     text = np.array([True, False, True, False])
     assert list(infer_kind(np.array([0, 10, 7, 3.0]), text)) == ["nps"] * 4
     assert list(infer_kind(np.array([1, 6, 9, 2.0]), text)) == ["nps"] * 4  # above 5: 0-10
-    assert list(infer_kind(np.array([1, 5, 3, 2.0]), text)) == ["review", "rating", "review", "rating"]
+    assert list(infer_kind(np.array([1, 5, 3, 2.0]), text)) == [
+        "review",
+        "rating",
+        "review",
+        "rating",
+    ]
     assert list(infer_kind(np.array([12, 80, 3, 2.0]), text)) == [None] * 4  # 0-100: unknown
-    assert list(infer_kind(np.array([1.5, 4.5, 3, 2.0]), text)) == ["review", "rating", "review", "rating"]
+    assert list(infer_kind(np.array([1.5, 4.5, 3, 2.0]), text)) == [
+        "review",
+        "rating",
+        "review",
+        "rating",
+    ]
     assert list(infer_kind(np.full(4, np.nan), text)) == ["review", None, "review", None]
 
 
@@ -52,12 +62,21 @@ def test_voice_summary_matches_groupwise_gold():
     score = np.where(kind == "nps", rng.integers(0, 11, n), rng.integers(1, 6, n)).astype(float)
     region = rng.choice(["north", "south", None], n)
     sent = rng.uniform(-1, 1, n)
-    frame = pd.DataFrame({"kind": kind, "score": score, "region": region, "sentiment": sent,
-                          "sentiment_label": np.where(sent < -0.1, "negative", "positive")})
+    frame = pd.DataFrame(
+        {
+            "kind": kind,
+            "score": score,
+            "region": region,
+            "sentiment": sent,
+            "sentiment_label": np.where(sent < -0.1, "negative", "positive"),
+        }
+    )
     out = voice_summary(frame, ["region"], min_n=1).set_index(["dimension", "value", "metric"])
     for reg in ("north", "south"):
         m = region == reg
-        assert out.loc[("region", reg, "nps"), "score"] == pytest.approx(nps(score[m & (kind == "nps")]))
+        assert out.loc[("region", reg, "nps"), "score"] == pytest.approx(
+            nps(score[m & (kind == "nps")])
+        )
         stars = m & np.isin(kind, ["rating", "review"])
         assert out.loc[("region", reg, "csat"), "score"] == pytest.approx(csat(score[stars]))
         assert out.loc[("region", reg, "csat"), "n"] == stars.sum()
@@ -74,8 +93,12 @@ def test_driver_effects_recover_known_effects():
     price = rng.random(n) < 0.2
     noise_topic = rng.random(n) < 0.25
     y = 8.0 - 1.5 * delivery + 0.6 * price + rng.normal(0, 1.0, n)
-    drivers = [Driver('"delivery"', delivery, "topic"), Driver('"price"', price, "topic"),
-               Driver('"colour"', noise_topic, "topic"), Driver('"rare"', rng.random(n) < 0.002, "topic")]
+    drivers = [
+        Driver('"delivery"', delivery, "topic"),
+        Driver('"price"', price, "topic"),
+        Driver('"colour"', noise_topic, "topic"),
+        Driver('"rare"', rng.random(n) < 0.002, "topic"),
+    ]
     out = driver_effects(y, drivers, unit="points", min_n=20).set_index("driver")
     assert '"rare"' not in out.index  # too few mentions to estimate
     assert out.loc['"delivery"', "effect"] == pytest.approx(-1.5, abs=0.15)

@@ -38,7 +38,9 @@ def _model():
     assets = resources.files("crmine.models.text") / "assets"
     lexicon = dict(
         (w, float(v))
-        for w, v in (line.split("\t") for line in (assets / "en_lexicon.tsv").read_text().splitlines())
+        for w, v in (
+            line.split("\t") for line in (assets / "en_lexicon.tsv").read_text().splitlines()
+        )
     )
     return text_models.SentimentModel({"en": LexiconScorer(lexicon), "zh": _Zero()})
 
@@ -211,8 +213,10 @@ def test_demo_sentiment_agrees_with_the_true_labels(demo):
 def test_no_text_no_interactions_skips_cleanly(patched, tmp_path: Path):
     csv = tmp_path / "nps.csv"
     rows = zip("ABCDEF", [9, 3, 10, 10, 6, 8], strict=True)
-    csv.write_text("customer_id,date,score\n" + "".join(f"{c},2024-01-0{i + 1},{v}\n"
-                                                          for i, (c, v) in enumerate(rows)))
+    csv.write_text(
+        "customer_id,date,score\n"
+        + "".join(f"{c},2024-01-0{i + 1},{v}\n" for i, (c, v) in enumerate(rows))
+    )
     ws = Workspace.init(tmp_path / "ws")
     ingest(ws, "feedback", csv)
     run(ws, steps=_steps())
@@ -247,9 +251,12 @@ def test_demo_interaction_texts_are_scored(demo):
     with ws.connect(read_only=True) as con:
         n = con.execute(
             "SELECT count(*) FROM interactions WHERE text IS NOT NULL "
-            "AND ts < CAST($as_of AS TIMESTAMP)", {"as_of": result.as_of}
+            "AND ts < CAST($as_of AS TIMESTAMP)",
+            {"as_of": result.as_of},
         ).fetchone()[0]
     assert len(it) == n
-    assert {"customer_id", "ts", "topic", "language", "sentiment", "sentiment_label"} <= set(it.columns)
+    assert {"customer_id", "ts", "topic", "language", "sentiment", "sentiment_label"} <= set(
+        it.columns
+    )
     by_topic = it.groupby("topic")["sentiment"].mean()
     assert by_topic["complaint"] < by_topic["product"]

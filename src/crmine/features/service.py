@@ -76,7 +76,9 @@ def service_features(
     """
     import pandas as pd
 
-    as_of = datetime.combine(as_of, datetime.min.time()) if not isinstance(as_of, datetime) else as_of
+    as_of = (
+        datetime.combine(as_of, datetime.min.time()) if not isinstance(as_of, datetime) else as_of
+    )
     parts: list[pd.DataFrame] = []
     fb = _before(feedback, as_of)
     it = _before(interactions, as_of)
@@ -99,8 +101,15 @@ def service_features(
         agg = g[["contacts_total", "contacts_30d", "contacts_90d", "unresolved_tickets"]].sum()
         agg["days_since_last_contact"] = g["age"].min()
         parts.append(agg)
-        complaint_events.append(pd.DataFrame({"customer_id": it["customer_id"].to_numpy(),
-                                              "age": age, "c": complaint.to_numpy(dtype=bool)}))
+        complaint_events.append(
+            pd.DataFrame(
+                {
+                    "customer_id": it["customer_id"].to_numpy(),
+                    "age": age,
+                    "c": complaint.to_numpy(dtype=bool),
+                }
+            )
+        )
     if fb is not None:
         if sentiment is not None and "feedback_id" in fb:
             sent = sentiment.drop_duplicates("feedback_id").set_index("feedback_id")
@@ -108,14 +117,23 @@ def service_features(
             fb = fb.join(sent[["sentiment", "sentiment_label"]], on="feedback_id")
         age = _days_before(fb["ts"], as_of)
         kind = fb["kind"].to_numpy(dtype=object) if "kind" in fb else np.full(len(fb), None)
-        score = fb["score"].to_numpy(dtype=np.float64, na_value=np.nan) if "score" in fb \
+        score = (
+            fb["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if "score" in fb
             else np.full(len(fb), np.nan)
+        )
         u = normalised_score(kind, score)
-        sent = fb["sentiment"].to_numpy(dtype=np.float64, na_value=np.nan) if "sentiment" in fb \
+        sent = (
+            fb["sentiment"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if "sentiment" in fb
             else np.full(len(fb), np.nan)
+        )
         label = fb["sentiment_label"].astype("string") if "sentiment_label" in fb else None
-        neg_text = (label == "negative").fillna(False).to_numpy(dtype=bool) if label is not None \
+        neg_text = (
+            (label == "negative").fillna(False).to_numpy(dtype=bool)
+            if label is not None
             else np.zeros(len(fb), bool)
+        )
         negative = np.where(np.isnan(sent), u <= 0.25, neg_text)
         recent = age <= recent_days
         frame = pd.DataFrame({
@@ -141,8 +159,9 @@ def service_features(
         agg["last_nps_score"] = latest["nps"]
         agg["days_since_last_nps"] = latest["nps_age"]
         parts.append(agg)
-        complaint_events.append(pd.DataFrame({"customer_id": fb["customer_id"].to_numpy(),
-                                              "age": age, "c": negative}))
+        complaint_events.append(
+            pd.DataFrame({"customer_id": fb["customer_id"].to_numpy(), "age": age, "c": negative})
+        )
     if not parts:
         return pd.DataFrame(columns=["customer_id", *SERVICE_FEATURES])
     out = pd.concat(parts, axis=1)

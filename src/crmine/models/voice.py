@@ -121,8 +121,9 @@ def voice_summary(frame: pd.DataFrame, dimensions: list[str], min_n: int = 1) ->
     is_star = np.isin(kind, list(STAR_KINDS)) & (score >= 1) & (score <= 5)
     cols: dict[str, Any] = {
         # per answer: its contribution to the metric, NaN where the answer does not count
-        "nps": np.where(is_nps, 100.0 * (score >= PROMOTER_MIN) - 100.0 * (score <= DETRACTOR_MAX),
-                        np.nan),
+        "nps": np.where(
+            is_nps, 100.0 * (score >= PROMOTER_MIN) - 100.0 * (score <= DETRACTOR_MAX), np.nan
+        ),
         "csat": np.where(is_star, 100.0 * (score >= CSAT_MIN), np.nan),
     }
     if "sentiment" in frame:
@@ -267,7 +268,9 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
         m = usable & (langs == lang)
         if m.any():
             sub = adaptation_metrics(y[m], base[m], scores[m], model.neutral_band)
-            metrics[lang] = {k: v for k, v in sub.items() if k.startswith("bal") or k == "heldout_texts"}
+            metrics[lang] = {
+                k: v for k, v in sub.items() if k.startswith("bal") or k == "heldout_texts"
+            }
     return CrossFitResult(scores, model.label(scores), base, True, metrics, full)
 
 

@@ -109,7 +109,9 @@ def feedback_sentiment_step(ctx: RunContext) -> str:
         out = fb[["feedback_id", "customer_id", "ts", "kind", "score"]].copy()
         out["language"] = langs
         out["sentiment"] = np.where(no_text, np.nan, res.scores)
-        out["sentiment_label"] = pd.Series(res.labels, dtype=object).where(~no_text, None).to_numpy()
+        out["sentiment_label"] = (
+            pd.Series(res.labels, dtype=object).where(~no_text, None).to_numpy()
+        )
         out["topics"] = [[] for _ in range(len(out))]
         ctx.tables["feedback_scores"] = out[SCORE_COLUMNS]
         ctx.record_model(
@@ -201,7 +203,8 @@ def topics_step(ctx: RunContext) -> str:
     if table.empty:
         ctx.tables["feedback_topics"] = pd.DataFrame(columns=cols)
         ctx.tables["feedback_topic_trend"] = pd.DataFrame(
-            columns=["month", "topic", "n", "mean_sentiment", "share_negative"])
+            columns=["month", "topic", "n", "mean_sentiment", "share_negative"]
+        )
         return "skipped: too few texts per language for topics"
     long = _explode_topics(scores)
     long["neg"] = (long["sentiment_label"] == "negative").astype(float)
@@ -214,9 +217,15 @@ def topics_step(ctx: RunContext) -> str:
     table["top_terms"] = table["top_terms"].map(list)
     table = table.sort_values(["kind", "n"], ascending=[False, False], kind="stable")
     ctx.tables["feedback_topics"] = table[cols].reset_index(drop=True)
-    trend = long.groupby(["month", "topic"]).agg(
-        n=("topic", "size"), mean_sentiment=("sentiment", "mean"), share_negative=("neg", "mean")
-    ).reset_index()
+    trend = (
+        long.groupby(["month", "topic"])
+        .agg(
+            n=("topic", "size"),
+            mean_sentiment=("sentiment", "mean"),
+            share_negative=("neg", "mean"),
+        )
+        .reset_index()
+    )
     ctx.tables["feedback_topic_trend"] = trend
     top = table[table["kind"] == "complaint"].head(3)["topic"].tolist()
     return (f"{int((table['kind'] == 'theme').sum())} themes, "
@@ -232,7 +241,9 @@ def _voice_frame(ctx: RunContext, cfg: dict[str, Any]) -> tuple[pd.DataFrame, li
     import pandas as pd
 
     scores = ctx.tables["feedback_scores"]
-    attrs = [c for c in _columns(ctx, "feedback") if c not in CORE_FEEDBACK and not c.startswith("_")]
+    attrs = [
+        c for c in _columns(ctx, "feedback") if c not in CORE_FEEDBACK and not c.startswith("_")
+    ]
     frame = scores.copy()
     if attrs:
         fb = read_feedback(ctx)[["feedback_id", *attrs]]
@@ -359,7 +370,11 @@ def service_signals_step(ctx: RunContext) -> str:
                 scored[["feedback_id", "kind", "sentiment", "sentiment_label"]],
                 on="feedback_id", how="left")  # fmt: skip
     if "interactions" in ctx.available:
-        cols = [c for c in ("customer_id", "ts", "topic", "resolved") if c in _columns(ctx, "interactions")]
+        cols = [
+            c
+            for c in ("customer_id", "ts", "topic", "resolved")
+            if c in _columns(ctx, "interactions")
+        ]
         it = ctx.con.execute(
             f"SELECT {', '.join(cols)} FROM interactions "
             "WHERE customer_id IS NOT NULL AND ts < CAST($as_of AS TIMESTAMP)",

@@ -107,7 +107,11 @@ def sentiment_section(ctx: ReportContext) -> SectionContent | Omitted:
     mean = float((df["sentiment"] * df["texts"]).sum() / total)
     neg = float((df["negative"] * df["texts"]).sum() / total)
     kpis = [
-        Kpi("Texts scored", integer(total), f"feedback texts in {df['language'].nunique()} language(s)"),
+        Kpi(
+            "Texts scored",
+            integer(total),
+            f"feedback texts in {df['language'].nunique()} language(s)",
+        ),
         Kpi("Mean sentiment", _signed(mean), "from −1 (negative) to +1 (positive)"),
         Kpi("Negative texts", percent(neg), "labelled negative"),
     ]
