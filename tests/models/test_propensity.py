@@ -108,3 +108,11 @@ def test_reasons_take_the_strongest_attributions_with_values():
     assert reasons[1][0] == "contract: Yearly (lowers churn risk)"
     with pytest.raises(ValueError):
         top_reasons(contrib[:, :3], names, values)
+
+
+def test_reasons_say_yes_or_no_for_flags():
+    values = pd.DataFrame({"paperless_billing": [1.0, 0.0], "monthly_fee": [70.5, 20.0]})
+    contrib = np.array([[1.0, 0.1], [-1.0, 0.0]])
+    reasons = top_reasons(contrib, ["paperless_billing", "monthly_fee"], values, k=1)
+    assert reasons == [["paperless billing: yes (raises churn risk)"],
+                       ["paperless billing: no (lowers churn risk)"]]

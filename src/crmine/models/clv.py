@@ -25,7 +25,9 @@ rest (ties at an edge stay together in the higher tier; customers without a clv 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,7 +58,8 @@ class BtydForecaster:
         x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
         if len(x) == 0:
             raise ValueError("BTYD needs at least one customer")
-        self.bgnbd_ = BetaGeoModel(self.penalizer).fit(x, t_x, T)
+        with _quiet_unless(self.penalizer > 0):  # its warnings matter only without a retry
+            self.bgnbd_ = BetaGeoModel(self.penalizer).fit(x, t_x, T)
         a, b = self.bgnbd_.params_["a"], self.bgnbd_.params_["b"]
         if self.penalizer == 0 and (not self.bgnbd_.converged_ or a / (a + b) < 1e-4):
             # The MLE ran off to "nobody ever drops out" (P(alive) = 1 for all): the data
@@ -64,6 +67,9 @@ class BtydForecaster:
             retry = BetaGeoModel(0.001).fit(x, t_x, T)
             if retry.converged_:
                 self.bgnbd_ = retry
+            else:
+                log.warning("BG/NBD: no converged fit, with or without a penalty; "
+                            "P(alive) and expected purchases are rough")
         m = summary["monetary_value"].to_numpy(float)
         usable = (x > 0) & (m > 0)
         self.gamma_gamma_: GammaGammaModel | None = None
@@ -128,6 +134,19 @@ class BtydForecaster:
         else:
             out["spend"] = f"own mean spend (population mean {self.mean_spend_:.4g})"
         return out
+
+
+@contextlib.contextmanager
+def _quiet_unless(loud: bool) -> Iterator[None]:
+    """Hold back the BTYD module's warnings for a first attempt that may be retried."""
+    btyd_log = logging.getLogger("crmine.models.btyd")
+    level = btyd_log.level
+    if not loud:
+        btyd_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        btyd_log.setLevel(level)
 
 
 class HurdleRevenue:

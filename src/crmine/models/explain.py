@@ -113,6 +113,8 @@ class _Words:
                 self.columns[col] = series.to_numpy(float, na_value=np.nan)
             except (TypeError, ValueError):
                 self.columns[col] = series.to_numpy(object)
+        self.binary = {c for c, v in self.columns.items() if v.dtype == float
+                       and np.isin(v[np.isfinite(v)], (0.0, 1.0)).all()}
         self.levels: dict[str, list[tuple[str, str]]] = {}
         for name in names:
             base, level = split_name(name)
@@ -134,6 +136,8 @@ class _Words:
             return special(v, i)
         if base.startswith("count:"):
             return f"“{base[6:]}” in {v:.0f} attributes"
+        if base in self.binary and np.isfinite(v):
+            return f"{feature_label(base)}: {'yes' if v > 0.5 else 'no'}"
         return f"{feature_label(base)}: {_fmt(v)}"
 
     def _recency_days(self, v: float, i: int) -> str:
