@@ -10,6 +10,7 @@ import pytest
 
 from crmine.engine import Workspace
 from crmine.errors import WorkspaceError
+from crmine.pipeline import steps as base_steps
 from crmine.pipeline.ingest import ingest
 from crmine.pipeline.run import Step, default_steps, run
 from crmine.pipeline.snapshots import SnapshotStore
@@ -23,7 +24,7 @@ def loaded(ws: Workspace, tmp_path: Path) -> Workspace:
 
 
 def test_run_publishes_customer_scores(loaded: Workspace):
-    result = run(loaded)
+    result = run(loaded, steps=base_steps.STEPS)
     assert result.as_of == date(2024, 1, 11)  # the day after the last order
     snap = SnapshotStore(loaded.snapshots_dir).require_current()
     scores = snap.read("customer_scores").set_index("customer_id")
@@ -33,9 +34,9 @@ def test_run_publishes_customer_scores(loaded: Workspace):
     assert scores.loc["17850", "revenue_total"] == pytest.approx(7.0 + 1234.5 - 3.5)
     assert scores.loc["12000", "revenue_total"] == pytest.approx(3.5)
     assert set(scores.columns) >= {"r_score", "f_score", "m_score", "rfm_segment", "as_of"}
-    assert "p_purchase" not in scores.columns  # no placeholders for models not built
+    assert "p_purchase" not in scores.columns  # no placeholders for models that did not run
     models = snap.read("models")
-    assert models["name"].tolist() == ["rfm"]
+    assert models["name"].tolist() == ["rfm"]  # only the steps that ran
     assert snap.meta["as_of"] == "2024-01-11"
 
 
@@ -55,7 +56,7 @@ def test_failed_run_keeps_previous_snapshot(loaded: Workspace):
 
 
 def test_as_of_excludes_later_orders(loaded: Workspace):
-    run(loaded, as_of=date(2024, 1, 8))
+    run(loaded, as_of=date(2024, 1, 8), steps=base_steps.STEPS)
     scores = SnapshotStore(loaded.snapshots_dir).require_current().read("customer_scores")
     row = scores.set_index("customer_id").loc["17850"]
     assert row["revenue_total"] == pytest.approx(7.0 + 1234.5)  # the return came later
@@ -68,6 +69,7 @@ def test_run_with_only_customers_says_what_it_skipped(ws: Workspace, tmp_path: P
     assert by_name["rfm"].status == "skipped"
     scores = SnapshotStore(ws.snapshots_dir).require_current().read("customer_scores")
     assert sorted(scores["customer_id"]) == ["A", "B"]
+    assert not {"p_alive", "p_purchase", "clv", "r_score"} & set(scores.columns)
 
 
 def test_run_on_empty_workspace_is_a_clear_error(ws: Workspace):
