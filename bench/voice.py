@@ -42,7 +42,7 @@ import crmine.models.text as text_models  # noqa: E402
 from crmine.engine import Workspace  # noqa: E402
 from crmine.pipeline import steps_voice  # noqa: E402
 from crmine.pipeline.ingest import ingest  # noqa: E402
-from crmine.pipeline.run import default_steps, run  # noqa: E402
+from crmine.pipeline.run import run  # noqa: E402
 from crmine.pipeline.snapshots import SnapshotStore  # noqa: E402
 
 
@@ -81,9 +81,9 @@ def balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
 
 def run_feedback(ws: Workspace, adapt: bool) -> tuple[pd.DataFrame, dict]:
     steps_voice.DEFAULTS["adapt"] = adapt
-    voice = [s for s in steps_voice.STEPS if s.name in ("feedback sentiment",)]
+    sentiment = [s for s in steps_voice.STEPS if s.name == "feedback sentiment"]
     with timed(f"run, adapt={adapt}"):
-        run(ws, steps=[*default_steps(), *voice])
+        run(ws, steps=sentiment)
     snap = SnapshotStore(ws.snapshots_dir).require_current()
     models = snap.read("models").set_index("name")
     return snap.read("feedback_scores"), json.loads(models.loc["feedback_sentiment", "metrics"])
