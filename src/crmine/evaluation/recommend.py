@@ -18,6 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from crmine.models import _recommend_rank as rank_types
     from crmine.models.recommend import NextProductRecommender
 
 METRICS: dict[str, str] = {
@@ -123,50 +124,72 @@ def horizon_truth(
     return buys[["customer_id", "product_id"]].drop_duplicates()
 
 
+def candidate_pool(
+    model: NextProductRecommender, customers: np.ndarray, size: int = 50
+) -> rank_types.CandidatePool:
+    """Every source's top ``size`` items for ``customers`` (see :class:`CandidatePool`)."""
+    import pandas as pd
+
+    from crmine.models import _recommend_rank as rank
+
+    rows = model.history_.users.get_indexer(pd.Index(customers, dtype="string"))
+    sources = model.sources_
+    return rank.candidate_pool(
+        sources.block,
+        lambda r, scores: model._mask(sources, r, scores),
+        model._blocks(rows, model.history_.n_items),
+        size,
+    )
+
+
 def choose_weights(
     model: NextProductRecommender,
     truth: pd.DataFrame,
     k: int,
     *,
     max_customers: int = 3000,
-    passes: int = 2,
+    passes: int = 3,
+    pool_size: int = 50,
     random_state: int = 0,
 ) -> tuple[dict[str, float], float]:
     """Weights maximising precision@k on ``truth`` (coordinate ascent over a small grid).
 
     ``model`` is fitted before the window of ``truth``. Source scores are computed once for
-    (a seeded sample of at most ``max_customers``) customers; each trial is array arithmetic.
+    (a seeded sample of at most ``max_customers``) customers and kept for every source's top
+    ``pool_size`` items only; each trial re-ranks that pool (array arithmetic, no refit).
     """
-    import pandas as pd
+    customers = _sample(truth, max_customers, random_state)
+    pool = candidate_pool(model, customers, max(pool_size, k))
+    weights, best = search_weights(pool, _relevant(pool, model, customers, truth), k,
+                                   dict(model.weights_), passes)
+    return weights, best
 
-    from crmine.models import _recommend_rank as rank
 
-    customers = truth["customer_id"].unique()
-    if customers.size > max_customers:
-        customers = np.random.default_rng(random_state).choice(customers, max_customers, False)
-        customers = np.sort(customers)
-    rows = model.history_.users.get_indexer(pd.Index(customers, dtype="string"))
-    sources = model.sources_
-    norm = rank.normalise(sources.block(rows))
-    t = truth[truth["customer_id"].isin(customers)]
-    t_rows = pd.Index(customers, dtype="string").get_indexer(t["customer_id"])
-    t_cols = model.history_.items.get_indexer(t["product_id"])
-    ok = t_cols >= 0
-    relevant = np.zeros((rows.size, model.history_.n_items), dtype=bool)
-    relevant[t_rows[ok], t_cols[ok]] = True
+def search_weights(
+    pool: rank_types.CandidatePool,
+    relevant: np.ndarray,
+    k: int,
+    start: dict[str, float],
+    passes: int = 3,
+) -> tuple[dict[str, float], float]:
+    """Coordinate ascent of precision@k over :data:`_GRID`, one source at a time.
+
+    ``relevant`` (rows × m): whether the pool's candidate was bought in the window.
+    """
+    n = max(pool.rows.size, 1)
 
     def precision(weights: dict[str, float]) -> float:
         if not any(w > 0 for w in weights.values()):
             return -1.0
-        scores = model._mask(sources, rows, rank.weighted(norm, weights))
-        cols = rank.top_columns(scores, k)
-        return float(np.take_along_axis(relevant, cols, axis=1).sum() / (k * rows.size))
+        best, ok = pool.top(weights, k)
+        hit = np.take_along_axis(relevant, best, axis=1) & ok
+        return float(hit.sum() / (k * n))
 
-    weights = dict(model.weights_)
+    weights = {s: float(start.get(s, 0.0)) for s in pool.norm}
     best = precision(weights)
     for _ in range(passes):
         improved = False
-        for name in sources.enabled:
+        for name in pool.norm:
             for value in _GRID:
                 trial = {**weights, name: value}
                 score = precision(trial)
@@ -177,6 +200,55 @@ def choose_weights(
     return {s: w for s, w in weights.items() if w > 0}, best
 
 
+def _sample(truth: pd.DataFrame, max_customers: int, random_state: int) -> np.ndarray:
+    customers = truth["customer_id"].unique()
+    if customers.size > max_customers:
+        customers = np.random.default_rng(random_state).choice(customers, max_customers, False)
+        customers = np.sort(customers)
+    return np.asarray(customers)
+
+
+def _relevant(
+    pool: rank_types.CandidatePool,
+    model: NextProductRecommender,
+    customers: np.ndarray,
+    truth: pd.DataFrame,
+) -> np.ndarray:
+    """Whether each pool candidate (rows × m) was bought in ``truth``."""
+    import pandas as pd
+
+    t = truth[truth["customer_id"].isin(customers)]
+    t_rows = pd.Index(customers, dtype="string").get_indexer(t["customer_id"])
+    t_cols = model.history_.items.get_indexer(t["product_id"])
+    ok = t_cols >= 0
+    n_items = model.history_.n_items
+    bought = np.unique(t_rows[ok].astype(np.int64) * n_items + t_cols[ok])
+    cells = np.arange(pool.cols.shape[0], dtype=np.int64)[:, None] * n_items + pool.cols
+    return np.isin(cells, bought)
+
+
+def _pool_recs(
+    pool: rank_types.CandidatePool,
+    model: NextProductRecommender,
+    customers: np.ndarray,
+    weights: dict[str, float],
+    k: int,
+) -> pd.DataFrame:
+    """The blend's top-k from the pool as recommendations (customer_id, rank, product_id)."""
+    import pandas as pd
+
+    best, ok = pool.top(weights, k)
+    cols = np.take_along_axis(pool.cols, best, axis=1)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.asarray(customers, dtype=object), cols.shape[1]),
+            "rank": np.tile(np.arange(1, cols.shape[1] + 1), cols.shape[0]),
+            "product_id": np.asarray(model.history_.items, dtype=object)[cols.ravel()],
+        }
+    )
+    return frame[ok.ravel()]
+
+
 def validate_weights(
     lines: pd.DataFrame,
     as_of: Any,
@@ -185,13 +257,17 @@ def validate_weights(
     *,
     params: dict[str, Any] | None = None,
     customer_groups: pd.Series | None = None,
+    max_customers: int = 3000,
+    pool_size: int = 50,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Blend weights chosen on the last horizon before ``as_of``, and their metrics there.
 
     Sources are fitted on lines before ``as_of − horizon_days`` and the weights maximise
     precision@k on what customers bought in ``[as_of − horizon_days, as_of)``. The metrics
     (:data:`METRICS`, plus ``customers`` and the precision of the "buy again" baseline) are
-    those of the chosen weights on that window. Nothing at or after ``as_of`` is read.
+    those of the chosen weights on that window's customers (a seeded sample of at most
+    ``max_customers``), ranked within the candidate pool the weights were chosen on.
+    Nothing at or after ``as_of`` is read.
     """
     import pandas as pd
 
@@ -199,20 +275,20 @@ def validate_weights(
 
     params = {**(params or {}), "horizon_days": horizon_days}
     start = pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days)
+    before = lines[pd.to_datetime(lines["order_ts"]) < pd.Timestamp(as_of)]
     model = NextProductRecommender(k=k, weights=_all_sources(), **params)
-    model.fit(lines[pd.to_datetime(lines["order_ts"]) < pd.Timestamp(as_of)], start,
-              customer_groups)
-    truth = horizon_truth(lines[pd.to_datetime(lines["order_ts"]) < pd.Timestamp(as_of)],
-                          model, start, horizon_days)
+    model.fit(before, start, customer_groups)
+    truth = horizon_truth(before, model, start, horizon_days)
     if truth.empty:
         raise ValueError(f"no known customer bought in [{start.date()}, {pd.Timestamp(as_of).date()})")
-    weights, _ = choose_weights(model, truth, k)
-    customers = truth["customer_id"].unique()
-    metrics = ranking_metrics(
-        model.reweight(weights).recommend(customers, k, reasons=False),
-        truth, k, model.history_.n_items,
-    )
-    again = model.reweight({"again": 1.0}).recommend(customers, k, reasons=False)
+    customers = _sample(truth, max_customers, 0)
+    pool = candidate_pool(model, customers, max(pool_size, k))
+    relevant = _relevant(pool, model, customers, truth)
+    weights, _ = search_weights(pool, relevant, k, dict(model.weights_))
+    truth = truth[truth["customer_id"].isin(customers)]
+    n_items = model.history_.n_items
+    metrics = ranking_metrics(_pool_recs(pool, model, customers, weights, k), truth, k, n_items)
+    again = _pool_recs(pool, model, customers, {"again": 1.0}, k)
     metrics["buy_again_precision"] = ranking_metrics(again, truth, k, 1)["precision"]
     metrics["customers"] = int(customers.size)
     return weights, metrics

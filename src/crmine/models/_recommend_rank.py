@@ -15,6 +15,8 @@ shop's data, how much repurchases, similar items, rules and popularity matter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,3 +103,68 @@ def fit_ranker(x: np.ndarray, y: np.ndarray, random_state: int):
         verbose=-1,
     )
     return model.fit(x, y)
+
+
+@dataclass
+class CandidatePool:
+    """Per customer, the union of every source's top items and their normalised scores.
+
+    ``cols`` (rows × m): item indices, sorted per row; ``valid``: False for padding,
+    duplicates and items masked out; ``norm``: source → (rows × m) normalised scores. Any
+    positive blend ranks from the same pool, so weights can be tried without rescoring every
+    item: an item outside every source's top ``size`` has a low score in each of them.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    valid: np.ndarray
+    norm: dict[str, np.ndarray]
+
+    def top(self, weights: dict[str, float], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pool positions (rows × k, best first) of the blend ``weights``'s top items and
+        whether each is a real candidate (take ``cols`` at them for item indices)."""
+        score = np.zeros(self.cols.shape, dtype=np.float32)
+        for name, block in self.norm.items():
+            w = float(weights.get(name, 0.0))
+            if w:
+                score += np.float32(w) * block
+        score[~self.valid] = -np.inf
+        best = top_columns(score, k)
+        return best, np.isfinite(np.take_along_axis(score, best, axis=1))
+
+
+def candidate_pool(
+    blocks_of: Callable[[np.ndarray], dict[str, np.ndarray]],
+    mask: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    row_blocks: list[np.ndarray],
+    size: int,
+) -> CandidatePool:
+    """Build a :class:`CandidatePool` block by block (memory: one block × items at a time).
+
+    ``blocks_of(rows)``: raw source scores (rows × items); ``mask(rows, scores)``: scores with
+    excluded cells at −inf.
+    """
+    cols_parts, valid_parts, norm_parts, row_parts = [], [], [], []
+    for rows in row_blocks:
+        norm = normalise(blocks_of(rows))
+        n_items = next(iter(norm.values())).shape[1]
+        allowed = np.isfinite(mask(rows, np.zeros((rows.size, n_items), np.float32)))
+        every = bool(allowed.all())
+        tops = [
+            top_columns(block if every else np.where(allowed, block, -np.inf), size)
+            for block in norm.values()
+        ]
+        cols = np.sort(np.concatenate(tops, axis=1), axis=1)
+        dup = np.zeros(cols.shape, dtype=bool)
+        dup[:, 1:] = cols[:, 1:] == cols[:, :-1]
+        allowed = np.take_along_axis(allowed, cols, axis=1)
+        valid_parts.append(~dup & allowed)
+        norm_parts.append({s: np.take_along_axis(b, cols, axis=1) for s, b in norm.items()})
+        cols_parts.append(cols)
+        row_parts.append(rows)
+    return CandidatePool(
+        rows=np.concatenate(row_parts),
+        cols=np.concatenate(cols_parts),
+        valid=np.concatenate(valid_parts),
+        norm={s: np.concatenate([p[s] for p in norm_parts]) for s in norm_parts[0]},
+    )

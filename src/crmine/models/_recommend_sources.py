@@ -51,7 +51,7 @@ class SourceSettings:
     min_confidence: float = 0.2
     random_state: int = 0
     ease_lambda: float = 200.0
-    ease_max_items: int = 8000
+    ease_max_items: int = 2500
 
 
 @dataclass
@@ -185,15 +185,18 @@ class Sources:
         self.item_factors = np.asarray(model.item_factors)
 
     def _fit_items(self) -> None:
-        from implicit.nearest_neighbours import BM25Recommender
+        from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight
 
         h = self.history
         if h.n_items < 2:
             return
-        binary = h.days.copy()
+        binary = h.days.astype(np.float32)
         binary.data[:] = 1.0
-        model = BM25Recommender(K=min(self.settings.neighbours, h.n_items), num_threads=1)
-        model.fit(binary.astype(np.float32), show_progress=False)
+        # BM25Recommender's weighting (K1 = 1.2, B = 0.75), handed over as CSR: implicit's own
+        # BM25Recommender passes a COO matrix on and warns about it.
+        weighted = bm25_weight(binary.T, K1=1.2, B=0.75).T.tocsr()
+        model = ItemItemRecommender(K=min(self.settings.neighbours, h.n_items), num_threads=1)
+        model.fit(weighted, show_progress=False)
         sim = model.similarity.tocsr().astype(np.float32)
         sim.setdiag(0.0)
         sim.eliminate_zeros()
