@@ -85,7 +85,11 @@ class TabularEncoder:
                 np.full(len(frame), np.nan) if when is None
                 else ((stamp - when).dt.total_seconds() / 86_400.0).to_numpy(float, na_value=np.nan)
             )
-        text = {c: frame[c].astype("string").to_numpy() if c in frame else None for c in self.levels_}
+        # missing text becomes "" (never a level), so comparisons stay plain booleans
+        text = {
+            c: frame[c].astype("string").to_numpy(dtype=object, na_value="") if c in frame else None
+            for c in self.levels_
+        }
         for col, levels in self.levels_.items():
             values = text[col]
             for level in levels:
