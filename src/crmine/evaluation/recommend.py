@@ -125,7 +125,7 @@ def horizon_truth(
 
 
 def candidate_pool(
-    model: NextProductRecommender, customers: np.ndarray, size: int = 50
+    model: NextProductRecommender, customers: np.ndarray, size: int = 30
 ) -> rank_types.CandidatePool:
     """Every source's top ``size`` items for ``customers`` (see :class:`CandidatePool`)."""
     import pandas as pd
@@ -149,7 +149,7 @@ def choose_weights(
     *,
     max_customers: int = 3000,
     passes: int = 3,
-    pool_size: int = 50,
+    pool_size: int = 30,
     random_state: int = 0,
 ) -> tuple[dict[str, float], float]:
     """Weights maximising precision@k on ``truth`` (coordinate ascent over a small grid).
@@ -258,7 +258,7 @@ def validate_weights(
     params: dict[str, Any] | None = None,
     customer_groups: pd.Series | None = None,
     max_customers: int = 3000,
-    pool_size: int = 50,
+    pool_size: int = 30,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Blend weights chosen on the last horizon before ``as_of``, and their metrics there.
 

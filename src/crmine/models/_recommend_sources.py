@@ -43,7 +43,7 @@ class SourceSettings:
     horizon_days: float = 90.0
     factors: int = 64
     regularization: float = 0.05
-    iterations: int = 15
+    iterations: int = 10
     neighbours: int = 100
     recent_baskets: int = 3
     popular_days: float = 90.0
@@ -51,7 +51,7 @@ class SourceSettings:
     min_confidence: float = 0.2
     random_state: int = 0
     ease_lambda: float = 200.0
-    ease_max_items: int = 2500
+    ease_max_items: int = 2000
 
 
 @dataclass
