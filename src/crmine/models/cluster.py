@@ -11,7 +11,8 @@ clusters of their own (profiles show the clipped means).
 k is chosen within ``[k_min, k_max]``: for each k, K-Means is fitted with ``n_seeds`` seeds;
 its *stability* is the mean adjusted Rand index between the seeds' labellings and its
 *separation* the silhouette on a sample (at most 2,000 customers). The k with the best
-silhouette among the stable ones (ARI ≥ ``min_stability``) wins; when none is stable, the best silhouette × stability.
+silhouette among the stable ones (ARI ≥ ``min_stability``) wins; when none is stable, the
+best silhouette × stability.
 Clusters are numbered by size (0 = largest), so reruns give the same numbers.
 
 A label names what sets a cluster apart: the features whose cluster mean lies furthest from
