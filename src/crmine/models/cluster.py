@@ -10,9 +10,8 @@ clusters of their own (profiles show the clipped means).
 
 k is chosen within ``[k_min, k_max]``: for each k, K-Means is fitted with ``n_seeds`` seeds;
 its *stability* is the mean adjusted Rand index between the seeds' labellings and its
-*separation* the silhouette on a sample (at most 2,000 customers). The k with the best
-silhouette among the stable ones (ARI ≥ ``min_stability``) wins; when none is stable, the
-best silhouette × stability.
+*separation* the silhouette on a sample. The k with the best silhouette among the stable ones
+(ARI ≥ ``min_stability``) wins; when none is stable, the best silhouette × stability.
 Clusters are numbered by size (0 = largest), so reruns give the same numbers.
 
 A label names what sets a cluster apart: the features whose cluster mean lies furthest from
@@ -118,7 +117,7 @@ class CustomerClusterer:
         rng = np.random.default_rng(self.random_state)
         sample = np.sort(rng.choice(len(x), min(len(x), self.sample_size), replace=False))
         self.k_, self.selection_ = self._choose_k(x, sample)
-        model = _kmeans(self.k_, self.random_state, n_init=4).fit(x)
+        model = _kmeans(self.k_, self.random_state, n_init=10).fit(x)
         order = np.argsort(-np.bincount(model.labels_, minlength=self.k_), kind="stable")
         rename = np.empty(self.k_, dtype=np.int64)
         rename[order] = np.arange(self.k_)
@@ -153,9 +152,6 @@ class CustomerClusterer:
 
         rows = []
         k_max = min(self.k_max, len(x) - 1)
-        if sample.size > _SILHOUETTE_ROWS:  # silhouette is quadratic in its rows
-            rng = np.random.default_rng(self.random_state + 1)
-            sample = np.sort(rng.choice(sample, _SILHOUETTE_ROWS, replace=False))
         for k in range(self.k_min, max(k_max, self.k_min) + 1):
             runs = [
                 _kmeans(k, self.random_state + s, n_init=1).fit_predict(x)
@@ -185,9 +181,6 @@ class CustomerClusterer:
         out.insert(1, "size", np.bincount(labels, minlength=self.k_)[out["cluster"]])
         out.insert(2, "label", [self.cluster_labels_[c] for c in out["cluster"]])
         return out
-
-
-_SILHOUETTE_ROWS = 2000
 
 
 def _kmeans(k: int, seed: int, n_init: int):
