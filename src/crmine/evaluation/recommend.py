@@ -147,8 +147,8 @@ def choose_weights(
     truth: pd.DataFrame,
     k: int,
     *,
-    max_customers: int = 3000,
-    passes: int = 3,
+    max_customers: int = 2000,
+    passes: int = 2,
     pool_size: int = 30,
     random_state: int = 0,
 ) -> tuple[dict[str, float], float]:
@@ -170,7 +170,7 @@ def search_weights(
     relevant: np.ndarray,
     k: int,
     start: dict[str, float],
-    passes: int = 3,
+    passes: int = 2,
 ) -> tuple[dict[str, float], float]:
     """Coordinate ascent of precision@k over :data:`_GRID`, one source at a time.
 
@@ -257,7 +257,7 @@ def validate_weights(
     *,
     params: dict[str, Any] | None = None,
     customer_groups: pd.Series | None = None,
-    max_customers: int = 3000,
+    max_customers: int = 2000,
     pool_size: int = 30,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Blend weights chosen on the last horizon before ``as_of``, and their metrics there.

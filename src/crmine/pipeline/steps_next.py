@@ -21,11 +21,19 @@ _GROUP_COLUMNS = ("region", "country", "city", "segment")
 
 
 def order_lines(ctx: RunContext) -> pd.DataFrame:
-    """Order lines with a customer strictly before as_of: one SQL query on the warehouse."""
+    """Order lines with a customer strictly before as_of: one SQL query on the warehouse.
+
+    Read once per run and shared by the steps of this module (none of them modifies it).
+    """
+    cached = getattr(ctx, "_order_lines", None)
+    if cached is not None:
+        return cached
     present = {row[0] for row in ctx.con.execute("DESCRIBE orders").fetchall()}
     cols = ", ".join(c for c in _LINE_COLUMNS if c in present)
     sql = f"SELECT {cols} FROM orders WHERE order_ts < ? AND customer_id IS NOT NULL"
-    return ctx.con.execute(sql, [ctx.as_of_ts]).df()
+    lines = ctx.con.execute(sql, [ctx.as_of_ts]).df()
+    ctx._order_lines = lines  # type: ignore[attr-defined]
+    return lines
 
 
 def _customer_groups(ctx: RunContext) -> tuple[pd.Series | None, str | None]:
