@@ -184,3 +184,13 @@ def test_ease_reason_names_one_of_the_customers_items(demo_lines: pd.DataFrame) 
     bought = demo_lines[demo_lines["order_ts"] < AS_OF][["customer_id", "product_name"]]
     pairs = set(zip(bought["customer_id"], bought["product_name"], strict=True))
     assert all((c, p) in pairs for c, p in zip(recs["customer_id"], partner, strict=True))
+
+
+def test_fit_passes_csr_to_implicit(demo_lines: pd.DataFrame) -> None:
+    import warnings
+
+    from implicit.utils import ParameterWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ParameterWarning)
+        NextProductRecommender(factors=8).fit(demo_lines, "2024-07-01")
