@@ -81,3 +81,9 @@ def test_snapshot_reads_back_as_pandas(loaded: Workspace):
     run(loaded)
     snap = SnapshotStore(loaded.snapshots_dir).require_current()
     assert isinstance(snap.read("customer_features"), pd.DataFrame)
+
+
+def test_customer_features_have_a_fixed_row_order(loaded: Workspace):
+    run(loaded, steps=base_steps.STEPS)
+    feats = SnapshotStore(loaded.snapshots_dir).require_current().read("customer_features")
+    assert feats["customer_id"].is_monotonic_increasing

@@ -37,6 +37,8 @@ def customer_features_step(ctx: RunContext) -> str:
         feats = known_customer_features(orders, ctx.as_of_ts, customers).execute()
     else:
         feats = _customers_only(backend.table("customers"), ctx, known_customers)
+    # a fixed row order: SQL gives none, and sampled models (clusters) must see the same rows
+    feats = feats.sort_values("customer_id", kind="stable", ignore_index=True)
     ctx.tables["customer_features"] = feats
     with_orders = int((feats["orders_count"] > 0).sum()) if "orders_count" in feats else 0
     return f"{len(feats):,} customers, {with_orders:,} with purchases before {ctx.as_of}"
