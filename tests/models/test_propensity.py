@@ -116,3 +116,39 @@ def test_reasons_say_yes_or_no_for_flags():
     reasons = top_reasons(contrib, ["paperless_billing", "monthly_fee"], values, k=1)
     assert reasons == [["paperless billing: yes (raises churn risk)"],
                        ["paperless billing: no (lowers churn risk)"]]
+
+
+def test_blend_weight_is_chosen_on_validation_and_used_when_scoring():
+    # A prior that knows a signal the features lack: blending with it must win on validation.
+    def window(n, seed):
+        X, _ = _window(n, seed)
+        rng = np.random.default_rng(seed + 100)
+        hidden = rng.normal(size=n)
+        logit = 1.5 - X["recency_days"] / 30 + 1.5 * hidden
+        y = rng.random(n) < 1 / (1 + np.exp(-logit))
+        X["prior"] = 1 / (1 + np.exp(-1.5 * hidden))
+        return X, y.to_numpy()
+
+    X_tr, y_tr = window(1500, 0)
+    X_va, y_va = window(1200, 1)
+    X_te, y_te = window(2000, 2)
+    plain = PurchasePropensity(("logistic",)).fit(X_tr.drop(columns="prior"), y_tr,
+                                                  X_va.drop(columns="prior"), y_va)
+    blended = PurchasePropensity(("logistic",), blend_with="prior").fit(
+        X_tr.drop(columns="prior"), y_tr, X_va.drop(columns="prior"), y_va)
+    assert blended.blend_weight_ == 0.0  # the prior is not in the frame: nothing to blend
+    blended = PurchasePropensity(("logistic",), blend_with="prior").fit(
+        X_tr.assign(prior=0.5), y_tr, X_va, y_va)
+    assert blended.blend_weight_ > 0
+    assert blended.blended_validation_auc_ >= blended.validation_auc_
+    assert auc(y_te, blended.predict_proba(X_te)) > auc(
+        y_te, plain.predict_proba(X_te.drop(columns="prior")))
+    assert blended.params_["blend_weight"] == blended.blend_weight_
+
+
+def test_blend_never_loses_on_validation(fitted):
+    _, X_va, y_va = fitted
+    X_tr, y_tr = _window(1500, 0)
+    # An uninformative column as the prior: w = 0 keeps the candidate's own AUC at worst.
+    model = PurchasePropensity(("logistic",), blend_with="noise").fit(X_tr, y_tr, X_va, y_va)
+    assert model.blended_validation_auc_ >= model.validation_auc_

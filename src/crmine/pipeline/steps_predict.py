@@ -16,7 +16,9 @@ Purchase model (needs orders)
     * Features per cutoff: :func:`crmine.features.training_frame` (RFM, gaps, trends, basket,
       breadth, returns, tenure, customer attributes), interaction and feedback counts before
       the cutoff, and the BTYD outputs of a BG/NBD fit on data before that cutoff.
-    * p_purchase = calibrated propensity (BTYD's when there is too little history);
+    * p_purchase = calibrated propensity, blended in log-odds with BTYD's own P(purchase)
+      at the weight that ranks the validation window best (0 … 0.5; BTYD's alone when
+      there is too little history);
       expected_revenue = ML hurdle, BTYD×GG or their mean, whichever ranks the validation
       window's revenue best (Spearman); clv = that horizon revenue stretched to the CLV
       horizon by each customer's BTYD ratio (discounted CLV / horizon revenue), or BTYD's
@@ -383,7 +385,8 @@ def _supervised(backend, orders, occasions, as_of, horizon_days, available, sett
     X_now, _ = _encode(frame.loc[is_now], encoder)
     X_train, X_val = X.loc[frame.index[is_train]], X.loc[frame.index[is_val]]
     model = PurchasePropensity(settings.candidates, svm_max_rows=settings.svm_max_rows,
-                               random_state=settings.random_state)
+                               random_state=settings.random_state,
+                               blend_with="btyd_p_purchase" if "btyd_p_purchase" in X else None)
     model.fit(X_train, y[is_train], X_val, y[is_val], refit=False)
     # Refit the winner on every cutoff (train, validation and those in between).
     X_all, _ = _encode(frame.loc[is_all], encoder)
@@ -395,6 +398,8 @@ def _supervised(backend, orders, occasions, as_of, horizon_days, available, sett
     val_metrics: dict[str, Any] = {
         "chosen": model.chosen_, "validation_auc": model.validation_auc_,
         "validation_brier": model.validation_brier_, "calibration": model.calibration_used_,
+        "blend_weight_btyd": model.blend_weight_,
+        "validation_auc_blended": model.blended_validation_auc_,
         "candidates": model.comparison_,
     }
     if "btyd_p_purchase" in frame:
