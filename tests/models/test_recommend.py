@@ -194,3 +194,18 @@ def test_fit_passes_csr_to_implicit(demo_lines: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", ParameterWarning)
         NextProductRecommender(factors=8).fit(demo_lines, "2024-07-01")
+
+
+def test_learned_blend_trains_on_earlier_windows(demo_lines: pd.DataFrame) -> None:
+    one = NextProductRecommender(train_windows=1).fit(demo_lines, AS_OF)
+    three = NextProductRecommender(train_windows=3).fit(demo_lines, AS_OF)
+    assert one.training_["mode"] == three.training_["mode"] == "learned"
+    assert three.training_["windows"][0] == one.training_["window"]
+    assert len(three.training_["windows"]) == 3
+    assert three.training_["candidates"] > one.training_["candidates"]
+    # Windows stop at the first with too few customers; the ranker still trains on the rest.
+    few = NextProductRecommender(train_windows=40, window_step_days=30).fit(demo_lines, AS_OF)
+    assert few.training_["mode"] == "learned"
+    assert 1 <= len(few.training_["windows"]) < 40
+    with pytest.raises(ValueError, match="train_windows"):
+        NextProductRecommender(train_windows=0).fit(demo_lines, AS_OF)

@@ -11,8 +11,11 @@ scores are normalised per customer and source, then blended:
   the sources on the history before ``as_of − horizon_days`` and trains a LightGBM ranker on
   which candidates customers bought in the last ``horizon_days`` before ``as_of``; the sources
   are then refitted on all history before ``as_of`` to score. Whether repurchases matter, and
-  how much, is decided by that window. With too little data for it (fewer than
-  ``min_train_customers`` customers buying in the window) the default weights are used.
+  how much, is decided by that window. ``train_windows`` − 1 earlier windows, each ending
+  ``window_step_days`` before the next, add training rows (three windows a month apart lift
+  precision@10 on Online Retail, validation 0.369 → 0.373). With too little data for the
+  latest window (fewer than ``min_train_customers`` customers buying in it) the default
+  weights are used.
 - ``weights={source: w}``: a fixed weighted sum of the normalised scores (e.g. weights chosen
   on a validation window by :func:`crmine.evaluation.recommend.choose_weights`).
 
@@ -60,6 +63,8 @@ class NextProductRecommender:
         neighbours: int = 100,
         random_state: int = 0,
         block_cells: int = 4_000_000,
+        train_windows: int = 3,
+        window_step_days: float = 30.0,
     ) -> None:
         self.k = k
         self.weights = weights
@@ -74,6 +79,8 @@ class NextProductRecommender:
         self.neighbours = neighbours
         self.random_state = random_state
         self.block_cells = block_cells
+        self.train_windows = train_windows
+        self.window_step_days = window_step_days
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         import inspect
@@ -171,25 +178,53 @@ class NextProductRecommender:
         return Sources(history, settings, self.enabled_).fit(groups)
 
     def _fit_ranker(self, buys: pd.DataFrame, as_of: pd.Timestamp, groups) -> None:
-        """Train the learned blend on the last horizon before ``as_of`` (see module doc)."""
+        """Train the learned blend on the last horizons before ``as_of`` (see module doc).
+
+        Window ``i`` (of ``train_windows``) ends ``i × window_step_days`` before ``as_of``;
+        each has its sources fitted on the history before it. Windows stop at the first with fewer
+        than ``min_train_customers`` customers; without the latest one, there is no ranker.
+        """
+        import pandas as pd
+
+        from crmine.models import _recommend_rank as rank
+
+        xs, ys, windows = [], [], []
+        for i in range(max(int(self.train_windows), 1)):
+            end = as_of - pd.Timedelta(days=i * self.window_step_days)
+            x, y, fact = self._window_rows(buys[buys["order_ts"] < end], end, groups)
+            if i == 0:
+                self.training_ = {"mode": "weights (too little data to learn a blend)", **fact}
+            if x is None:
+                break
+            xs.append(x)
+            ys.append(y)
+            windows.append(fact["window"])
+        if not ys:
+            return
+        y = np.concatenate(ys)
+        if y.all() or not y.any():
+            return
+        self.ranker_ = rank.fit_ranker(np.concatenate(xs), y, self.random_state)
+        self.training_.update(
+            mode="learned", windows=windows, candidates=int(y.size), positives=int(y.sum())
+        )
+
+    def _window_rows(self, buys: pd.DataFrame, end: pd.Timestamp, groups):
+        """Candidate features and labels (bought in ``[end − horizon, end)``) of one window.
+
+        Returns ``(x, y, facts)``; ``x`` and ``y`` are None with too few customers.
+        """
         import pandas as pd
 
         from crmine.models import _recommend_data as data
-        from crmine.models import _recommend_rank as rank
 
-        start = as_of - pd.Timedelta(days=self.horizon_days)
+        start = end - pd.Timedelta(days=self.horizon_days)
         before = buys[buys["order_ts"] < start]
         after = buys[buys["order_ts"] >= start]
-        train_users = np.intersect1d(
-            before["customer_id"].unique(), after["customer_id"].unique()
-        )
-        self.training_ = {
-            "mode": "weights (too little data to learn a blend)",
-            "window": f"[{start.date()}, {as_of.date()})",
-            "customers": int(train_users.size),
-        }
+        train_users = np.intersect1d(before["customer_id"].unique(), after["customer_id"].unique())
+        fact = {"window": f"[{start.date()}, {end.date()})", "customers": int(train_users.size)}
         if train_users.size < self.min_train_customers:
-            return
+            return None, None, fact
         history = data.build_history(before, start, self.half_life_days)
         sources = self._sources(history, groups)
         rows = history.users.get_indexer(pd.Index(train_users, dtype="string"))
@@ -205,11 +240,7 @@ class NextProductRecommender:
             cells = np.repeat(block.astype(np.int64), cols.shape[1]) * n_items + cols.ravel()
             ys.append(np.isin(cells, bought))
             xs.append(x)
-        y = np.concatenate(ys)
-        if y.all() or not y.any():
-            return
-        self.ranker_ = rank.fit_ranker(np.concatenate(xs), y, self.random_state)
-        self.training_.update(mode="learned", candidates=int(y.size), positives=int(y.sum()))
+        return np.concatenate(xs), np.concatenate(ys), fact
 
     def _candidate_features(self, sources, rows: np.ndarray):
         from crmine.models import _recommend_rank as rank
@@ -316,6 +347,8 @@ class NextProductRecommender:
             raise ValueError(f"k must be at least 1, got {self.k!r}")
         if self.horizon_days <= 0 or self.half_life_days <= 0:
             raise ValueError("horizon_days and half_life_days must be positive")
+        if int(self.train_windows) < 1 or self.window_step_days <= 0:
+            raise ValueError("train_windows must be at least 1 and window_step_days positive")
         if self.weights is not None:
             unknown = set(self.weights) - set(SOURCES)
             if unknown:
