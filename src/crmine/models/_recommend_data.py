@@ -122,10 +122,8 @@ class History:
         return len(self.items)
 
 
-def purchases(
-    lines: pd.DataFrame, as_of: pd.Timestamp, exclude: Iterable[str] = ()
-) -> pd.DataFrame:
-    """Purchase lines strictly before ``as_of`` (no returns, customer and product known)."""
+def purchase_mask(lines: pd.DataFrame, as_of, exclude: Iterable[str] = ()) -> pd.Series:
+    """Which lines are purchases strictly before ``as_of``: no return, customer and product known."""
     import pandas as pd
 
     ts = pd.to_datetime(lines["order_ts"])
@@ -137,6 +135,20 @@ def purchases(
         keep &= ~ret.fillna(False).astype(bool)
     if "quantity" in lines:
         keep &= ~(pd.to_numeric(lines["quantity"], errors="coerce") <= 0).fillna(False)
+    excluded = set(exclude)
+    if excluded:
+        keep &= ~lines["product_id"].astype("string").isin(excluded)
+    return keep
+
+
+def purchases(
+    lines: pd.DataFrame, as_of: pd.Timestamp, exclude: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Purchase lines strictly before ``as_of`` (no returns, customer and product known)."""
+    import pandas as pd
+
+    ts = pd.to_datetime(lines["order_ts"])
+    keep = purchase_mask(lines, as_of, map(str, exclude))
     out = pd.DataFrame(
         {
             "customer_id": lines["customer_id"].astype("string"),
@@ -147,9 +159,6 @@ def purchases(
             "product_id": lines["product_id"].astype("string"),
         }
     )[keep.to_numpy()]
-    excluded = set(map(str, exclude))
-    if excluded:
-        out = out[~out["product_id"].isin(excluded)]
     return out.reset_index(drop=True)
 
 

@@ -234,21 +234,10 @@ def derive_categories(
 
 
 def _purchase_mask(lines: pd.DataFrame, as_of, excluded: set[str]) -> np.ndarray:
-    """The same selection as ``_recommend_data.purchases``, as a mask on ``lines``."""
-    import pandas as pd
+    """The same selection as the recommender's purchase history, as a mask on ``lines``."""
+    from crmine.models._recommend_data import purchase_mask
 
-    ts = pd.to_datetime(lines["order_ts"])
-    keep = (ts < as_of) & lines["customer_id"].notna() & lines["product_id"].notna()
-    if "is_return" in lines:
-        ret = lines["is_return"].astype("boolean")
-        if "amount" in lines:
-            ret = ret.fillna(pd.to_numeric(lines["amount"], errors="coerce") < 0)
-        keep &= ~ret.fillna(False).astype(bool)
-    if "quantity" in lines:
-        keep &= ~(pd.to_numeric(lines["quantity"], errors="coerce") <= 0).fillna(False)
-    if excluded:
-        keep &= ~lines["product_id"].astype("string").isin(excluded)
-    return keep.to_numpy()
+    return purchase_mask(lines, as_of, excluded).to_numpy()
 
 
 def _features(buys: pd.DataFrame, at, categories: list[str]) -> pd.DataFrame:
