@@ -83,7 +83,9 @@ def balanced_accuracy(y: np.ndarray, positive: np.ndarray) -> float:
     from sklearn.metrics import balanced_accuracy_score
 
     pred = np.asarray(positive)
-    return float(balanced_accuracy_score(np.asarray(y), pred.astype(int) if pred.dtype == bool else pred))
+    return float(
+        balanced_accuracy_score(np.asarray(y), pred.astype(int) if pred.dtype == bool else pred)
+    )
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -155,13 +157,17 @@ def bench_english(datasets: Path) -> None:
     pn = (t["airline_sentiment"] != "neutral").to_numpy()
     y_pn = (t.loc[pn, "airline_sentiment"] == "positive").to_numpy()
     print(f"\n## English: twitter_airline_sentiment (dedup by tweet_id, n={len(t)}; eval only)")
-    print(f"negative vs positive (n={pn.sum()}): shipped balanced acc "
-          f"{balanced_accuracy(y_pn, ours_t[pn] > 0):.3f} AUC {auc(y_pn, ours_t[pn]):.3f} | "
-          f"VADER {balanced_accuracy(y_pn, vad_t[pn] >= 0.05):.3f} AUC {auc(y_pn, vad_t[pn]):.3f}")
+    print(
+        f"negative vs positive (n={pn.sum()}): shipped balanced acc "
+        f"{balanced_accuracy(y_pn, ours_t[pn] > 0):.3f} AUC {auc(y_pn, ours_t[pn]):.3f} | "
+        f"VADER {balanced_accuracy(y_pn, vad_t[pn] >= 0.05):.3f} AUC {auc(y_pn, vad_t[pn]):.3f}"
+    )
     y3 = t["airline_sentiment"].to_numpy()
     vad_lab = np.where(vad_t >= 0.05, "positive", np.where(vad_t <= -0.05, "negative", "neutral"))
-    print(f"3 classes: shipped balanced acc {balanced_accuracy(y3, model.label(ours_t)):.3f} "
-          f"(band {model.neutral_band}) | VADER {balanced_accuracy(y3, vad_lab):.3f} (band 0.05)")
+    print(
+        f"3 classes: shipped balanced acc {balanced_accuracy(y3, model.label(ours_t)):.3f} "
+        f"(band {model.neutral_band}) | VADER {balanced_accuracy(y3, vad_lab):.3f} (band 0.05)"
+    )
 
 
 def bench_chinese(datasets: Path, quick: bool) -> None:
@@ -172,7 +178,9 @@ def bench_chinese(datasets: Path, quick: bool) -> None:
     tr, te = split_online_shopping(d)
     print(f"\n## Chinese: online_shopping_10_cats (dedup n={len(d)}, seed {SEED})")
     shipped = load_default()
-    acc_shipped = float(((shipped.score(d.review.iloc[te].tolist()) > 0) == d.label.iloc[te]).mean())
+    acc_shipped = float(
+        ((shipped.score(d.review.iloc[te].tolist()) > 0) == d.label.iloc[te]).mean()
+    )
     print(f"shipped model on the held-out 20% it never saw (n={len(te)}): {acc_shipped:.4f}")
     if quick:
         return
@@ -180,7 +188,9 @@ def bench_chinese(datasets: Path, quick: bool) -> None:
     print(f"plain char 1-3 TF-IDF + LR, same split: {acc_plain:.4f}", flush=True)
     unseen = d["cat"].isin(ZH_UNSEEN).to_numpy()
     train, test = d[~unseen], d[unseen]
-    m = ZhSentiment().fit(train.review.tolist(), train.label.to_numpy())
+    m = ZhSentiment(random_state=SEED).fit(
+        train.review.tolist(), train.label.to_numpy(), groups=train.cat.to_numpy()
+    )
     s = m.score(test.review.tolist())
     acc_new = float(((s > 0) == test.label).mean())
     acc_base = plain_baseline_accuracy(train, test)

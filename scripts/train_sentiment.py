@@ -4,7 +4,8 @@ Run: .venv/bin/python scripts/train_sentiment.py [--datasets DIR] [--out DIR] [-
 
 Writes to src/crmine/models/text/assets/ (or --out):
 - zh_sentiment.npz / zh_sentiment.json: the Chinese model, trained on a stratified 80% of the
-  deduplicated online_shopping_10_cats; the other 20% (fixed seed) is its held-out test set.
+  deduplicated online_shopping_10_cats; the other 20% (fixed seed) is its held-out test set. The
+  stacker that weighs n-grams against the lexicon is fitted on category-out-of-fold n-gram logits.
 - en_lexicon.tsv + LICENSE-VADER.txt: VADER's valence lexicon (MIT), copied from the installed
   vaderSentiment package; the English scorer's own rules live in code (_en_rules.py).
 No English data is used for training. Deterministic: fixed seed, deterministic solvers.
@@ -20,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
@@ -58,6 +60,13 @@ def write_english(out: Path) -> None:
     print(f"English lexicon: {len(rows)} entries from vaderSentiment {dist.version}")
 
 
+def fit_chinese(train: pd.DataFrame) -> ZhSentiment:
+    """The shipped recipe; the stacker's folds leave whole product categories out."""
+    return ZhSentiment(random_state=SEED).fit(
+        train.review.tolist(), train.label.to_numpy(), groups=train.cat.to_numpy()
+    )
+
+
 def train_chinese(datasets: Path, out: Path) -> dict[str, float]:
     """Fit on the stratified 80% split, score the untouched 20%, write the model.
 
@@ -68,14 +77,15 @@ def train_chinese(datasets: Path, out: Path) -> dict[str, float]:
     tr, te = split_online_shopping(d, SEED)
     train, test = d.iloc[tr], d.iloc[te]
     t0 = time.perf_counter()
-    m = ZhSentiment(random_state=SEED).fit(train.review.tolist(), train.label.to_numpy())
+    m = fit_chinese(train)
     res = {"heldout_acc": float(((m.score(test.review.tolist()) > 0) == test.label).mean())}
     meta, arrays = m.to_arrays()
     meta["training_data"] = {
         "dataset": "online_shopping_10_cats", "deduplicated_rows": len(d),
         "training_rows": len(train), "heldout_rows": len(test), "split": "stratified cat x label",
-        "test_size": 0.2, "seed": SEED,
+        "test_size": 0.2, "seed": SEED, "stack_folds": "grouped by category",
     }  # fmt: skip
+    meta["ngram_weight"] = round(m.ngram_weight_, 4)
     meta["heldout_accuracy"] = round(res["heldout_acc"], 4)
     np.savez_compressed(out / "zh_sentiment.npz", **arrays)
     (out / "zh_sentiment.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -96,7 +106,7 @@ def evaluate_chinese(datasets: Path) -> dict[str, float]:
           flush=True)  # fmt: skip
     unseen = d["cat"].isin(ZH_UNSEEN).to_numpy()
     train, test = d[~unseen], d[unseen]
-    m = ZhSentiment(random_state=SEED).fit(train.review.tolist(), train.label.to_numpy())
+    m = fit_chinese(train)
     res["unseen_acc"] = float(((m.score(test.review.tolist()) > 0) == test.label).mean())
     res["unseen_plain_baseline"] = plain_baseline_accuracy(train, test)
     print(f"unseen categories {ZH_UNSEEN} (train on the other 7, n={len(test)}): "
@@ -110,7 +120,9 @@ def evaluate_english(datasets: Path) -> None:
 
     a = load_alexa(datasets)
     s = load_default().score(a.verified_reviews.tolist())
-    print(f"amazon_alexa (dedup, n={len(a)}): balanced accuracy {balanced_accuracy(a.y, s > 0):.4f}")
+    print(
+        f"amazon_alexa (dedup, n={len(a)}): balanced accuracy {balanced_accuracy(a.y, s > 0):.4f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

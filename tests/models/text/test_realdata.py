@@ -20,7 +20,7 @@ from crmine.models.text import SentimentModel, detect_language, load_default
 
 pytestmark = pytest.mark.realdata
 
-ZH_HELDOUT_MIN = 0.93  # measured 0.935 (target 0.95 not reached; see the model card)
+ZH_HELDOUT_MIN = 0.935  # measured 0.9384 (target 0.95 not reached; see the model card)
 EN_ALEXA_MIN = 0.80
 
 

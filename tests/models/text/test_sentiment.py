@@ -86,7 +86,12 @@ def test_weak_labels() -> None:
 def _shifted_domain(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
     """Reviews whose sentiment is carried by domain words the lexicon does not know."""
     neg = ["the unit bricked", "firmware bricked it", "it bricked overnight", "keeps rebooting"]
-    pos = ["pairs instantly", "battery lasts days", "pairs instantly every time", "setup took a minute"]
+    pos = [
+        "pairs instantly",
+        "battery lasts days",
+        "pairs instantly every time",
+        "setup took a minute",
+    ]
     filler = ["the device", "arrived on tuesday", "my kitchen", "ordered another one"]
     y = rng.integers(0, 2, n)
     texts = [f"{rng.choice(filler)}, {rng.choice(pos if yi else neg)}, {rng.choice(filler)}"

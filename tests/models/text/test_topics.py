@@ -8,8 +8,18 @@ import pytest
 from crmine.models.text import extract_topics
 
 EN_THEMES = {
-    "delivery": ["delivery late", "courier lost delivery", "delivery took weeks", "delivery courier"],
-    "battery": ["battery drains", "battery charging slow", "charging cable battery", "battery life"],
+    "delivery": [
+        "delivery late",
+        "courier lost delivery",
+        "delivery took weeks",
+        "delivery courier",
+    ],
+    "battery": [
+        "battery drains",
+        "battery charging slow",
+        "charging cable battery",
+        "battery life",
+    ],
 }
 ZH_THEMES = {
     "物流": ["物流太慢了", "快递物流很快", "物流速度一般", "快递员送货物流"],

@@ -8,9 +8,10 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crmine.models.text._zh import ZhFeatures, ZhSentiment
-from crmine.models.text._zh_lexicon import lexicon_features
+from crmine.models.text._zh_lexicon import N_FEATURES, lexicon_features
 
 POS = ["质量很好", "非常满意", "物流很快，很好用", "推荐购买，超值", "喜欢，会回购", "不错不错"]
 NEG = ["质量太差", "很失望", "物流太慢了", "坏了，退货", "不满意", "垃圾，不推荐"]
@@ -55,8 +56,29 @@ def test_arrays_round_trip_through_npz_and_json() -> None:
 
 def test_lexicon_negation() -> None:
     f = lexicon_features(pd.Series(["很满意", "不满意", "没有问题", "有问题"], dtype="str"))
-    pos, neg, npos, nneg = (f > 0).T
+    pos, neg, npos, nneg = (f[:, :4] > 0).T
     assert pos.tolist() == [True, False, False, False]
     assert npos.tolist() == [False, True, False, False]
     assert nneg.tolist() == [False, False, True, False]
     assert neg[[0, 2, 3]].tolist() == [False, False, True]  # "不满" is itself a negative word
+
+
+def test_lexicon_reads_the_clause_after_a_turn_word() -> None:
+    f = lexicon_features(
+        pd.Series(["物流太慢，但是质量很好", "质量很好，但是物流太慢", "很好"], dtype="str")
+    )
+    after_turn, last_clause, has_turn = f[:, 10], f[:, 11], f[:, 12]
+    assert after_turn[0] > 0 > after_turn[1] and after_turn[2] == 0
+    assert last_clause[0] > 0 > last_clause[1]
+    assert has_turn.tolist() == [1.0, 1.0, 0.0]
+    assert f.shape[1] == N_FEATURES
+
+
+def test_grouped_stacking_fits_and_needs_two_groups() -> None:
+    texts = (POS + NEG) * 3
+    y = np.array(([1] * len(POS) + [0] * len(NEG)) * 3)
+    groups = np.repeat(["a", "b", "c"], len(POS) + len(NEG))
+    m = ZhSentiment(ZhFeatures(n_features=2**12), C=5.0, min_df=1).fit(texts, y, groups=groups)
+    assert m.grouped_ and ((m.decision_function(texts) > 0) == y).all()
+    with pytest.raises(ValueError, match="two distinct"):
+        ZhSentiment(ZhFeatures(n_features=2**12), min_df=1).fit(texts, y, groups=["a"] * len(y))

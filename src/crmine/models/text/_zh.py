@@ -1,11 +1,17 @@
-"""Chinese sentiment: NB-weighted hashed character + word n-grams and lexicon counts, logistic link.
+"""Chinese sentiment: NB-weighted hashed character + word n-grams, stacked with lexicon features.
 
 Features (Wang & Manning 2012, "NB-SVM"): binary hashed character 1-3-grams and jieba word 1-2-grams,
-each scaled by its naive-Bayes log-count ratio r, L2-normalised, plus four lexicon counts with
-negation (`_zh_lexicon`). Because the n-grams are binary, the model folds into two vectors,
-a = w * r and q = r ** 2, so scoring is two sparse mat-vecs: logit = (X a) / sqrt(X q) + L c + b.
-Only buckets seen at least `min_df` times in training are stored (sparse, float16), which keeps
-the shipped file small.
+each scaled by its naive-Bayes log-count ratio r, L2-normalised. A logistic regression on them gives
+an n-gram logit g. A second, small logistic regression (the stacker) combines g with the
+hand-written lexicon features of `_zh_lexicon` (counts with negation, the clause after the last
+turn word, the last clause). It is fitted on *out-of-fold* n-gram logits, and when training
+categories are given the folds leave whole categories out, so the stacker learns how far the
+n-grams can be trusted on a kind of product they never saw; the domain-general lexicon carries the
+rest (Wolpert 1992, stacked generalisation).
+
+Because the n-grams are binary, the model folds into two vectors, a = alpha * w * r and q = r ** 2,
+so scoring is two sparse mat-vecs: logit = (X a) / sqrt(X q) + L c + b. Only buckets seen at least
+`min_df` times in training are stored (sparse, float16), which keeps the shipped file small.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from crmine.models.text._zh_lexicon import lexicon_features
+from crmine.models.text._zh_lexicon import N_FEATURES, lexicon_features
 
 _LOG = logging.getLogger(__name__)
 
@@ -37,7 +43,9 @@ class ZhFeatures:
 
     def normalise(self, texts: Sequence[str]) -> list[str]:
         """NFKC (full-width to half-width), lower case, BOM and surrounding space removed."""
-        return [unicodedata.normalize("NFKC", t).replace("\ufeff", "").strip().lower() for t in texts]
+        return [
+            unicodedata.normalize("NFKC", t).replace("\ufeff", "").strip().lower() for t in texts
+        ]
 
     def ngrams(self, norm: list[str]) -> sp.csr_matrix:
         """Binary hashed n-grams: character block, then (optionally) word block."""
@@ -65,39 +73,68 @@ def segment(norm: list[str]) -> list[str]:
 
 
 class ZhSentiment:
-    """NB-weighted logistic regression on hashed n-grams (scikit-learn style: fit, then score)."""
+    """NB-weighted n-gram logit stacked with lexicon features (scikit-learn style: fit, then score).
+
+    ``stack_folds`` out-of-fold splits feed the stacker; ``stack_C`` is its inverse regularisation.
+    """
 
     def __init__(self, features: ZhFeatures | None = None, *, C: float = 10.0, min_df: int = 2,
-                 nb_alpha: float = 1.0, random_state: int = 0) -> None:  # fmt: skip
+                 nb_alpha: float = 1.0, stack_folds: int = 3, stack_C: float = 1.0,
+                 random_state: int = 0) -> None:  # fmt: skip
         self.features = features or ZhFeatures()
         self.C = C
         self.min_df = min_df
         self.nb_alpha = nb_alpha
+        self.stack_folds = stack_folds
+        self.stack_C = stack_C
         self.random_state = random_state
 
     # ---- training -------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], y: np.ndarray) -> ZhSentiment:
-        """Fit on texts with binary labels (1 = positive)."""
+    def fit(
+        self, texts: Sequence[str], y: np.ndarray, groups: Sequence[str] | None = None
+    ) -> ZhSentiment:
+        """Fit on texts with binary labels (1 = positive).
+
+        ``groups`` (e.g. product category per text) makes the stacker's folds leave whole groups
+        out, which weights the lexicon for texts unlike the training data; without it the folds
+        are stratified random splits.
+        """
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y).astype(np.int8)
         norm = self.features.normalise(texts)
         X = self.features.ngrams(norm)
-        keep = np.asarray(X.sum(axis=0)).ravel() >= self.min_df
-        r = _nb_ratio(X, y, keep, self.nb_alpha)
-        r = r.astype(np.float16).astype(np.float64)  # train on the precision we ship
-        Xn = _nb_normalise(X, r, r * r)
         L = lexicon_features(pd.Series(norm, dtype="str"))
-        clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state)
-        clf.fit(sp.hstack([Xn, sp.csr_matrix(L)], format="csr"), y)
-        w = clf.coef_.ravel()
-        n = X.shape[1]
-        self.index_ = np.flatnonzero(keep).astype(np.uint32)
-        self.a_ = (w[:n] * r)[self.index_].astype(np.float16)
-        self.q_ = (r * r)[self.index_].astype(np.float16)
-        self.lexicon_coef_ = w[n:].astype(np.float64)
-        self.intercept_ = float(clf.intercept_[0])
+        oof = np.zeros(len(y))
+        for tr, ev in self._folds(y, groups):
+            oof[ev] = _fit_ngram(X[tr], y[tr], self).logit(X[ev])
+        stacker = LogisticRegression(C=self.stack_C, max_iter=1000)
+        stacker.fit(np.column_stack([oof, L]), y)
+        alpha, lex_coef = float(stacker.coef_[0, 0]), stacker.coef_[0, 1:]
+        base = _fit_ngram(X, y, self)
+        self.index_ = base.index
+        self.a_ = (alpha * base.a).astype(np.float16)
+        self.q_ = base.q.astype(np.float16)
+        self.lexicon_coef_ = lex_coef.astype(np.float64)
+        self.intercept_ = float(stacker.intercept_[0] + alpha * base.intercept)
+        self.ngram_weight_ = alpha
+        self.grouped_ = groups is not None
         return self
+
+    def _folds(
+        self, y: np.ndarray, groups: Sequence[str] | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+        idx = np.arange(len(y))
+        if groups is not None:
+            g = np.asarray(groups)
+            n = min(self.stack_folds, len(np.unique(g)))
+            if n < 2:
+                raise ValueError("groups must hold at least two distinct values")
+            return list(GroupKFold(n_splits=n).split(idx, y, g))
+        cv = StratifiedKFold(self.stack_folds, shuffle=True, random_state=self.random_state)
+        return list(cv.split(idx, y))
 
     # ---- scoring --------------------------------------------------------------------------
     def _check(self) -> None:
@@ -106,7 +143,11 @@ class ZhSentiment:
 
     def _dense(self) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "_dense_cache"):
-            n = 2 * self.features.n_features if self.features.use_words else self.features.n_features
+            n = (
+                2 * self.features.n_features
+                if self.features.use_words
+                else self.features.n_features
+            )
             a = np.zeros(n)
             q = np.zeros(n)
             a[self.index_] = self.a_
@@ -142,6 +183,8 @@ class ZhSentiment:
             "nb_alpha": self.nb_alpha,
             "intercept": self.intercept_,
             "lexicon_coef": self.lexicon_coef_.tolist(),
+            "stack_folds": self.stack_folds,
+            "stack_C": self.stack_C,
         }
         # delta-encoded sorted indices compress far better than raw ones
         delta = np.diff(self.index_, prepend=np.uint32(0)).astype(np.uint32)
@@ -156,7 +199,13 @@ class ZhSentiment:
             n_features=int(f["n_features"]), char_ngrams=tuple(f["char_ngrams"]),
             word_ngrams=tuple(f["word_ngrams"]), use_words=bool(f["use_words"]),
         )  # fmt: skip
-        m = cls(feats, C=meta["C"], min_df=meta["min_df"], nb_alpha=meta["nb_alpha"])
+        if len(meta["lexicon_coef"]) != N_FEATURES:
+            raise ValueError(
+                f"model has {len(meta['lexicon_coef'])} lexicon weights, this version computes "
+                f"{N_FEATURES} lexicon features: retrain with scripts/train_sentiment.py"
+            )
+        m = cls(feats, C=meta["C"], min_df=meta["min_df"], nb_alpha=meta["nb_alpha"],
+                stack_folds=int(meta.get("stack_folds", 3)), stack_C=float(meta.get("stack_C", 1.0)))  # fmt: skip
         m.index_ = np.cumsum(arrays["index_delta"].astype(np.uint64)).astype(np.uint32)
         m.a_ = arrays["a"].astype(np.float16)
         m.q_ = arrays["q"].astype(np.float16)
@@ -168,11 +217,41 @@ class ZhSentiment:
         return f"ZhSentiment({json.dumps(asdict(self.features))}, C={self.C})"
 
 
-def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, keep: np.ndarray, alpha: float) -> np.ndarray:
-    """Naive-Bayes log-count ratio per feature (0 for features not kept)."""
+@dataclass(frozen=True)
+class _NgramLogit:
+    """The n-gram logistic regression in folded form: logit = (X a) / sqrt(X q) + intercept."""
+
+    index: np.ndarray
+    a: np.ndarray
+    q: np.ndarray
+    intercept: float
+
+    def logit(self, X: sp.csr_matrix) -> np.ndarray:
+        Xk = X[:, self.index]
+        num = Xk @ self.a
+        den = np.sqrt(Xk @ self.q)
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0) + self.intercept
+
+
+def _fit_ngram(X: sp.csr_matrix, y: np.ndarray, m: ZhSentiment) -> _NgramLogit:
+    """NB-weighted, L2-normalised n-grams and a logistic regression on them (trained on the float16
+    ratios that are shipped)."""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = np.asarray(X.sum(axis=0)).ravel() >= m.min_df
+    index = np.flatnonzero(keep).astype(np.uint32)
+    Xk = sp.csr_matrix(X[:, index])
+    r = _nb_ratio(Xk, y, m.nb_alpha).astype(np.float16).astype(np.float64)
+    clf = LogisticRegression(C=m.C, max_iter=2000, random_state=m.random_state)
+    clf.fit(_nb_normalise(Xk, r, r * r), y)
+    return _NgramLogit(index, clf.coef_.ravel() * r, r * r, float(clf.intercept_[0]))
+
+
+def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float) -> np.ndarray:
+    """Naive-Bayes log-count ratio per feature."""
     p = np.asarray(X[y == 1].sum(axis=0)).ravel() + alpha
     q = np.asarray(X[y == 0].sum(axis=0)).ravel() + alpha
-    return np.where(keep, np.log(p / p[keep].sum()) - np.log(q / q[keep].sum()), 0.0)
+    return np.log(p / p.sum()) - np.log(q / q.sum())
 
 
 def _nb_normalise(X: sp.csr_matrix, r: np.ndarray, q: np.ndarray) -> sp.csr_matrix:
