@@ -126,8 +126,10 @@ def report(
     from crmine.pipeline.reporting import write_workspace_report
 
     ws = Workspace.open(directory)
-    path = write_workspace_report(ws, output or ws.root / "report.html")
-    _console().print(f"Report written to [bold]{path}[/]")
+    console = _console()
+    with console.status("Building the report…"):
+        path = write_workspace_report(ws, output or ws.root / "report.html")
+    console.print(f"Report written to [bold]{path}[/]")
 
 
 @app.command()
@@ -141,8 +143,10 @@ def export(
     from crmine.pipeline.exporting import export_table
 
     ws = Workspace.open(directory)
-    rows = export_table(ws, table, output)
-    _console().print(f"Wrote {rows:,} rows of {table} to [bold]{output}[/]")
+    console = _console()
+    with console.status(f"Writing {table} to {output.name}…"):
+        rows = export_table(ws, table, output)
+    console.print(f"Wrote {rows:,} rows of {table} to [bold]{output}[/]")
 
 
 @app.command()
