@@ -238,9 +238,16 @@ def cohort_retention(
 
 
 def top_products(
-    con: duckdb.DuckDBPyConnection, as_of: date, tables: dict[str, frozenset[str]], top: int
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    tables: dict[str, frozenset[str]],
+    top: int,
+    exclude: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Products by net revenue: name (most common spelling), revenue, net units, orders."""
+    """Products by net revenue: name (most common spelling), revenue, net units, orders.
+
+    ``exclude`` lists codes that are not goods (postage, fees), left out of the ranking.
+    """
     cols = tables["orders"]
     key = "product_id" if "product_id" in cols else "trim(product_name)"
     name = "mode(trim(product_name))" if "product_name" in cols else "NULL"
@@ -249,7 +256,29 @@ def top_products(
     WITH {_ORDERS_BEFORE}
     SELECT {key} AS product, {name} AS name, sum(amount) AS revenue, {units} AS units,
            count(DISTINCT order_id) FILTER (WHERE {_PURCHASE}) AS orders
-    FROM o WHERE {key} IS NOT NULL
+    FROM o WHERE {key} IS NOT NULL AND NOT list_contains($exclude, {key})
     GROUP BY ALL ORDER BY revenue DESC NULLS LAST, product LIMIT $top
     """
-    return con.execute(sql, {"as_of": as_of, "top": top}).fetchdf()
+    params = {"as_of": as_of, "top": top, "exclude": list(exclude or [])}
+    return con.execute(sql, params).fetchdf()
+
+
+def non_products(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> list[str]:
+    """Product codes that look like postage, fees or adjustments rather than goods."""
+    from crmine.models.products import detect_non_products
+
+    cols = tables["orders"]
+    if "product_id" not in cols:
+        return []
+    name = "any_value(product_name)" if "product_name" in cols else "NULL"
+    price = "max(unit_price)" if "unit_price" in cols else "NULL"
+    df = con.execute(
+        f"SELECT product_id, {name} AS name, {price} AS price FROM orders "
+        "WHERE product_id IS NOT NULL GROUP BY product_id"
+    ).fetchdf()
+    found = detect_non_products(
+        df["product_id"],
+        df["name"] if "product_name" in cols else None,
+        df["price"] if "unit_price" in cols else None,
+    )
+    return sorted(found)

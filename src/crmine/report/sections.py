@@ -215,7 +215,8 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
         return _NO_ORDERS
     if not (ctx.has("orders", "product_id") or ctx.has("orders", "product_name")):
         return Omitted("No order line records a product.")
-    df = data.top_products(ctx.con, ctx.as_of, ctx.tables, ctx.settings.top_products)
+    excluded = data.non_products(ctx.con, ctx.tables)
+    df = data.top_products(ctx.con, ctx.as_of, ctx.tables, ctx.settings.top_products, excluded)
     if df.empty:
         return Omitted("No orders were placed before the report date.")
     money = ctx.money
@@ -232,8 +233,11 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
         frozenset({0, 3, 4, 5}),
     )
     k = data.anonymous_lines(ctx.con, ctx.as_of)
-    return SectionContent(
-        charts=[charts.products_chart(df, money)],
-        tables=[table],
-        notes=anonymous_note(k, ctx.money),
-    )
+    notes = anonymous_note(k, ctx.money)
+    if excluded:
+        shown = ", ".join(excluded[:8]) + (" …" if len(excluded) > 8 else "")
+        notes.append(
+            f"{len(excluded)} codes that are not goods (postage, fees, adjustments) are left "
+            f"out of this ranking: {shown}."
+        )
+    return SectionContent(charts=[charts.products_chart(df, money)], tables=[table], notes=notes)
