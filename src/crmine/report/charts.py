@@ -159,6 +159,30 @@ def _hbar_height(n: int) -> int:
     return max(220, 60 + 28 * n)
 
 
+def _money_bars(
+    labels: list[str], data: list[dict[str, Any]], *, right: int, label_width: int, colour: str
+) -> dict[str, Any]:
+    """Horizontal bars of money, largest first, with the value written after each bar."""
+    return _base() | {
+        "grid": {"left": 8, "right": right, "top": 8, "bottom": 8, "containLabel": True},
+        "xAxis": _value_axis("money"),
+        "yAxis": _category_axis(
+            labels,
+            inverse=True,
+            axisLabel={"color": _TEXT, "width": label_width, "overflow": "truncate"},
+        ),
+        "series": [
+            {
+                "type": "bar",
+                "data": data,
+                "barMaxWidth": 22,
+                "itemStyle": {"color": colour},
+                "label": {"show": True, "position": "right", "formatter": "$fmt:text", "color": _TEXT},
+            }
+        ],
+    }
+
+
 def region_chart(df: pd.DataFrame, money: Money) -> Chart:
     """Horizontal bars of net revenue per region, largest at the top."""
     labels = [
@@ -180,29 +204,7 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
         }
         for lab, v, o in zip(labels, df["revenue"], df["orders"], strict=True)
     ]
-    option = _base() | {
-        "grid": {"left": 8, "right": 130, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": _value_axis("money"),
-        "yAxis": _category_axis(
-            labels,
-            inverse=True,
-            axisLabel={"color": _TEXT, "width": 170, "overflow": "truncate"},
-        ),
-        "series": [
-            {
-                "type": "bar",
-                "data": data,
-                "barMaxWidth": 22,
-                "itemStyle": {"color": PALETTE[0]},
-                "label": {
-                    "show": True,
-                    "position": "right",
-                    "formatter": "$fmt:text",
-                    "color": _TEXT,
-                },
-            }
-        ],
-    }
+    option = _money_bars(labels, data, right=130, label_width=170, colour=PALETTE[0])
     return Chart(
         "regions",
         option,
@@ -464,29 +466,7 @@ def products_chart(df: pd.DataFrame, money: Money) -> Chart:
             labels, df["product"], df["revenue"], df["units"], df["orders"], strict=True
         )
     ]
-    option = _base() | {
-        "grid": {"left": 8, "right": 90, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": _value_axis("money"),
-        "yAxis": _category_axis(
-            labels,
-            inverse=True,
-            axisLabel={"color": _TEXT, "width": 230, "overflow": "truncate"},
-        ),
-        "series": [
-            {
-                "type": "bar",
-                "data": data,
-                "barMaxWidth": 22,
-                "itemStyle": {"color": PALETTE[2]},
-                "label": {
-                    "show": True,
-                    "position": "right",
-                    "formatter": "$fmt:text",
-                    "color": _TEXT,
-                },
-            }
-        ],
-    }
+    option = _money_bars(labels, data, right=90, label_width=230, colour=PALETTE[2])
     return Chart(
         "products",
         option,
