@@ -263,8 +263,14 @@ def top_products(
     return con.execute(sql, params).fetchdf()
 
 
-def non_products(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> list[str]:
-    """Product codes that look like postage, fees or adjustments rather than goods."""
+def non_products(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]
+) -> list[tuple[str, str]]:
+    """(code, name) of products that look like postage, fees or adjustments, not goods.
+
+    Judged on purchase lines, as the association rules and recommendations do; the ones
+    carrying the most money come first, since those are the ones a reader would miss.
+    """
     from crmine.models.products import detect_non_products
 
     cols = tables["orders"]
@@ -273,12 +279,16 @@ def non_products(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str
     name = "any_value(product_name)" if "product_name" in cols else "NULL"
     price = "max(unit_price)" if "unit_price" in cols else "NULL"
     df = con.execute(
-        f"SELECT product_id, {name} AS name, {price} AS price FROM orders "
-        "WHERE product_id IS NOT NULL GROUP BY product_id"
+        f"SELECT product_id, {name} AS name, {price} AS price, sum(abs(amount)) AS money "
+        f"FROM orders WHERE product_id IS NOT NULL AND NOT is_return GROUP BY product_id"
     ).fetchdf()
     found = detect_non_products(
         df["product_id"],
         df["name"] if "product_name" in cols else None,
         df["price"] if "unit_price" in cols else None,
     )
-    return sorted(found)
+    hits = df[df["product_id"].isin(found)].sort_values(["money", "product_id"], ascending=[False, True])
+    return [
+        (str(code), str(label) if label is not None and label == label else str(code))
+        for code, label in zip(hits["product_id"], hits["name"], strict=True)
+    ]

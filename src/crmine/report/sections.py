@@ -216,7 +216,9 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
     if not (ctx.has("orders", "product_id") or ctx.has("orders", "product_name")):
         return Omitted("No order line records a product.")
     excluded = data.non_products(ctx.con, ctx.tables)
-    df = data.top_products(ctx.con, ctx.as_of, ctx.tables, ctx.settings.top_products, excluded)
+    df = data.top_products(
+        ctx.con, ctx.as_of, ctx.tables, ctx.settings.top_products, [c for c, _ in excluded]
+    )
     if df.empty:
         return Omitted("No orders were placed before the report date.")
     money = ctx.money
@@ -235,7 +237,7 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
     k = data.anonymous_lines(ctx.con, ctx.as_of)
     notes = anonymous_note(k, ctx.money)
     if excluded:
-        shown = ", ".join(excluded[:8]) + (" …" if len(excluded) > 8 else "")
+        shown = ", ".join(name for _, name in excluded[:6]) + (" …" if len(excluded) > 6 else "")
         notes.append(
             f"{len(excluded)} codes that are not goods (postage, fees, adjustments) are left "
             f"out of this ranking: {shown}."
