@@ -14,8 +14,11 @@ import pytest
 
 from crmine.report import build_report, data
 from crmine.report import data_models as dm
-from crmine.report.sections_models import SETTINGS, grade_badge, metric_words
+from crmine.report.context import ReportSettings
+from crmine.report.sections_models import grade_badge, metric_words
 from tests.report._frames import orders_frame, scores_frame, warehouse
+
+SETTINGS = ReportSettings()
 
 MODEL_SECTIONS = [
     "predictions",

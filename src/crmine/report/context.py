@@ -21,6 +21,14 @@ class ReportSettings:
     top_products: int = 15
     max_cohorts: int = 24
     max_cohort_months: int = 24
+    # model sections
+    high_churn: float = 0.7
+    top_recommended: int = 15
+    top_rules: int = 15
+    network_rules: int = 40
+    network_nodes: int = 40
+    projection_points: int = 3000
+    model_figures: int = 6
 
 
 @dataclass(frozen=True)

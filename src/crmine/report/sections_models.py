@@ -8,7 +8,6 @@ table (or every column it needs) is absent.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crmine.report import charts_eval, charts_models, charts_rules
@@ -22,20 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class ModelReportSettings:
-    """Knobs of the model sections (kept apart from ``ReportSettings`` they extend)."""
-
-    high_churn: float = 0.7
-    top_recommended: int = 15
-    top_rules: int = 15
-    network_rules: int = 40
-    network_nodes: int = 40
-    projection_points: int = 3000
-    model_figures: int = 6
-
-
-SETTINGS = ModelReportSettings()
 
 _PREDICTIONS = ("p_purchase", "expected_revenue", "clv", "churn_risk", "value_tier", "p_alive")
 
@@ -54,7 +39,7 @@ def predictions_section(ctx: ReportContext) -> SectionContent | Omitted:
     cols = ctx.tables["customer_scores"]
     if not any(c in cols for c in _PREDICTIONS):
         return Omitted("customer_scores holds no predictions yet (purchase, revenue, CLV, churn).")
-    s, money = SETTINGS, ctx.money
+    s, money = ctx.settings, ctx.money
     k = dm.prediction_kpis(ctx.con, ctx.tables, s.high_churn)
     horizon = f"next {int(k['horizon_days'])} days" if k["horizon_days"] else "the horizon"
     kpis = []
@@ -140,7 +125,7 @@ def recommendations_section(ctx: ReportContext) -> SectionContent | Omitted:
     ]
     charts = [
         charts_models.top_recommended(
-            dm.top_recommended(ctx.con, ctx.tables, SETTINGS.top_recommended), k["customers"]
+            dm.top_recommended(ctx.con, ctx.tables, ctx.settings.top_recommended), k["customers"]
         )
     ]
     if ctx.has("recommendations", "source"):
@@ -165,7 +150,7 @@ def _ratio(value: float | None) -> str:
 def rules_section(ctx: ReportContext) -> SectionContent | Omitted:
     if not ctx.has("association_rules", "antecedents", "consequents", "lift"):
         return _absent("association_rules", "too few baskets, or the models have not run")
-    s = SETTINGS
+    s = ctx.settings
     top = dm.top_rules(ctx.con, ctx.tables, s.top_rules)
     if top.empty:
         return Omitted("No association rule has a lift.")
@@ -213,7 +198,7 @@ def rules_section(ctx: ReportContext) -> SectionContent | Omitted:
 
 def _network(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The most top rules by lift whose products stay within the node limit (at least one)."""
-    s = SETTINGS
+    s = ctx.settings
     n = dm.rules_within(ctx.con, ctx.tables, s.network_rules, s.network_nodes)
     nodes, edges = dm.rule_network(ctx.con, ctx.tables, n)
     return nodes, edges, n
@@ -237,7 +222,7 @@ def clusters_section(ctx: ReportContext) -> SectionContent | Omitted:
     colors = charts_models.cluster_colors(list(sizes["cluster"]))
     charts = [charts_models.cluster_sizes(sizes, colors)]
     if ctx.has("cluster_projection", "cluster", "x", "y"):
-        points = dm.projection_sample(ctx.con, SETTINGS.projection_points)
+        points = dm.projection_sample(ctx.con, ctx.settings.projection_points)
         if len(points):
             charts.append(charts_models.cluster_projection(points, sizes, colors))
     notes = []
@@ -327,8 +312,8 @@ def models_section(ctx: ReportContext) -> SectionContent | Omitted:
             for m, v, t in zip(part["metric"], part["value"], part["kind"], strict=True)
             if isinstance(m, str) and not is_missing(v)
         ]
-        more = len(figures) - SETTINGS.model_figures
-        text = " · ".join(figures[: SETTINGS.model_figures]) + (
+        more = len(figures) - ctx.settings.model_figures
+        text = " · ".join(figures[: ctx.settings.model_figures]) + (
             f" · +{more} more" if more > 0 else ""
         )
         window = first["training_window"]
