@@ -242,6 +242,25 @@ class _Fit:
     message: str
 
 
+def _penalised_objective(loglik, total: float, penalizer: float):
+    """Mean negative log-likelihood plus ``penalizer·Σparams²``, on log-parameters.
+
+    Returns (value, gradient) for L-BFGS-B; non-finite points are reported as +inf so the
+    optimiser backs off instead of stopping.
+    """
+
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        ll, grad = loglik(params)
+        value = -ll / total + penalizer * (params @ params)
+        gradient = (-grad / total + 2.0 * penalizer * params) * params
+        if not np.isfinite(value) or not np.isfinite(gradient).all():
+            return np.inf, np.zeros_like(log_params)
+        return float(value), gradient
+
+    return objective
+
+
 def _maximise(objective, starts: list[np.ndarray]) -> _Fit:
     """L-BFGS-B on log-parameters from each start until one converges; best one wins."""
     from scipy.optimize import minimize
@@ -315,14 +334,7 @@ class BetaGeoModel:
         penalizer = float(self.penalizer)
         loglik = _m.BgnbdLikelihood(ux, utx, uT, w)
 
-        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            ll, grad = loglik(params)
-            value = -ll / total + penalizer * (params @ params)
-            gradient = (-grad / total + 2.0 * penalizer * params) * params
-            if not np.isfinite(value) or not np.isfinite(gradient).all():
-                return np.inf, np.zeros_like(log_params)
-            return float(value), gradient
+        objective = _penalised_objective(loglik, total, penalizer)
 
         fit = _maximise(objective, self._starts(ux, uT, w))
         _warn_if_poor("BG/NBD", fit, self._names)
@@ -412,14 +424,7 @@ class GammaGammaModel:
         penalizer = float(self.penalizer)
         loglik = _m.GammaGammaLikelihood(ux, um, w)
 
-        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            ll, grad = loglik(params)
-            value = -ll / total + penalizer * (params @ params)
-            gradient = (-grad / total + 2.0 * penalizer * params) * params
-            if not np.isfinite(value) or not np.isfinite(gradient).all():
-                return np.inf, np.zeros_like(log_params)
-            return float(value), gradient
+        objective = _penalised_objective(loglik, total, penalizer)
 
         mean_spend = float(np.sum(w * um) / total)
         starts = [np.log([p, q, v]) for p, q, v in
