@@ -159,13 +159,20 @@ def _hbar_height(n: int) -> int:
     return max(220, 60 + 28 * n)
 
 
-def _money_bars(
-    labels: list[str], data: list[dict[str, Any]], *, right: int, label_width: int, colour: str
+def hbars_option(
+    labels: list[str],
+    data: list[dict[str, Any]],
+    *,
+    colour: str,
+    fmt: str = "money",
+    right: int = 110,
+    label_width: int = 210,
+    **axis: Any,
 ) -> dict[str, Any]:
-    """Horizontal bars of money, largest first, with the value written after each bar."""
+    """Horizontal bars, first row at the top, with each value written after its bar."""
     return _base() | {
         "grid": {"left": 8, "right": right, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": _value_axis("money"),
+        "xAxis": _value_axis(fmt, **axis),
         "yAxis": _category_axis(
             labels,
             inverse=True,
@@ -204,7 +211,7 @@ def region_chart(df: pd.DataFrame, money: Money) -> Chart:
         }
         for lab, v, o in zip(labels, df["revenue"], df["orders"], strict=True)
     ]
-    option = _money_bars(labels, data, right=130, label_width=170, colour=PALETTE[0])
+    option = hbars_option(labels, data, right=130, label_width=170, colour=PALETTE[0])
     return Chart(
         "regions",
         option,
@@ -466,7 +473,7 @@ def products_chart(df: pd.DataFrame, money: Money) -> Chart:
             labels, df["product"], df["revenue"], df["units"], df["orders"], strict=True
         )
     ]
-    option = _money_bars(labels, data, right=90, label_width=230, colour=PALETTE[2])
+    option = hbars_option(labels, data, right=90, label_width=230, colour=PALETTE[2])
     return Chart(
         "products",
         option,

@@ -20,6 +20,7 @@ from crmine.report.charts import (
     _hbar_height,
     _tip,
     _value_axis,
+    hbars_option,
     order_segments,
 )
 from crmine.report.fmt import Money, integer, percent
@@ -48,30 +49,11 @@ def short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _bar_label() -> dict[str, Any]:
-    return {"show": True, "position": "right", "formatter": "$fmt:text", "color": _TEXT}
-
-
 def _hbars(
     chart_id: str, labels: list[str], data: list[dict], caption: str, fmt: str, color: str
 ) -> Chart:
     """Horizontal bars, first row at the top, values labelled at the bar end."""
-    option = _base() | {
-        "grid": {"left": 8, "right": 110, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": _value_axis(fmt, splitNumber=3),
-        "yAxis": _category_axis(
-            labels, inverse=True, axisLabel={"color": _TEXT, "width": 210, "overflow": "truncate"}
-        ),
-        "series": [
-            {
-                "type": "bar",
-                "data": data,
-                "barMaxWidth": 22,
-                "itemStyle": {"color": color},
-                "label": _bar_label(),
-            }
-        ],
-    }
+    option = hbars_option(labels, data, colour=color, fmt=fmt, splitNumber=3)
     return Chart(chart_id, option, caption, height=_hbar_height(len(labels)))
 
 
