@@ -12,27 +12,15 @@ import pytest
 
 from crmine.features import customer_features
 from crmine.models.rfm import RFMScorer
+from tests._online_retail import ORDERS_SQL
 from tests.conftest import dataset_file
 
 AS_OF = datetime(2011, 9, 1)
 
-CLEAN_SQL = """
-CREATE TABLE orders AS
-SELECT
-    InvoiceNo AS order_id,
-    CAST(CAST(CustomerID AS BIGINT) AS VARCHAR) AS customer_id,
-    strptime(InvoiceDate, '%Y-%m-%d %H:%M:%S') AS order_ts,
-    StockCode AS product_id,
-    Quantity * UnitPrice AS amount,
-    (Quantity < 0 OR InvoiceNo LIKE 'C%') AS is_return
-FROM read_parquet(?)
-"""
-
-
 @pytest.fixture(scope="module")
 def retail() -> tuple[pd.DataFrame, pd.DataFrame]:
     con = duckdb.connect()
-    con.execute(CLEAN_SQL, [str(dataset_file("online_retail"))])
+    con.execute(ORDERS_SQL, {"path": str(dataset_file("online_retail"))})
     feats = customer_features(ibis.duckdb.from_connection(con).table("orders"), AS_OF)
     lines = con.execute("SELECT * FROM orders").df()
     return feats.to_pandas().set_index("customer_id").sort_index(), lines

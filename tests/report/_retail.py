@@ -1,4 +1,4 @@
-"""Online Retail (UCI) loaded by hand into the warehouse contract, with a simple RFM table.
+"""Online Retail (UCI) in the warehouse contract, with a simple RFM table.
 
 Test-only stand-ins for ingest/clean and the RFM model: enough to render a realistic report.
 """
@@ -10,26 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-ORDERS_SQL = """
-CREATE OR REPLACE TABLE orders AS
-SELECT
-    InvoiceNo AS order_id,
-    CAST(CAST(CustomerID AS BIGINT) AS VARCHAR) AS customer_id,
-    CAST(InvoiceDate AS TIMESTAMP) AS order_ts,
-    StockCode AS product_id,
-    Description AS product_name,
-    CAST(NULL AS VARCHAR) AS category,
-    CAST(Quantity AS DOUBLE) AS quantity,
-    UnitPrice AS unit_price,
-    Quantity * UnitPrice AS amount,
-    'GBP' AS currency,
-    CAST(NULL AS VARCHAR) AS channel,
-    Country AS region,
-    (Quantity < 0 OR InvoiceNo LIKE 'C%') AS is_return,
-    'online_retail' AS _source,
-    row_number() OVER () AS _source_row
-FROM read_parquet($path)
-"""
+from tests._online_retail import ORDERS_SQL
 
 # Quintile RFM with the usual R×F segment map; the real scorer lives in crmine.models.
 SCORES_SQL = """
