@@ -32,20 +32,29 @@ CREATE TABLE IF NOT EXISTS customer_merges (
 """
 
 
-def clean_customers(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
-    """Normalise contacts and merge duplicate customers; returns notes for the user."""
+def clean_customers(con: duckdb.DuckDBPyConnection, config: Config, source: str) -> list[str]:
+    """Normalise the contacts just loaded from ``source``, then merge duplicate customers.
+
+    Rows from earlier files were normalised when they were loaded (the normalisers are
+    idempotent), so only the new rows go through phonenumbers; the duplicate search, which
+    needs every customer, runs on the whole table.
+    """
     from crmine.quality import find_duplicate_customers, normalise_emails
 
     notes: list[str] = []
     customers = con.execute("SELECT * FROM customers").df()
-    if "email" in customers and customers["email"].notna().any():
-        customers["email"], stats = normalise_emails(customers["email"])
+    new = (customers["_source"] == source).to_numpy() if "_source" in customers else slice(None)
+    fresh = customers.loc[new]
+    if "email" in fresh and fresh["email"].notna().any():
+        customers.loc[new, "email"], stats = normalise_emails(fresh["email"])
         if stats.invalid:
             notes.append(f"{stats.invalid:,} e-mail addresses are not valid and were left empty")
-    if "country" in customers and customers["country"].notna().any():
-        customers["country"] = unify_countries(customers["country"])
-    if "phone" in customers and customers["phone"].notna().any():
-        customers["phone"], stats = _phones_by_country(customers, config.ingest.phone_region)
+    if "country" in fresh and fresh["country"].notna().any():
+        customers.loc[new, "country"] = unify_countries(fresh["country"])
+    if "phone" in fresh and fresh["phone"].notna().any():
+        customers.loc[new, "phone"], stats = _phones_by_country(
+            customers.loc[new], config.ingest.phone_region
+        )
         notes.append(
             f"phones written as E.164 ({stats.changed:,} reformatted"
             + (f", {stats.invalid:,} not valid and left empty" if stats.invalid else "")

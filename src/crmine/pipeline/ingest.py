@@ -106,7 +106,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     _mark_duplicates(con, spec, mapping)
     _append(con, spec, mapping, path)
     if spec.name == "customers":
-        notes += clean_customers(con, ws.config)
+        notes += clean_customers(con, ws.config, str(path))
     if spec.name in ("orders", "products"):
         notes += unify_table_categories(con, spec.name)
     apply_customer_merges(con)
