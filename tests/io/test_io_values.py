@@ -118,7 +118,9 @@ def test_text_column_is_not_dates():
         ("(12.50)", -12.5), ("12.5-", -12.5), ("-3", -3.0), ("+4", 4.0), (".5", 0.5),
         ("1 234.5", 1234.5), ("1\u00a0234.5", 1234.5), ("7%", 7.0), ("1.5E+03", 1500.0),
         ("nan", None), ("inf", None), ("1_000", 1000.0), ("abc", None), ("", None), (None, None),
-        ("1-2", None), ("--3", None),
+        ("1-2", None), ("--3", None), ("₹1,000", 1000.0), ("12,50 EUR", 1250.0),
+        ("20 euros", 20.0), ("7 POUNDS", 7.0), ("HK$ 5", 5.0), ("100 人民币", 100.0),
+        ("ABC123", None), ("12 abc", None),
     ],
 )
 def test_number_formats(text, expected):
@@ -136,6 +138,8 @@ def test_point_decimal_is_default_and_currency_reported():
     spec = infer_number_spec(["1,000", "¥20", "￥30.5", "$1"])
     assert spec.decimal == "." and spec.currency == "CNY"
     assert infer_number_spec(["1", "2"]).currency is None
+    assert infer_number_spec(["₹10", "₹20"]).currency == "INR"
+    assert infer_number_spec(["12,50 EUR", "3,10 EUR"]).currency == "EUR"
 
 
 # ------------------------------------------------------------------ booleans, ids, text

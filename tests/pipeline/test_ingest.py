@@ -174,8 +174,30 @@ def test_mixed_currencies_are_converted_with_rates(tmp_path: Path):
     r = ingest(ws, "orders", write(tmp_path / "m.csv", MIXED))
     assert any("converted from USD to GBP" in n for n in r.notes)
     with ws.connect(read_only=True) as con:
-        rows = con.execute("SELECT customer_id, amount, currency FROM orders ORDER BY 1").fetchall()
-    assert rows == [("A", 10.0, "GBP"), ("B", 8.0, "GBP")]
+        rows = con.execute(
+            "SELECT customer_id, amount, currency, amount_original, currency_original "
+            "FROM orders ORDER BY 1"
+        ).fetchall()
+    assert rows == [("A", 10.0, "GBP", None, None), ("B", 8.0, "GBP", 10.0, "USD")]
+
+
+def test_currency_marks_beyond_dollar_and_pound_are_read_and_converted(tmp_path: Path):
+    ws = Workspace.init(tmp_path / "ws")
+    text = ws.config_path.read_text("utf-8").replace('currency = ""', 'currency = "GBP"', 1)
+    text = text.replace("[currency.rates]\n", "[currency.rates]\nINR = 0.01\nEUR = 0.85\n")
+    ws.config_path.write_text(text, encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    lines = ("order_id,customer_id,order_date,amount\n1,A,2024-01-01,₹1000\n"
+             "2,B,2024-01-02,20 euros\n3,C,2024-01-03,12.50 EUR\n4,D,2024-01-04,7 pounds\n")
+    r = ingest(ws, "orders", write(tmp_path / "marks.csv", lines))
+    assert r.loaded == 4 and r.quarantined_total == 0
+    with ws.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT customer_id, round(amount, 4), currency, amount_original, currency_original "
+            "FROM orders ORDER BY 1"
+        ).fetchall()
+    assert rows == [("A", 10.0, "GBP", 1000.0, "INR"), ("B", 17.0, "GBP", 20.0, "EUR"),
+                    ("C", 10.625, "GBP", 12.5, "EUR"), ("D", 7.0, "GBP", None, None)]
 
 
 def test_category_spellings_are_unified(ws: Workspace, tmp_path: Path):

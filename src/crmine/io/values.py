@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from crmine.io import currency_marks
 from crmine.io.dates import DateSpec, date_sql, detect_families, infer_date_spec
 from crmine.io.evaluate import run_sql
 
@@ -94,14 +95,8 @@ def bool_sql(expr: str) -> str:
 
 # ---------------------------------------------------------------- numbers
 
-# Longest first so that "US$" is removed before "$".
-CURRENCIES: dict[str, str] = {
-    "US$": "USD", "HK$": "HKD", "RMB": "CNY", "CNY": "CNY", "USD": "USD", "EUR": "EUR",
-    "GBP": "GBP", "JPY": "JPY", "HKD": "HKD", "元": "CNY", "¥": "CNY", "￥": "CNY",
-    "$": "USD", "€": "EUR", "£": "GBP",
-}
-_CURRENCY_RX = re.compile("|".join(re.escape(k) for k in CURRENCIES), re.IGNORECASE)
-_SQL_CURRENCY = "(?i)(" + "|".join(k.replace("$", "\\$") for k in CURRENCIES) + ")"
+_SQL_CURRENCY = currency_marks.PATTERN
+_CURRENCY_RX = re.compile(_SQL_CURRENCY)
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 _COMMA_DECIMAL = re.compile(r"^[^\d]*-?\d{1,3}(?:\.\d{3})+,\d+\D*$|^[^\d]*-?\d+,(?:\d{1,2}|\d{4,})\D*$")
@@ -124,9 +119,7 @@ def infer_number_spec(samples: list[str | None]) -> NumberSpec:
     comma = sum(bool(_COMMA_DECIMAL.match(s)) for s in nonblank)
     point = sum(bool(_POINT_DECIMAL.match(s)) for s in nonblank)
     found = Counter(
-        CURRENCIES.get(m.group(0).upper(), CURRENCIES.get(m.group(0)))
-        for s in nonblank
-        if (m := _CURRENCY_RX.search(s))
+        currency_marks.code_of(m.group(0)) for s in nonblank if (m := _CURRENCY_RX.search(s))
     )
     currency = found.most_common(1)[0][0] if found else None
     spec = NumberSpec("," if comma > point else ".", currency, 0.0, len(nonblank))
@@ -144,8 +137,9 @@ def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
     # Plain numbers take DuckDB's cast; with a decimal comma only when there is no '.'.
     fast = f"TRY_CAST({x} AS DOUBLE)"
     guard = "" if spec.decimal == "." else f" AND NOT contains({x}, '.')"
-    s = f"regexp_replace({x}, '{_WS}+|%', '', 'g')"
-    s = f"regexp_replace({s}, '{_SQL_CURRENCY}', '', 'g')"
+    # Marks go before spaces: "USD 3.25" loses its code only while it stands apart.
+    s = f"regexp_replace({x}, '{_SQL_CURRENCY}', '', 'g')"
+    s = f"regexp_replace({s}, '{_WS}+|%', '', 'g')"
     s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"  # accounting negative
     s = f"regexp_replace({s}, '^([^+-].*)-$', '-\\1')"  # trailing minus
     if spec.decimal == ",":

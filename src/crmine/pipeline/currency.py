@@ -2,8 +2,9 @@
 
 The currency of a line comes from its currency column, else from the symbol or code
 written next to its amount or price (``¥1,234.50``), else it is the workspace currency.
-Lines in another currency are converted with the rates in ``[currency.rates]``; a currency
-without a rate is an error, because summing pounds and dollars is never right.
+Lines in another currency are converted with the rates in ``[currency.rates]`` and keep what
+was written in ``amount_original``, ``unit_price_original`` and ``currency_original``; a
+currency without a rate is an error, because summing pounds and dollars is never right.
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ def unify_currency(
     for code in foreign:
         rate = settings.rates[code]
         n = con.execute(
-            f"UPDATE {staged} SET amount = amount * ?, unit_price = unit_price * ?, currency = ? "
-            "WHERE currency = ?",
+            f"UPDATE {staged} SET amount_original = amount, unit_price_original = unit_price, "
+            "currency_original = currency, amount = amount * ?, unit_price = unit_price * ?, "
+            "currency = ? WHERE currency = ?",
             [rate, rate, target, code],
         ).fetchone()[0]
-        notes.append(f"{n:,} lines converted from {code} to {target} at {rate}")
+        notes.append(f"{n:,} line{'' if n == 1 else 's'} converted from {code} to {target} at {rate}")
     return notes
 
 

@@ -10,7 +10,6 @@ and ``read = loaded + quarantined`` holds for every file.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -275,11 +274,10 @@ def _raw_json(mapping: ColumnMapping, alias: str) -> str:
 
 def _currency_hint(mapping: ColumnMapping) -> str:
     """The currency symbol or code written next to a line's amount or price, if any."""
-    from crmine.io.values import CURRENCIES
+    from crmine.io.currency_marks import PATTERN
 
-    pattern = "|".join(re.escape(k) for k in sorted(CURRENCIES, key=len, reverse=True))
     parts = [
-        f"nullif(regexp_extract({quote(mapping.canonical[c])}, {literal('(?i)(' + pattern + ')')}, 1), '')"
+        f"nullif(regexp_extract({quote(mapping.canonical[c])}, {literal('(' + PATTERN + ')')}, 1), '')"
         for c in ("amount", "unit_price")
         if c in mapping.canonical
     ]

@@ -9,71 +9,17 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from functools import partial
 
 import pandas as pd
 
 from crmine.errors import ConfigError, CrmineError
+from crmine.io import currency_marks
 from crmine.quality._distinct import count_changes, map_distinct, until_stable
 from crmine.quality.contacts import CleanStats
 
-# Symbols and names whose currency is unambiguous. "$" and "¥" are not: see normalise_currencies.
-_KNOWN = {
-    "£": "GBP",
-    "€": "EUR",
-    "₩": "KRW",
-    "₹": "INR",
-    "₽": "RUB",
-    "₺": "TRY",
-    "฿": "THB",
-    "₫": "VND",
-    "₱": "PHP",
-    "R$": "BRL",
-    "US$": "USD",
-    "USD$": "USD",
-    "HK$": "HKD",
-    "A$": "AUD",
-    "AU$": "AUD",
-    "C$": "CAD",
-    "CA$": "CAD",
-    "NZ$": "NZD",
-    "S$": "SGD",
-    "NT$": "TWD",
-    "MX$": "MXN",
-    "RMB": "CNY",
-    "RMB¥": "CNY",
-    "CN¥": "CNY",
-    "JP¥": "JPY",
-    "元": "CNY",
-    "块": "CNY",
-    "人民币": "CNY",
-    "人民币元": "CNY",
-    "円": "JPY",
-    "日元": "JPY",
-    "美元": "USD",
-    "港币": "HKD",
-    "港元": "HKD",
-    "欧元": "EUR",
-    "英镑": "GBP",
-    "澳元": "AUD",
-    "加元": "CAD",
-    "新台币": "TWD",
-    "韩元": "KRW",
-    "YUAN": "CNY",
-    "RENMINBI": "CNY",
-    "YEN": "JPY",
-    "EURO": "EUR",
-    "EUROS": "EUR",
-    "POUND": "GBP",
-    "POUNDS": "GBP",
-    "STERLING": "GBP",
-}
-_DOLLAR = frozenset({"$", "DOLLAR", "DOLLARS"})
-_YEN = frozenset({"¥"})  # NFKC folds the full-width ￥ into ¥
 _CODE = re.compile(r"[A-Z]{3}")
-_SPACES_DOTS = re.compile(r"[\s.]+")
 
 
 def _check_code(code: str, what: str) -> str:
@@ -83,19 +29,8 @@ def _check_code(code: str, what: str) -> str:
     return upper
 
 
-def _fold(text: str) -> str:
-    return _SPACES_DOTS.sub("", unicodedata.normalize("NFKC", text)).upper()
-
-
 def _currency(raw: str, *, dollar: str, yen: str) -> str | None:
-    key = until_stable(_fold, raw)
-    if not key:
-        return None
-    if key in _DOLLAR:
-        return dollar
-    if key in _YEN:
-        return yen
-    return _KNOWN.get(key, key)
+    return currency_marks.code_of(until_stable(currency_marks.fold, raw), dollar=dollar, yen=yen)
 
 
 def normalise_currencies(
