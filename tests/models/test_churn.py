@@ -35,6 +35,21 @@ def test_learns_from_any_attribute_names():
     assert contrib.shape == (5, len(model.features_)) and list(encoded.columns) == model.features_
 
 
+def test_labelled_customers_get_out_of_fold_scores():
+    """Scored in-sample, pure noise labels look learnable; out of fold they do not."""
+    X, _ = _customers(1500, 2)
+    noise = np.random.default_rng(3).random(1500) < 0.3
+    labelled = np.arange(1500) < 1000
+    model = ContractualChurnModel(("lightgbm",), folds=3).fit(X[labelled], noise[labelled])
+    in_sample = model.predict_proba(X)[labelled]
+    risk = model.risk(X, labelled)
+    assert auc(noise[labelled], in_sample) > 0.6  # memorised
+    assert abs(auc(noise[labelled], risk[labelled]) - 0.5) < 0.06
+    np.testing.assert_allclose(risk[~labelled], model.predict_proba(X)[~labelled])
+    with pytest.raises(ValueError, match="labelled"):
+        model.risk(X, np.ones(1500, bool))
+
+
 def test_refuses_labels_it_cannot_learn_from():
     X, _ = _customers(100, 0)
     with pytest.raises(ValueError):

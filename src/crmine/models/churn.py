@@ -8,8 +8,9 @@ Contractual (:class:`ContractualChurnModel`): customers carry a label, churned y
 a null label means "unknown — predict me". The label is a snapshot, not behaviour over
 time, so the candidates (logistic regression, LightGBM, and their blend = mean of the two
 probabilities) are compared by **stratified k-fold cross-validation within the labelled
-customers**; the best mean AUC wins, and is refit on all labelled customers to score
-everyone. Every attribute column is used generically (:class:`~crmine.models._tabular.
+customers**; the best mean AUC wins, and is refit on all labelled customers to score the
+unlabelled ones. Labelled customers keep their out-of-fold score (:meth:`ContractualChurnModel.
+risk`), so no published score comes from a model that saw that customer's label. Every attribute column is used generically (:class:`~crmine.models._tabular.
 TabularEncoder`: numbers as they are, low-cardinality text one-hot, ratios of the
 continuous columns, counts of values shared by several columns); no column is named here.
 """
@@ -94,6 +95,7 @@ class ContractualChurnModel:
         ]
         best = max(self.comparison_, key=lambda r: np.nan_to_num(r["cv_auc"], nan=-1))
         self.chosen_, self.cv_auc_ = best["candidate"], best["cv_auc"]
+        self.oof_proba_ = oof[self.chosen_]
         parts = ("logistic", "lightgbm") if self.chosen_ == "blend" else (self.chosen_,)
         self.models_ = [self._make(name).fit(X, y) for name in parts]
         self.n_labelled_ = len(y)
@@ -115,6 +117,20 @@ class ContractualChurnModel:
         X = self._matrix(frame)
         with _candidates.single_thread():
             return np.mean([m.score(X) for m in self.models_], axis=0)
+
+    def risk(self, frame: pd.DataFrame, labelled: Any) -> np.ndarray:
+        """Churn probability of every row; ``labelled`` marks, in order, the rows fit saw.
+
+        A labelled customer gets the out-of-fold probability of the model chosen, i.e. from a
+        model that never saw their label: an in-sample score would just repeat the label.
+        """
+        labelled = np.asarray(labelled, bool)
+        if labelled.sum() != len(self.oof_proba_):
+            raise ValueError(f"{int(labelled.sum())} rows marked labelled but the model was "
+                             f"fitted on {len(self.oof_proba_)}")
+        out = self.predict_proba(frame)
+        out[labelled] = self.oof_proba_
+        return out
 
     def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         """Attributions toward churn (log-odds, averaged over a blend) and the encoded matrix."""
