@@ -161,6 +161,15 @@ def test_order_id_can_be_derived():
     assert any(line.startswith("(no column for order_id") for line in m.describe())
 
 
+def test_item_names_serve_as_product_ids_only_without_a_code():
+    m = auto_map(["会员编号", "小票号", "购买日期", "商品名称"], ORDERS)
+    assert m.canonical["order_id"] == "小票号" and m.canonical["product_name"] == "商品名称"
+    assert "product_id" in m.derived and "product_id" not in m.canonical
+    coded = auto_map(["Member", "Receipt", "Date", "SKU", "Item Name"], ORDERS)
+    assert coded.canonical["order_id"] == "Receipt" and "product_id" not in coded.derived
+    assert "product_id" not in auto_map(["customer_id", "order_ts"], ORDERS).derived
+
+
 def test_describe_lines():
     m = auto_map(["InvoiceNo", "Country", "tenure"], ORDERS)
     lines = m.describe()

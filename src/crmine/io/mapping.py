@@ -29,6 +29,9 @@ DERIVABLE: dict[tuple[str, str], str] = {
     ("orders", "order_id"): "generated: one order per customer and order_ts",
     ("feedback", "feedback_id"): "generated: one per row",
 }
+# Optional columns taken from another mapped column when the source has none of their own:
+# baskets often name their items without a code, and the name then is the product's id.
+COPIED: dict[tuple[str, str], str] = {("orders", "product_id"): "product_name"}
 
 
 def _tokens(text: str) -> list[str]:
@@ -130,6 +133,11 @@ def auto_map(
         c: DERIVABLE[(table.name, c)]
         for c in table.column_names
         if c not in canonical and c not in blocked and (table.name, c) in DERIVABLE
+    }
+    derived |= {
+        c: f"taken from {source}: names serve as ids"
+        for (name, c), source in COPIED.items()
+        if name == table.name and c not in canonical and c not in blocked and source in canonical
     }
     missing = [c for c in missing if c not in derived]
     return ColumnMapping(table.name, ordered, attributes, missing, headers, partial, derived)

@@ -25,8 +25,11 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "order_id": (
         ("order id", "orderid", "invoice no", "invoiceno", "invoice", "invoice id",
          "invoice number", "order number", "order no", "orderno", "order", "transaction id",
-         "receipt no", "receipt id", "订单号", "单号", "订单编号", "订单id", "订单", "发票号",
-         "交易号", "交易编号", "流水号"),
+         "receipt no", "receipt id", "receipt number", "receipt", "ticket no", "ticket id",
+         "basket id", "basket", "transaction", "transaction no", "transaction number",
+         "bill no", "bill number", "订单号", "单号", "订单编号", "订单id", "订单", "发票号",
+         "交易号", "交易编号", "流水号", "小票号", "小票编号", "小票", "票号", "单据号",
+         "单据编号", "销售单号", "交易单号"),
         ("order id", "order no", "order number", "invoice no", "订单号", "订单编号"),
     ),
     "product_id": (

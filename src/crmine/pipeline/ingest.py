@@ -296,10 +296,15 @@ def _entity_checks(spec: Table, parsed: dict[str, str]) -> list[tuple[str, str, 
 def _generated_ids(
     spec: Table, mapping: ColumnMapping, parsed: dict[str, str], sha: str
 ) -> dict[str, str]:
-    """Ids the source lacks: an order per customer and timestamp, a feedback id per row."""
+    """Ids the source lacks: an order per customer and timestamp, a feedback id per row, a
+    product named by its name."""
+    from crmine.io.mapping import COPIED
+
     out = {}
     for col in mapping.derived:
-        if (spec.name, col) == ("orders", "order_id"):
+        if (spec.name, col) in COPIED:
+            out[col] = parsed[COPIED[(spec.name, col)]]
+        elif (spec.name, col) == ("orders", "order_id"):
             out[col] = (
                 f"coalesce(({parsed['customer_id']}), '?') || '@' || "
                 f"strftime(({parsed['order_ts']}), '%Y-%m-%dT%H:%M:%S')"
