@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -21,27 +22,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._online_retail import ORDERS_SQL
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "online_retail"
 AS_OF = datetime(2011, 12, 10)  # the day after the last invoice
-
-CLEAN_SQL = """
-CREATE OR REPLACE TABLE orders AS
-SELECT
-    InvoiceNo AS order_id,
-    CAST(CAST(CustomerID AS BIGINT) AS VARCHAR) AS customer_id,
-    strptime(InvoiceDate, '%Y-%m-%d %H:%M:%S') AS order_ts,
-    StockCode AS product_id,
-    Description AS product_name,
-    CAST(NULL AS VARCHAR) AS category,
-    CAST(Quantity AS DOUBLE) AS quantity,
-    UnitPrice AS unit_price,
-    Quantity * UnitPrice AS amount,
-    'GBP' AS currency,
-    CAST(NULL AS VARCHAR) AS channel,
-    Country AS region,
-    (Quantity < 0 OR InvoiceNo LIKE 'C%') AS is_return
-FROM read_parquet(?)
-"""
 
 BARE_SQL = """
 SELECT
@@ -59,7 +44,7 @@ GROUP BY customer_id
 def load(path: Path, threads: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET threads = {int(threads)}")
-    con.execute(CLEAN_SQL, [str(path)])
+    con.execute(ORDERS_SQL, {"path": str(path)})
     return con
 
 

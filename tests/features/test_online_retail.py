@@ -9,10 +9,10 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from bench._online_retail import ORDERS_SQL
 
 from crmine.features import customer_features
 from crmine.models.rfm import RFMScorer
-from tests._online_retail import ORDERS_SQL
 from tests.conftest import dataset_file
 
 AS_OF = datetime(2011, 9, 1)

@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-
-from tests._online_retail import ORDERS_SQL
+from bench._online_retail import ORDERS_SQL
 
 # Quintile RFM with the usual R×F segment map; the real scorer lives in crmine.models.
 SCORES_SQL = """

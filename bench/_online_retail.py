@@ -1,5 +1,5 @@
-"""UCI Online Retail mapped by hand onto the orders contract, for tests that must not depend
-on ingest (the report and feature tests compare against the raw file, duplicates included)."""
+"""UCI Online Retail mapped by hand onto the orders contract, for benchmarks and tests that
+must not depend on ingest (they compare against the raw file, duplicates included)."""
 
 ORDERS_SQL = """
 CREATE OR REPLACE TABLE orders AS
