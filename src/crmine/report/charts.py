@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from crmine.report.fmt import Money, integer, percent
+from crmine.report.fmt import Money, integer, is_unknown, percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,9 +107,25 @@ def _tip(title: str, *lines: str) -> str:
     return f"<b>{escape(title)}</b>{body}"
 
 
-def monthly_chart(df: pd.DataFrame, money: Money) -> Chart:
-    """Net revenue bars and purchase-order line per month, on two y axes."""
+def monthly_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True) -> Chart:
+    """Net revenue bars and purchase-order line per month, on two y axes (orders as bars
+    when there is no revenue)."""
     labels = [m.strftime("%b %Y") for m in df["month"]]
+    grid = {"left": 16, "right": 16, "top": 40, "bottom": 8, "containLabel": True}
+    x_axis = _category_axis(labels, axisLabel={"color": _TEXT, "hideOverlap": True})
+    if not with_revenue:
+        option = _base() | {
+            "tooltip": {"trigger": "axis", "confine": True, "formatter": "$fmt:tip"},
+            "grid": grid,
+            "xAxis": x_axis,
+            "yAxis": _value_axis("int", name="Orders", nameTextStyle={"color": _MUTED}),
+            "series": [{
+                "name": "Orders", "type": "bar", "itemStyle": {"color": PALETTE[1]},
+                "data": [{"value": int(o), "tip": _tip(lab, f"Orders {integer(o)}")}
+                         for lab, o in zip(labels, df["orders"], strict=True)],
+            }],
+        }  # fmt: skip
+        return Chart("monthly", option, "Number of purchase orders per calendar month.", wide=True)
     revenue = [
         {"value": float(r), "tip": _tip(lab, f"Revenue {money(r)}", f"Orders {integer(o)}")}
         for lab, r, o in zip(labels, df["revenue"], df["orders"], strict=True)
@@ -117,8 +133,8 @@ def monthly_chart(df: pd.DataFrame, money: Money) -> Chart:
     option = _base() | {
         "tooltip": {"trigger": "axis", "confine": True, "formatter": "$fmt:tip"},
         "legend": {"top": 0, "data": ["Revenue", "Orders"]},
-        "grid": {"left": 16, "right": 16, "top": 40, "bottom": 8, "containLabel": True},
-        "xAxis": _category_axis(labels, axisLabel={"color": _TEXT, "hideOverlap": True}),
+        "grid": grid,
+        "xAxis": x_axis,
         "yAxis": [
             _value_axis("money", name="Revenue", nameTextStyle={"color": _MUTED}),
             _value_axis(
@@ -190,32 +206,36 @@ def hbars_option(
     }
 
 
-def region_chart(df: pd.DataFrame, money: Money) -> Chart:
-    """Horizontal bars of net revenue per region, largest at the top."""
+def region_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True) -> Chart:
+    """Horizontal bars of net revenue (else of orders) per region, largest at the top."""
     labels = [
         "(not recorded)" if r is None or r != r else (f"Other ({n} regions)" if k else str(r))
         for r, n, k in zip(
             df["region"], df["regions"], df["region"].eq("Other") & (df["regions"] > 1), strict=True
         )
     ]
-    total = float(df["revenue"].sum())
+    measure = df["revenue"] if with_revenue else df["orders"]
+    shown = money if with_revenue else integer
+    total = float(measure.sum())
     data = [
         {
             "value": float(v),
-            "text": f"{money(v)} · {_share(v, total)}",
+            "text": f"{shown(v)} · {_share(v, total)}",
             "tip": _tip(
                 lab,
-                f"Revenue {money(v)} ({percent(v / total if total else None)})",
+                *([f"Revenue {money(r)} ({percent(r / total if total else None)})"]
+                  if with_revenue else []),
                 f"Orders {integer(o)}",
             ),
         }
-        for lab, v, o in zip(labels, df["revenue"], df["orders"], strict=True)
-    ]
+        for lab, v, r, o in zip(labels, measure, df["revenue"], df["orders"], strict=True)
+    ]  # fmt: skip
     option = hbars_option(labels, data, right=130, label_width=170, colour=PALETTE[0])
+    what = "Net revenue" if with_revenue else "Purchase orders"
     return Chart(
         "regions",
         option,
-        "Net revenue by region and its share of the total, largest first; smaller regions are "
+        f"{what} by region and its share of the total, largest first; smaller regions are "
         "grouped as “Other”.",
         height=_hbar_height(len(labels)),
     )
@@ -451,32 +471,33 @@ def cohort_heatmap(df: pd.DataFrame) -> Chart:
     )
 
 
-def products_chart(df: pd.DataFrame, money: Money) -> Chart:
-    """Horizontal bars of net revenue for the top products."""
+def products_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True) -> Chart:
+    """Horizontal bars of net revenue (else of orders) for the top products."""
     labels = [
         str(n) if n is not None and n == n and str(n) else str(p)
         for p, n in zip(df["product"], df["name"], strict=True)
     ]
+    measure = df["revenue"] if with_revenue else df["orders"]
     data = [
         {
             "value": float(v),
-            "text": money(v),
+            "text": money(v) if with_revenue else integer(v),
             "tip": _tip(
                 lab,
-                f"Code {p}",
-                f"Revenue {money(v)}",
-                f"Units {integer(u)}",
+                *([f"Code {p}"] if str(p) != lab else []),
+                *([f"Revenue {money(r)}"] if with_revenue else []),
+                *([] if is_unknown(u) else [f"Units {integer(u)}"]),
                 f"Orders {integer(o)}",
             ),
         }
-        for lab, p, v, u, o in zip(
-            labels, df["product"], df["revenue"], df["units"], df["orders"], strict=True
+        for lab, p, v, r, u, o in zip(
+            labels, df["product"], measure, df["revenue"], df["units"], df["orders"], strict=True
         )
     ]
     option = hbars_option(labels, data, right=90, label_width=230, colour=PALETTE[2])
-    return Chart(
-        "products",
-        option,
-        "The products with the highest net revenue (sales minus returns); units are in the table.",
-        height=_hbar_height(len(labels)),
+    caption = (
+        "The products with the highest net revenue (sales minus returns); units are in the table."
+        if with_revenue
+        else "The products bought in the most orders."
     )
+    return Chart("products", option, caption, height=_hbar_height(len(labels)))

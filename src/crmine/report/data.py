@@ -131,8 +131,12 @@ def monthly(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     return con.execute(sql, {"as_of": as_of}).fetchdf()
 
 
-def revenue_by_region(con: duckdb.DuckDBPyConnection, as_of: date, top: int) -> pd.DataFrame:
-    """Net revenue per region, largest ``top`` first, then one "Other" and one unknown row."""
+def revenue_by_region(
+    con: duckdb.DuckDBPyConnection, as_of: date, top: int, *, by_revenue: bool = True
+) -> pd.DataFrame:
+    """Net revenue and orders per region, the ``top`` largest (by revenue, else by orders)
+    first, then one "Other" and one unknown row."""
+    measure = "revenue DESC NULLS LAST, orders DESC" if by_revenue else "orders DESC"
     sql = f"""
     WITH {_ORDERS_BEFORE},
     per_region AS (
@@ -141,7 +145,7 @@ def revenue_by_region(con: duckdb.DuckDBPyConnection, as_of: date, top: int) -> 
         FROM o GROUP BY ALL
     ),
     ranked AS (
-        SELECT *, row_number() OVER (ORDER BY revenue DESC, region) AS rank
+        SELECT *, row_number() OVER (ORDER BY {measure}, region) AS rank
         FROM per_region WHERE region IS NOT NULL
     )
     SELECT region, revenue, orders, 1 AS regions, rank FROM ranked WHERE rank <= $top
@@ -244,7 +248,8 @@ def top_products(
     top: int,
     exclude: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Products by net revenue: name (most common spelling), revenue, net units, orders.
+    """Products by net revenue (by orders without prices): name (most common spelling),
+    revenue, net units, orders.
 
     ``exclude`` lists codes that are not goods (postage, fees), left out of the ranking.
     """
@@ -257,7 +262,7 @@ def top_products(
     SELECT {key} AS product, {name} AS name, sum(amount) AS revenue, {units} AS units,
            count(DISTINCT order_id) FILTER (WHERE {_PURCHASE}) AS orders
     FROM o WHERE {key} IS NOT NULL AND NOT list_contains($exclude, {key})
-    GROUP BY ALL ORDER BY revenue DESC NULLS LAST, product LIMIT $top
+    GROUP BY ALL ORDER BY revenue DESC NULLS LAST, orders DESC, product LIMIT $top
     """
     params = {"as_of": as_of, "top": top, "exclude": list(exclude or [])}
     return con.execute(sql, params).fetchdf()

@@ -25,7 +25,7 @@ class Money:
         return cls(suffix=f" {code}")
 
     def __call__(self, value: float | None, decimals: int = 0) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if is_unknown(value):
             return "–"
         sign = "−" if value < 0 else ""
         return f"{sign}{self.prefix}{abs(value):,.{decimals}f}{self.suffix}"
@@ -33,13 +33,24 @@ class Money:
 
 def integer(value: float | None) -> str:
     """Thousands-separated whole number, or a dash when unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_unknown(value):
         return "–"
     return f"{round(value):,}".replace("-", "−")
 
 
 def percent(share: float | None, decimals: int = 1) -> str:
     """A 0–1 share as a percentage."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
+    if is_unknown(share):
         return "–"
     return f"{share * 100:.{decimals}f}%".replace("-", "−")
+
+
+def is_unknown(value: object) -> bool:
+    """None, NaN, NaT or pandas' NA (how an empty cell of a frame reads back)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    import pandas as pd
+
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))

@@ -80,12 +80,21 @@ def section(
     return wrap
 
 
-_NO_ORDERS = Omitted("There is no orders table with order dates and amounts.")
+_NO_ORDERS = Omitted("There is no orders table with order numbers and dates.")
+_NO_MONEY_NOTE = (
+    "Order lines carry no amounts or prices, so revenue figures are left out and orders "
+    "stand in for them."
+)
 _NO_SCORES = Omitted("There is no customer_scores table (run the models to publish one).")
 
 
 def _has_orders(ctx: ReportContext) -> bool:
-    return ctx.has("orders", "order_id", "order_ts", "amount")
+    return ctx.has("orders", "order_id", "order_ts")
+
+
+def _has_money(ctx: ReportContext) -> bool:
+    """Basket data often has no prices: order figures still stand, revenue ones do not."""
+    return ctx.has("orders", "amount")
 
 
 def anonymous_note(k: dict, money: Money) -> list[str]:
@@ -145,6 +154,10 @@ def kpi_section(ctx: ReportContext) -> SectionContent | Omitted:
         ),
         Kpi("Data period", period, period_detail),
     ]
+    if not _has_money(ctx):
+        money_kpis = {"Revenue", "Average order value", "Returns"}
+        kpis = [kpi for kpi in kpis if kpi.label not in money_kpis]
+        return SectionContent(kpis=kpis, notes=[_NO_MONEY_NOTE])
     return SectionContent(kpis=kpis, notes=anonymous_note(k, ctx.money))
 
 
@@ -159,19 +172,24 @@ def monthly_section(ctx: ReportContext) -> SectionContent | Omitted:
     last = data.last_order_ts(ctx.con, ctx.as_of)
     if last is not None and (last + timedelta(days=1)).month == last.month:
         notes.append(f"{last:%B %Y} is incomplete: the data ends on {last:%d %B %Y}.")
-    return SectionContent(charts=[charts.monthly_chart(df, ctx.money)], notes=notes)
+    if not _has_money(ctx):
+        notes.append(_NO_MONEY_NOTE)
+    chart = charts.monthly_chart(df, ctx.money, with_revenue=_has_money(ctx))
+    return SectionContent(charts=[chart], notes=notes)
 
 
-@section("regions", "Revenue by region", tables=("orders",))
+@section("regions", "Sales by region", tables=("orders",))
 def region_section(ctx: ReportContext) -> SectionContent | Omitted:
     if not _has_orders(ctx):
         return _NO_ORDERS
     if not ctx.has("orders", "region"):
         return Omitted("No order line records a region or country.")
-    df = data.revenue_by_region(ctx.con, ctx.as_of, ctx.settings.top_regions)
+    money = _has_money(ctx)
+    df = data.revenue_by_region(ctx.con, ctx.as_of, ctx.settings.top_regions, by_revenue=money)
     if df.empty:
         return Omitted("No orders were placed before the report date.")
-    return SectionContent(charts=[charts.region_chart(df, ctx.money)])
+    chart = charts.region_chart(df, ctx.money, with_revenue=money)
+    return SectionContent(charts=[chart], notes=[] if money else [_NO_MONEY_NOTE])
 
 
 @section("segments", "RFM segments", width="half", tables=("customer_scores",))
@@ -222,17 +240,26 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
     if df.empty:
         return Omitted("No orders were placed before the report date.")
     money = ctx.money
+    with_money = _has_money(ctx)
+    names = ["" if n is None or n != n else str(n) for n in df["name"]]
+    with_codes = any(name != str(p) for p, name in zip(df["product"], names, strict=True))
+    header = ["#", "Code", "Product", "Net revenue", "Net units", "Orders"]
     rows = [
-        [str(i), str(p), "" if n is None or n != n else str(n), money(v), integer(u), integer(o)]
-        for i, (p, n, v, u, o) in enumerate(
-            zip(df["product"], df["name"], df["revenue"], df["units"], df["orders"], strict=True),
+        [str(i), str(p), name, money(v), integer(u), integer(o)]
+        for i, (p, name, v, u, o) in enumerate(
+            zip(df["product"], names, df["revenue"], df["units"], df["orders"], strict=True),
             start=1,
         )
     ]
+    drop = ({"Code"} if not with_codes else set()) | ({"Net revenue"} if not with_money else set())
+    if df["units"].isna().all():
+        drop.add("Net units")
+    keep = [i for i, h in enumerate(header) if h not in drop]
     table = Table(
-        ["#", "Code", "Product", "Net revenue", "Net units", "Orders"],
-        rows,
-        frozenset({0, 3, 4, 5}),
+        [header[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        frozenset(j for j, i in enumerate(keep) if header[i] in {"#", "Net revenue", "Net units",
+                                                                  "Orders"}),
     )
     k = data.anonymous_lines(ctx.con, ctx.as_of)
     notes = anonymous_note(k, ctx.money)
@@ -242,4 +269,7 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
             f"{len(excluded)} codes that are not goods (postage, fees, adjustments) are left "
             f"out of this ranking: {shown}."
         )
-    return SectionContent(charts=[charts.products_chart(df, money)], tables=[table], notes=notes)
+    if not with_money:
+        notes.append(_NO_MONEY_NOTE)
+    chart = charts.products_chart(df, money, with_revenue=with_money)
+    return SectionContent(charts=[chart], tables=[table], notes=notes)
