@@ -9,10 +9,11 @@ Run: .venv/bin/python bench/voice.py [alexa] [zh] [service] [--assets DIR] [--se
 - zh: online_shopping_10_cats written as a feedback CSV (review → text, label 0/1 → score 1/5,
   synthetic dates), accuracy of the label; also on the 20% the shipped Chinese model never saw
   (bench/sentiment.py's split), since the other 80% trained it.
-- service: the synthetic CRM, time split. Features before a cutoff (customer features, with
-  and without the service signals), label = a purchase in the following 90 days; LightGBM
-  trained at cutoff T-90 (labels in [T-90, T)) and scored at cutoff T (labels in [T, T+90)).
-  AUC with and without the service signals, per demo seed.
+- service: the synthetic CRM (src/crmine/demo, unhappy customers complain more and leave
+  sooner), ``crmine evaluate`` at 90 days before the data end: the run's own purchase model
+  (rolling cutoffs, candidates, calibration, BG/NBD blend) with the service signals and with
+  them left out (``exclude_features=("service",)``), on the same sentiment scores. Purchase
+  AUC, PR-AUC, Brier and revenue Spearman per demo seed, and the mean difference.
 
 Wall and CPU seconds are printed for each part. ``--assets`` names a folder holding
 zh_sentiment.json/.npz when the package has not shipped them yet (scripts/train_sentiment.py
@@ -149,73 +150,48 @@ def zh(tmp: Path) -> None:
 
 
 def service(tmp: Path, seeds: list[int], n_customers: int = 2000) -> None:
-    import ibis
-    from sklearn.metrics import roc_auc_score
+    from dataclasses import replace
 
     from crmine.demo import generate, write_files
-    from crmine.features import training_frame
-    from crmine.features.service import SERVICE_FEATURES, merge_service_features, service_features
-    from crmine.models.voice import cross_fit_sentiment, normalised_score
+    from crmine.pipeline.evaluate import evaluate_workspace, service_events
     from crmine.pipeline.ingest_all import ingest_sources
+    from crmine.pipeline.steps_predict import PredictSettings
 
     print(f"== service signals backtest on the synthetic CRM ({n_customers:,} customers)")
-    model = text_models.load_default()
+    keys = [("purchase", "auc"), ("purchase", "pr_auc"), ("purchase", "brier"),
+            ("revenue", "spearman")]  # fmt: skip
+    diffs: dict[str, list[float]] = {k[1]: [] for k in keys}
     for seed in seeds:
         with timed(f"seed {seed}"):
             paths = write_files(generate(n_customers, seed=seed), tmp / f"demo{seed}" / "sources")
             ws = Workspace.init(tmp / f"demo{seed}" / "ws")
             ingest_sources(ws, sorted(paths.items()))
             with ws.connect(read_only=True) as con:
-                backend = ibis.duckdb.from_connection(con)
-                orders, customers = backend.table("orders"), backend.table("customers")
                 end = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
-                test_cut = (end + timedelta(days=1)).replace(
-                    hour=0, minute=0, second=0
-                ) - timedelta(days=90)
-                train_cut = test_cut - timedelta(days=90)
-                fb = con.execute("SELECT feedback_id, customer_id, ts, kind, score, text FROM feedback"
-                                 ).fetchdf()  # fmt: skip
-                it = con.execute(
-                    "SELECT customer_id, ts, topic, resolved FROM interactions"
-                ).fetchdf()
-                frames = {}
-                for name, cut in (("train", train_cut), ("test", test_cut)):
-                    feats = training_frame(orders, [cut], 90, customers)
-                    before = fb[fb["ts"] < cut].reset_index(drop=True)
-                    u = normalised_score(
-                        before["kind"].to_numpy(object), before["score"].to_numpy(float)
-                    )
-                    res = cross_fit_sentiment(model, before["text"], u, folds=5)
-                    sent = pd.DataFrame({"feedback_id": before["feedback_id"], "sentiment": res.scores,
-                                         "sentiment_label": res.labels})  # fmt: skip
-                    sent.loc[before["text"].isna().to_numpy(), ["sentiment", "sentiment_label"]] = (
-                        None
-                    )
-                    svc = service_features(before, it, cut, sent)
-                    frames[name] = merge_service_features(feats, svc)
-            label = "purchased"
-            numeric = [c for c in frames["train"].columns
-                       if pd.api.types.is_numeric_dtype(frames["train"][c])
-                       and c not in ("orders_in_horizon", "purchase_days_in_horizon",
-                                     "revenue_in_horizon", label)]  # fmt: skip
-            base_cols = [c for c in numeric if c not in SERVICE_FEATURES]
-            aucs = {}
-            for name, cols in (("without", base_cols), ("with", numeric)):
-                aucs[name] = _lgbm_auc(frames["train"], frames["test"], cols, label, roc_auc_score)
-            ytr = frames["train"][label].astype(int)
-            print(f"  seed {seed}: train {len(ytr):,} customers ({ytr.mean():.1%} buy), test "
-                  f"{len(frames['test']):,}; AUC without service signals {aucs['without']:.4f}, "
-                  f"with {aucs['with']:.4f} ({aucs['with'] - aucs['without']:+.4f})")  # fmt: skip
-
-
-def _lgbm_auc(train: pd.DataFrame, test: pd.DataFrame, cols: list[str], label: str, auc) -> float:
-    import lightgbm as lgb
-
-    clf = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.03, num_leaves=15,
-                             min_child_samples=20, subsample=0.8, subsample_freq=1,
-                             colsample_bytree=0.8, random_state=0, verbose=-1, n_jobs=1)  # fmt: skip
-    clf.fit(train[cols].astype(float), train[label].astype(int))
-    return float(auc(test[label].astype(int), clf.predict_proba(test[cols].astype(float))[:, 1]))
+            cutoff = end.date() + timedelta(days=1) - timedelta(days=90)
+            events = service_events(ws, cutoff, 90)  # sentiment scored once for both runs
+            base = PredictSettings.from_config(ws.config)
+            figures = {}
+            for name, st in (("without", replace(base, exclude_features=("service",))),
+                             ("with", base)):  # fmt: skip
+                res = evaluate_workspace(ws, cutoff, 90, settings=st, service=events)
+                rows = {(sec, m["metric"]): m["model"] for sec, body in res["sections"].items()
+                        for m in body["metrics"]}  # fmt: skip
+                prop = next(m for m in res["models"] if m["name"] == "purchase_propensity")
+                figures[name] = {**{k[1]: rows[k] for k in keys},
+                                 "chosen": prop["metrics"]["chosen"],
+                                 "val_auc": prop["metrics"]["validation_auc"]}  # fmt: skip
+            bg = next(m for m in res["sections"]["purchase"]["metrics"] if m["metric"] == "auc")
+            print(f"  seed {seed}, cutoff {cutoff}: BG/NBD AUC {bg['baselines']['bgnbd']:.4f}")
+            for name, f in figures.items():
+                print(f"    {name:7s} service signals: AUC {f['auc']:.4f}, PR-AUC {f['pr_auc']:.4f},"
+                      f" Brier {f['brier']:.4f}, revenue Spearman {f['spearman']:.4f} "
+                      f"({f['chosen']}, validation AUC {f['val_auc']:.4f})")  # fmt: skip
+            for k in diffs:
+                diffs[k].append(figures["with"][k] - figures["without"][k])
+    print("  with − without, mean over seeds: " + ", ".join(
+        f"{k} {np.mean(v):+.4f} (per seed {', '.join(f'{x:+.4f}' for x in v)})"
+        for k, v in diffs.items()))  # fmt: skip
 
 
 def main() -> None:

@@ -11,13 +11,23 @@ import pandas as pd
 import pytest
 
 from crmine.engine import Workspace
+from crmine.features.service import SERVICE_FEATURES, service_frame
 from crmine.pipeline import steps, steps_predict
 from crmine.pipeline.evaluate import evaluate_workspace, render
 from crmine.pipeline.run import run
 from crmine.pipeline.steps_predict import PredictSettings, forecast_orders
 
-ORDER_COLUMNS = ["order_id", "customer_id", "order_ts", "product_id", "category", "quantity",
-                 "unit_price", "amount", "is_return"]
+ORDER_COLUMNS = [
+    "order_id",
+    "customer_id",
+    "order_ts",
+    "product_id",
+    "category",
+    "quantity",
+    "unit_price",
+    "amount",
+    "is_return",
+]
 FAST = PredictSettings(candidates=("logistic", "lightgbm"))
 
 
@@ -28,8 +38,9 @@ def truth():
     return generate(500, seed=11).truth
 
 
-def _workspace(root, orders: pd.DataFrame | None, customers: pd.DataFrame | None,
-               **more: pd.DataFrame) -> Workspace:
+def _workspace(
+    root, orders: pd.DataFrame | None, customers: pd.DataFrame | None, **more: pd.DataFrame
+) -> Workspace:
     ws = Workspace.init(root)
     with ws.connect() as con:
         for name, frame in (("orders", orders), ("customers", customers), *more.items()):
@@ -52,8 +63,11 @@ def _customers(truth, *, labels: bool) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def orders_ws(truth, tmp_path_factory):
-    return _workspace(tmp_path_factory.mktemp("p") / "ws", truth.orders[ORDER_COLUMNS],
-                      _customers(truth, labels=False))
+    return _workspace(
+        tmp_path_factory.mktemp("p") / "ws",
+        truth.orders[ORDER_COLUMNS],
+        _customers(truth, labels=False),
+    )
 
 
 def _run(ws):
@@ -76,8 +90,7 @@ def test_run_publishes_every_prediction(orders_ws):
     assert set(buyers["value_tier"]) == {"high", "medium", "low"}
     assert (buyers["value_tier"] == "high").mean() == pytest.approx(0.2, abs=0.02)
     reasons = buyers["top_reasons"].iloc[0]
-    assert 1 <= len(reasons) <= 3 and all(isinstance(r, str) and "churn risk" in r
-                                          for r in reasons)
+    assert 1 <= len(reasons) <= 3 and all(isinstance(r, str) and "churn risk" in r for r in reasons)
     names = set(models["name"])
     assert {"bgnbd_gamma_gamma", "purchase_propensity", "horizon_revenue", "clv"} <= names
     prop = models.set_index("name").loc["purchase_propensity"]
@@ -90,13 +103,16 @@ def test_forecast_ignores_everything_after_as_of(truth, tmp_path):
     """Point in time: the full warehouse and one cut at as_of give the same forecasts."""
     as_of = datetime(2024, 9, 1)
     orders = truth.orders[ORDER_COLUMNS]
-    contacts = truth.interactions[["customer_id", "ts", "channel"]]
-    feedback = truth.feedback[["customer_id", "ts", "kind", "score"]]
-    full_ws = _workspace(tmp_path / "full", orders, None, interactions=contacts,
-                         feedback=feedback)
-    early = _workspace(tmp_path / "cut", orders[orders["order_ts"] < as_of], None,
-                       interactions=contacts[contacts["ts"] < as_of],
-                       feedback=feedback[feedback["ts"] < as_of])
+    contacts = truth.interactions[["customer_id", "ts", "channel", "topic", "resolved"]]
+    feedback = truth.feedback[["feedback_id", "customer_id", "ts", "kind", "score"]]
+    full_ws = _workspace(tmp_path / "full", orders, None, interactions=contacts, feedback=feedback)
+    early = _workspace(
+        tmp_path / "cut",
+        orders[orders["order_ts"] < as_of],
+        None,
+        interactions=contacts[contacts["ts"] < as_of],
+        feedback=feedback[feedback["ts"] < as_of],
+    )
     tables = {"orders", "interactions", "feedback"}
     out = []
     for ws in (full_ws, early):
@@ -104,12 +120,97 @@ def test_forecast_ignores_everything_after_as_of(truth, tmp_path):
             fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, tables, FAST)
         out.append(fc.scores.sort_values("customer_id").reset_index(drop=True))
     features = next(m for m in fc.models if m["name"] == "purchase_propensity")
-    assert {"interactions_count", "interactions_90d", "feedback_mean_score",
-            "days_since_feedback"} <= set(features["parameters"]["features"])
+    unscored = {"sentiment_mean", "sentiment_trend"}  # no sentiment given: empty, dropped
+    assert set(SERVICE_FEATURES) - unscored <= set(features["parameters"]["features"])
     full, cut = out
     assert len(full) == len(cut) > 0
     for col in ("p_alive", "p_purchase", "expected_orders", "expected_revenue", "clv"):
         np.testing.assert_allclose(full[col], cut[col], rtol=1e-6, err_msg=col)
+
+
+def _service_ws(truth, root):
+    contacts = truth.interactions[["customer_id", "ts", "topic", "resolved"]]
+    feedback = truth.feedback[["feedback_id", "customer_id", "ts", "kind", "score"]]
+    return _workspace(
+        root,
+        truth.orders[ORDER_COLUMNS],
+        _customers(truth, labels=False),
+        interactions=contacts,
+        feedback=feedback,
+    )
+
+
+def test_training_rows_carry_the_service_signals_of_their_own_cutoff(truth, tmp_path):
+    """One implementation: every cutoff's rows hold service_frame at that cutoff."""
+    from crmine.features import known_customer_features
+    from crmine.features.service import read_service_events
+
+    as_of = datetime(2024, 9, 1)
+    ws = _service_ws(truth, tmp_path / "svc")
+    tables = {"orders", "customers", "interactions", "feedback"}
+    with ws.connect(read_only=True) as con:
+        backend = ibis.duckdb.from_connection(con)
+        orders = steps_predict._truncated(backend, "orders", "order_ts", as_of)
+        occasions = steps_predict._occasions(orders)
+        events = read_service_events(backend, as_of, tables)
+        cuts = [as_of - timedelta(days=90), as_of - timedelta(days=135)]
+        now = known_customer_features(
+            backend.table("orders"), as_of, backend.table("customers")
+        ).execute()
+        inputs = steps_predict._Inputs(backend, orders, occasions, tables, events)
+        frame = steps_predict._feature_frame(inputs, cuts, 90, FAST, as_of)
+        reused = steps_predict._feature_frame(
+            steps_predict._Inputs(backend, orders, occasions, tables, events, now),
+            cuts,
+            90,
+            FAST,
+            as_of,
+        )
+        bare = steps_predict._feature_frame(
+            steps_predict._Inputs(backend, orders, occasions, tables, None),
+            cuts,
+            90,
+            PredictSettings(exclude_features=("service",)),
+            as_of,
+        )
+    assert set(SERVICE_FEATURES) <= set(frame.columns)
+    assert not set(SERVICE_FEATURES) & set(bare.columns)
+    expected = service_frame(events.feedback, events.interactions, [*cuts, as_of])
+    for cut, rows in frame.groupby("cutoff"):
+        want = expected[expected["cutoff"] == cut].set_index("customer_id")
+        got = rows.set_index("customer_id").loc[want.index.intersection(rows["customer_id"])]
+        assert len(got) > 0
+        for col in SERVICE_FEATURES:
+            np.testing.assert_allclose(
+                got[col].to_numpy(float), want.loc[got.index, col].to_numpy(float), err_msg=col
+            )
+        # nothing at or after the cutoff is counted
+        seen = events.interactions[events.interactions["ts"] < cut]
+        assert rows["contacts_total"].sum() <= len(seen)
+    # reusing the run's features at as_of changes nothing
+    key = ["cutoff", "customer_id"]
+    a = frame.sort_values(key, ignore_index=True)
+    b = reused.sort_values(key, ignore_index=True)[a.columns]
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_churn_model_sees_the_service_signals(truth, tmp_path):
+    contacts = truth.interactions[["customer_id", "ts", "topic", "resolved"]]
+    ws = _workspace(
+        tmp_path / "churn",
+        truth.orders[ORDER_COLUMNS],
+        _customers(truth, labels=True),
+        interactions=contacts,
+    )
+    tables = {"orders", "customers", "interactions"}
+    with ws.connect(read_only=True) as con:
+        backend = ibis.duckdb.from_connection(con)
+        fc = steps_predict.forecast_churn(backend, datetime(2025, 1, 1), tables, FAST)
+        off = steps_predict.forecast_churn(
+            backend, datetime(2025, 1, 1), tables, PredictSettings(exclude_features=("service",))
+        )
+    # the service columns (contacts, complaints, tickets, ...) are among the model's inputs
+    assert fc.models[0]["parameters"]["features"] > off.models[0]["parameters"]["features"]
 
 
 def test_rolling_cutoffs_end_their_labels_before_as_of():
@@ -119,7 +220,9 @@ def test_rolling_cutoffs_end_their_labels_before_as_of():
     assert all(c + timedelta(days=90) <= as_of for c in every)
     assert train and all(c + timedelta(days=90) <= every[0] for c in train)
     assert steps_predict.plan_cutoffs(datetime(2023, 12, 1), as_of, 90, PredictSettings()) == (
-        [], [])
+        [],
+        [],
+    )
 
 
 def test_few_customers_and_short_history_skip_without_failing(truth, tmp_path):
@@ -151,8 +254,7 @@ def test_evaluate_is_plain_data_with_grades(orders_ws, truth, tmp_path):
     purchase = result["sections"]["purchase"]
     auc_row = next(r for r in purchase["metrics"] if r["metric"] == "auc")
     assert auc_row["model"] > 0.6 and auc_row["grade"] in {"A", "B", "C"}
-    assert set(auc_row["baselines"]) == {"recency", "last_period", "bgnbd",
-                                         "bgnbd_expected_orders"}
+    assert set(auc_row["baselines"]) == {"recency", "last_period", "bgnbd", "bgnbd_expected_orders"}
     assert purchase["gains_curve"]["model"][-1] == pytest.approx([1.0, 1.0])
     assert purchase["reliability_curve"]
     assert {"orders", "revenue", "churn"} <= set(result["sections"])
@@ -167,18 +269,22 @@ def test_evaluate_contractual_churn_on_hidden_labels(truth, tmp_path):
     ws = _workspace(tmp_path / "c", None, _customers(truth, labels=True))
     result = evaluate_workspace(ws, date(2025, 1, 1), 90)
     section = result["sections"]["contractual_churn"]
-    assert section["customers"] == pytest.approx(0.3 * truth.customers["churned"].notna().sum()
-                                                 * 0.75, rel=0.05)
+    assert section["customers"] == pytest.approx(
+        0.3 * truth.customers["churned"].notna().sum() * 0.75, rel=0.05
+    )
     assert section["metrics"][0]["baselines"].keys() == {"best_attribute"}
 
 
 def test_orders_and_labelled_customers_use_the_contractual_model(truth, tmp_path):
-    ws = _workspace(tmp_path / "both", truth.orders[ORDER_COLUMNS],
-                    _customers(truth, labels=True))
+    ws = _workspace(tmp_path / "both", truth.orders[ORDER_COLUMNS], _customers(truth, labels=True))
     result, scores, models = _run(ws)
     steps_done = {o.name: o.status for o in result.steps}
-    assert steps_done == {"customer features": "done", "rfm": "done",
-                          "purchase and value models": "done", "churn": "done"}
+    assert steps_done == {
+        "customer features": "done",
+        "rfm": "done",
+        "purchase and value models": "done",
+        "churn": "done",
+    }
     assert scores["churn_risk"].notna().all()  # every customer, buyer or not
     buyers = scores[scores["orders_count"] > 0]
     assert not np.allclose(buyers["churn_risk"], 1 - buyers["p_purchase"])
@@ -195,12 +301,20 @@ def test_settings_come_from_the_config_and_bad_ones_are_config_errors():
         def section(self, name):
             return dict(self.sections.get(name, {}))
 
-    s = PredictSettings.from_config(Config({"clv": {"horizon_days": 180,
-                                                    "annual_discount_rate": 0.05},
-                                            "models": {"candidates": ["logistic"]}}))
+    s = PredictSettings.from_config(
+        Config(
+            {
+                "clv": {"horizon_days": 180, "annual_discount_rate": 0.05},
+                "models": {"candidates": ["logistic"]},
+            }
+        )
+    )
     assert (s.clv_days, s.annual_discount_rate, s.candidates) == (180, 0.05, ("logistic",))
     assert PredictSettings.from_config(Config({})) == PredictSettings()
-    for bad in ({"models": {"candidates": ["magic"]}}, {"clv": {"horizon_days": "soon"}},
-                {"models": {"max_cutoffs": 1}}):
+    for bad in (
+        {"models": {"candidates": ["magic"]}},
+        {"clv": {"horizon_days": "soon"}},
+        {"models": {"max_cutoffs": 1}},
+    ):
         with pytest.raises(ConfigError):
             PredictSettings.from_config(Config(bad))

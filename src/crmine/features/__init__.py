@@ -19,7 +19,7 @@ from crmine.features.customer import (
     rfm_features,
 )
 from crmine.features.labels import LABELS, horizon_labels, training_frame
-from crmine.features.registry import FEATURES, describe
+from crmine.features.registry import FEATURES, SERVICE_FEATURES, describe
 
 __all__ = [
     "DEFAULT_TREND_DAYS",
@@ -27,6 +27,7 @@ __all__ = [
     "FEATURES",
     "LABELS",
     "PII_COLUMNS",
+    "SERVICE_FEATURES",
     "customer_features",
     "describe",
     "horizon_labels",

@@ -37,6 +37,23 @@ FEATURES: dict[str, str] = {
     "(recent - previous) / previous (empty when the previous period's revenue is not positive)",
 }
 
+# Service signals (feedback and interactions before as_of): see crmine.features.service.
+SERVICE_FEATURES: dict[str, str] = {
+    "contacts_total": "service interactions before as_of",
+    "contacts_30d": "service interactions in the 30 days before as_of",
+    "contacts_90d": "service interactions in the 90 days before as_of",
+    "days_since_last_contact": "days from the last interaction to as_of (NaN: never)",
+    "unresolved_tickets": "interactions marked not resolved",
+    "complaints_total": "negative feedback plus interactions on a complaint topic",
+    "complaints_90d": "the same, in the 90 days before as_of",
+    "feedback_count": "feedback answers before as_of",
+    "mean_score_01": "mean feedback score mapped onto 0-1 by its scale (NaN: no scored answer)",
+    "sentiment_mean": "mean sentiment of the customer's feedback texts, -1..1",
+    "sentiment_trend": "mean sentiment in the last 90 days minus before (NaN: not both)",
+    "last_nps_score": "the latest NPS answer, 0-10",
+    "days_since_last_nps": "days from the latest NPS answer to as_of",
+}
+
 # Window features: stem -> meaning with {n} for the number of days.
 WINDOW_FEATURES: dict[str, str] = {
     "orders": "orders in the last {n} days (an order dates from its first purchased line)",
@@ -73,6 +90,8 @@ def describe(name: str) -> str:
     """Plain-words meaning of a feature column; KeyError for an unknown name."""
     if name in FEATURES:
         return FEATURES[name]
+    if name in SERVICE_FEATURES:
+        return SERVICE_FEATURES[name]
     parts = _window_parts(name)
     if parts is None:
         raise KeyError(f"unknown feature {name!r}")

@@ -46,6 +46,19 @@ SHORT_LABELS: dict[str, str] = {
     "distinct_categories": "different categories bought",
     "btyd_clv": "BG/NBD lifetime value",
     "btyd_expected_revenue": "BG/NBD expected spend",
+    "contacts_total": "service contacts so far",
+    "contacts_30d": "service contacts in the last 30 days",
+    "contacts_90d": "service contacts in the last 90 days",
+    "days_since_last_contact": "days since the last service contact",
+    "unresolved_tickets": "unresolved service contacts",
+    "complaints_total": "complaints so far",
+    "complaints_90d": "complaints in the last 90 days",
+    "feedback_count": "feedback answers so far",
+    "mean_score_01": "average feedback score (0-1)",
+    "sentiment_mean": "average sentiment of the feedback",
+    "sentiment_trend": "change of sentiment in the last 90 days",
+    "last_nps_score": "latest NPS answer",
+    "days_since_last_nps": "days since the latest NPS answer",
 }
 
 
@@ -95,8 +108,11 @@ def top_reasons(
     words = _Words(names, values, trend_days)
     raise_, lower = f"raises {outcome}", f"lowers {outcome}"
     return [
-        [f"{words.phrase(bases[g], i)} ({raise_ if s > 0 else lower})"
-         for g, s in zip(top[i], strength[i], strict=True) if abs(s) > 1e-9]
+        [
+            f"{words.phrase(bases[g], i)} ({raise_ if s > 0 else lower})"
+            for g, s in zip(top[i], strength[i], strict=True)
+            if abs(s) > 1e-9
+        ]
         for i in range(len(top))
     ]
 
@@ -113,8 +129,11 @@ class _Words:
                 self.columns[col] = series.to_numpy(float, na_value=np.nan)
             except (TypeError, ValueError):
                 self.columns[col] = series.to_numpy(object)
-        self.binary = {c for c, v in self.columns.items() if v.dtype == float
-                       and np.isin(v[np.isfinite(v)], (0.0, 1.0)).all()}
+        self.binary = {
+            c
+            for c, v in self.columns.items()
+            if v.dtype == float and np.isin(v[np.isfinite(v)], (0.0, 1.0)).all()
+        }
         self.levels: dict[str, list[tuple[str, str]]] = {}
         for name in names:
             base, level = split_name(name)

@@ -6,10 +6,15 @@ customers did in ``[cutoff, cutoff + horizon)``; see :mod:`crmine.evaluation.bac
 the metrics, baselines and grades. Contractual churn (a churned label on customers) is a
 snapshot, so it is judged on labels hidden from training: a random, stratified
 ``hidden_share`` of the labelled customers.
+
+Feedback and interactions enter as in the run: the feedback's sentiment is scored by the
+run's own sentiment step on the feedback before the cutoff, and the service signals are
+computed from those events at every training cutoff.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,9 +34,23 @@ def _available(con) -> set[str]:
     return {t for t in names if con.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]}
 
 
-def evaluate_workspace(ws: Workspace, cutoff: date, horizon_days: int = 90, *,
-                       hidden_share: float = 0.3, seed: int = 0) -> dict[str, Any]:
-    """Backtest every prediction the workspace's data supports; JSON-serialisable result."""
+def evaluate_workspace(
+    ws: Workspace,
+    cutoff: date,
+    horizon_days: int = 90,
+    *,
+    hidden_share: float = 0.3,
+    seed: int = 0,
+    settings=None,
+    service=None,
+) -> dict[str, Any]:
+    """Backtest every prediction the workspace's data supports; JSON-serialisable result.
+
+    ``settings``: PredictSettings instead of the workspace's (e.g. with
+    ``exclude_features=("service",)`` to measure what the service signals add).
+    ``service``: the events :func:`service_events` returned for this cutoff, to score the
+    sentiment once for several evaluations.
+    """
     import ibis
 
     from crmine.errors import WorkspaceError
@@ -40,27 +59,74 @@ def evaluate_workspace(ws: Workspace, cutoff: date, horizon_days: int = 90, *,
     if horizon_days <= 0:
         raise WorkspaceError("--horizon must be a positive number of days")
     as_of = datetime(cutoff.year, cutoff.month, cutoff.day)
-    settings = PredictSettings.from_config(ws.config)
+    if settings is None:
+        settings = PredictSettings.from_config(ws.config)
     started, cpu = time.perf_counter(), time.process_time()
-    result: dict[str, Any] = {"cutoff": as_of.date().isoformat(), "horizon_days": horizon_days,
-                              "grading_rule": _grading_rule(), "sections": {}, "models": [],
-                              "notes": []}
+    result: dict[str, Any] = {
+        "cutoff": as_of.date().isoformat(),
+        "horizon_days": horizon_days,
+        "grading_rule": _grading_rule(),
+        "sections": {},
+        "models": [],
+        "notes": [],
+    }
     with ws.connect(read_only=True) as con:
         available = _available(con)
         if not available:
             raise WorkspaceError(f"{ws.root} holds no data to evaluate")
         backend = ibis.duckdb.from_connection(con)
+        wanted = bool({"orders", "customers"} & available) and bool(
+            {"feedback", "interactions"} & available
+        )
+        if service is None and wanted and "service" not in settings.exclude_features:
+            service = _service_events(ws, con, as_of, horizon_days, available, result)
         if "orders" in available:
-            _orders_sections(backend, con, as_of, horizon_days, available, settings, result)
+            _orders_sections(
+                backend, con, as_of, horizon_days, available, settings, result, service
+            )
         if "customers" in available:
-            _contractual_section(backend, as_of, available, settings, result,
-                                 hidden_share, seed)
+            _contractual_section(
+                backend, as_of, available, settings, result, hidden_share, seed, service
+            )
     if not result["sections"]:
-        result["notes"].append("nothing to evaluate: no orders before the cutoff and no "
-                               "churn labels")
-    result["seconds"] = {"wall": round(time.perf_counter() - started, 2),
-                         "cpu": round(time.process_time() - cpu, 2)}
+        result["notes"].append(
+            "nothing to evaluate: no orders before the cutoff and no churn labels"
+        )
+    result["seconds"] = {
+        "wall": round(time.perf_counter() - started, 2),
+        "cpu": round(time.process_time() - cpu, 2),
+    }
     return result
+
+
+def service_events(ws: Workspace, cutoff: date, horizon_days: int = 90):
+    """Feedback and interactions before ``cutoff``, scored as ``crmine run --as-of`` would."""
+    as_of = datetime(cutoff.year, cutoff.month, cutoff.day)
+    with ws.connect(read_only=True) as con:
+        return _service_events(ws, con, as_of, horizon_days, _available(con), {})
+
+
+def _service_events(
+    ws: Workspace,
+    con,
+    as_of: datetime,
+    horizon_days: int,
+    available: set[str],
+    result: dict[str, Any],
+):
+    """The run's sentiment step on the feedback before the cutoff, then the events."""
+    from crmine.pipeline import steps_voice
+    from crmine.pipeline.run import RunContext
+
+    ctx = RunContext(ws, con, as_of.date(), horizon_days, available)
+    if "feedback" in available:  # the signals read the feedback's sentiment only
+        detail = steps_voice.feedback_sentiment_step(ctx)
+        result.setdefault("notes", []).append(f"feedback sentiment: {detail}")
+        result.setdefault("models", []).extend(
+            {**m, "parameters": json.loads(m["parameters"]), "metrics": json.loads(m["metrics"])}
+            for m in ctx.models
+        )
+    return steps_voice.service_events(ctx)
 
 
 def _grading_rule() -> str:
@@ -69,8 +135,16 @@ def _grading_rule() -> str:
     return RULE
 
 
-def _orders_sections(backend, con, as_of: datetime, horizon_days: int, available: set[str],
-                     settings, result: dict[str, Any]) -> None:
+def _orders_sections(
+    backend,
+    con,
+    as_of: datetime,
+    horizon_days: int,
+    available: set[str],
+    settings,
+    result: dict[str, Any],
+    service,
+) -> None:
     from crmine.evaluation import backtest
     from crmine.features import horizon_labels
     from crmine.pipeline.steps_predict import forecast_orders
@@ -81,9 +155,11 @@ def _orders_sections(backend, con, as_of: datetime, horizon_days: int, available
         result["notes"].append(f"no orders on or after {as_of.date()}: nothing to compare with")
         return
     if last < end - timedelta(days=1):
-        result["notes"].append(f"the data end on {last.date()}, before the horizon does "
-                               f"({end.date()}): the outcome is incomplete")
-    fc = forecast_orders(backend, as_of, horizon_days, available, settings)
+        result["notes"].append(
+            f"the data end on {last.date()}, before the horizon does "
+            f"({end.date()}): the outcome is incomplete"
+        )
+    fc = forecast_orders(backend, as_of, horizon_days, available, settings, service=service)
     result["models"] += fc.models
     result["forecast"] = fc.detail
     if fc.detail.startswith("skipped:") or fc.baselines is None:
@@ -97,26 +173,41 @@ def _orders_sections(backend, con, as_of: datetime, horizon_days: int, available
     revenue = frame["revenue_in_horizon"].fillna(0.0).to_numpy(float)
     sections = result["sections"]
     sections["purchase"] = backtest.purchase_section(
-        bought, frame["p_purchase"].to_numpy(float), frame)
+        bought, frame["p_purchase"].to_numpy(float), frame
+    )
     if "expected_orders" in frame:
         sections["orders"] = backtest.value_section(
-            days, frame["expected_orders"].to_numpy(float), frame, "orders",
-            model_is_bgnbd=True)
+            days, frame["expected_orders"].to_numpy(float), frame, "orders", model_is_bgnbd=True
+        )
     if "expected_revenue" in frame:
         sections["revenue"] = backtest.value_section(
-            revenue, frame["expected_revenue"].to_numpy(float), frame, "revenue")
+            revenue, frame["expected_revenue"].to_numpy(float), frame, "revenue"
+        )
     if "churn_risk" in frame:
-        base = {"recency": frame["recency_days"].to_numpy(float),
-                "last_period": -frame["last_period_days"].to_numpy(float)}
+        base = {
+            "recency": frame["recency_days"].to_numpy(float),
+            "last_period": -frame["last_period_days"].to_numpy(float),
+        }
         if "btyd_p_purchase" in frame:
             base["bgnbd"] = 1.0 - frame["btyd_p_purchase"].to_numpy(float)
         sections["churn"] = backtest.churn_section(
-            ~bought, frame["churn_risk"].to_numpy(float), base,
-            "non-contractual: no purchase within the horizon, among customers who had bought")
+            ~bought,
+            frame["churn_risk"].to_numpy(float),
+            base,
+            "non-contractual: no purchase within the horizon, among customers who had bought",
+        )
 
 
-def _contractual_section(backend, as_of: datetime, available: set[str], settings,
-                         result: dict[str, Any], hidden_share: float, seed: int) -> None:
+def _contractual_section(
+    backend,
+    as_of: datetime,
+    available: set[str],
+    settings,
+    result: dict[str, Any],
+    hidden_share: float,
+    seed: int,
+    service,
+) -> None:
     from crmine.evaluation import backtest
     from crmine.models._tabular import TabularEncoder
     from crmine.pipeline.steps_predict import forecast_churn
@@ -134,8 +225,9 @@ def _contractual_section(backend, as_of: datetime, available: set[str], settings
     ids = labels["customer_id"].to_numpy()
     y = labels["churned"].astype(bool).to_numpy()
     train_ids, hidden_ids, y_train, y_hidden = train_test_split(
-        ids, y, test_size=hidden_share, random_state=seed, stratify=y)
-    fc = forecast_churn(backend, as_of, available, settings, hide=hidden_ids)
+        ids, y, test_size=hidden_share, random_state=seed, stratify=y
+    )
+    fc = forecast_churn(backend, as_of, available, settings, hide=hidden_ids, service=service)
     if fc.detail.startswith("skipped:"):
         result["notes"].append(f"contractual churn {fc.detail}")
         return
@@ -143,16 +235,20 @@ def _contractual_section(backend, as_of: datetime, available: set[str], settings
     risk = fc.scores.set_index("customer_id")["churn_risk"]
     # Baseline: the one attribute that best ranks the training labels.
     attrs = table.to_pandas().drop_duplicates("customer_id").set_index("customer_id")
-    attrs = attrs.drop(columns=[c for c in ("churned", "name", "email", "phone")
-                                if c in attrs.columns])
+    attrs = attrs.drop(
+        columns=[c for c in ("churned", "name", "email", "phone") if c in attrs.columns]
+    )
     encoder = TabularEncoder(max_ratio_columns=0).fit(attrs.loc[train_ids])
     name, base = backtest.best_single_attribute(
-        encoder.transform(attrs.loc[train_ids]), y_train,
-        encoder.transform(attrs.loc[hidden_ids]))
+        encoder.transform(attrs.loc[train_ids]), y_train, encoder.transform(attrs.loc[hidden_ids])
+    )
     section = backtest.churn_section(
-        y_hidden, risk.reindex(hidden_ids).to_numpy(float), {"best_attribute": base},
+        y_hidden,
+        risk.reindex(hidden_ids).to_numpy(float),
+        {"best_attribute": base},
         f"contractual: churned label of {len(hidden_ids):,} customers hidden from training "
-        f"({hidden_share:.0%}, stratified, seed {seed})")
+        f"({hidden_share:.0%}, stratified, seed {seed})",
+    )
     section["best_attribute"] = name
     result["sections"]["contractual_churn"] = section
 
@@ -163,15 +259,23 @@ def render(result: dict[str, Any]):
     from rich.table import Table
     from rich.text import Text
 
-    parts: list[Any] = [Text(f"Backtest at {result['cutoff']}, horizon "
-                             f"{result['horizon_days']} days", style="bold")]
-    titles = {"purchase": "Purchase within the horizon", "orders": "Purchase days (BG/NBD)",
-              "revenue": "Revenue within the horizon", "churn": "Churn (no purchase)",
-              "contractual_churn": "Churn (hidden labels)"}
+    parts: list[Any] = [
+        Text(f"Backtest at {result['cutoff']}, horizon {result['horizon_days']} days", style="bold")
+    ]
+    titles = {
+        "purchase": "Purchase within the horizon",
+        "orders": "Purchase days (BG/NBD)",
+        "revenue": "Revenue within the horizon",
+        "churn": "Churn (no purchase)",
+        "contractual_churn": "Churn (hidden labels)",
+    }
     colours = {"A": "green", "B": "yellow", "C": "red"}
     for key, section in result["sections"].items():
-        table = Table(title=f"{titles.get(key, key)} — {section.get('customers', 0):,} "
-                            "customers", title_justify="left", expand=True)
+        table = Table(
+            title=f"{titles.get(key, key)} — {section.get('customers', 0):,} customers",
+            title_justify="left",
+            expand=True,
+        )
         for col in ("metric", "model", "baseline", "grade"):
             table.add_column(col, no_wrap=True)
         table.add_column("what it means", overflow="fold", ratio=1)
@@ -179,9 +283,12 @@ def render(result: dict[str, Any]):
             base = row["best_baseline"]
             value = row["baselines"].get(base) if base else None
             table.add_row(
-                row["metric"].replace("_", " "), _num(row["model"]),
+                row["metric"].replace("_", " "),
+                _num(row["model"]),
                 f"{_num(value)}\n[dim]{base.replace('_', ' ')}[/]" if base else "–",
-                Text(row["grade"], style=colours.get(row["grade"], "")), row["sentence"])
+                Text(row["grade"], style=colours.get(row["grade"], "")),
+                row["sentence"],
+            )
         parts.append(table)
     for note in result.get("notes", []):
         parts.append(Text(f"note: {note}", style="dim"))

@@ -14,8 +14,12 @@ Purchase model (needs orders)
       as_of. The latest cutoff validates; candidates train on cutoffs whose labels end
       before it (a strict time split); the winner is refit on every cutoff.
     * Features per cutoff: :func:`crmine.features.training_frame` (RFM, gaps, trends, basket,
-      breadth, returns, tenure, customer attributes), interaction and feedback counts before
-      the cutoff, and the BTYD outputs of a BG/NBD fit on data before that cutoff.
+      breadth, returns, tenure, customer attributes), the service signals of
+      :func:`crmine.features.service.service_frame` (complaints, unresolved tickets,
+      sentiment and its trend, last NPS, contacts; only feedback and interactions before the
+      cutoff), and the BTYD outputs of a BG/NBD fit on data before that cutoff. At as_of the
+      run's published customer_features are reused when given. A feature group can be left
+      out (``exclude_features``, e.g. ``("service",)``) to measure what it adds.
     * p_purchase = calibrated propensity, blended in log-odds with BTYD's own P(purchase)
       at the weight that ranks the validation window best (0 … 0.5; BTYD's alone when
       there is too little history);
@@ -27,7 +31,8 @@ Purchase model (needs orders)
       model's attributions, read as pushes toward churn risk.
 
 Churn (needs customers with a churned label): see :mod:`crmine.models.churn`; it replaces
-churn_risk and top_reasons for every customer.
+churn_risk and top_reasons for every customer. Its inputs are the customers' attributes, their
+order features and their service signals at as_of.
 """
 
 from __future__ import annotations
@@ -45,14 +50,23 @@ if TYPE_CHECKING:
     import ibis
     import pandas as pd
 
+    from crmine.features.service import ServiceEvents
+
 log = logging.getLogger(__name__)
 
-LABEL_COLUMNS = ("purchased", "orders_in_horizon", "purchase_days_in_horizon",
-                 "revenue_in_horizon")
+LABEL_COLUMNS = ("purchased", "orders_in_horizon", "purchase_days_in_horizon", "revenue_in_horizon")
 # Never features: keys, labels, raw timestamps (recency/tenure carry them) and the churn label.
-NOT_FEATURES = ("customer_id", "cutoff", "first_order_ts", "last_order_ts", "churned",
-                *LABEL_COLUMNS)
+NOT_FEATURES = (
+    "customer_id",
+    "cutoff",
+    "first_order_ts",
+    "last_order_ts",
+    "churned",
+    *LABEL_COLUMNS,
+)
 BTYD_FEATURES = ("p_alive", "p_purchase", "expected_orders", "expected_revenue", "clv")
+# Groups of features that can be left out (PredictSettings.exclude_features).
+FEATURE_GROUPS = ("service", "btyd")
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ class PredictSettings:
     annual_discount_rate: float = 0.10
     churn_candidates: tuple[str, ...] = ("logistic", "lightgbm", "blend")
     churn_folds: int = 5
+    exclude_features: tuple[str, ...] = ()  # groups from FEATURE_GROUPS
 
     @classmethod
     def from_config(cls, config: Any) -> PredictSettings:
@@ -96,12 +111,13 @@ class PredictSettings:
         if not self.churn_candidates or set(self.churn_candidates) - set(CHURN_CANDIDATES):
             return f"[churn] candidates must be a non-empty list from {list(CHURN_CANDIDATES)}"
         if self.cutoff_step_days <= 0 or self.max_cutoffs < 2 or self.min_history_days < 0:
-            return ("[models] needs cutoff_step_days > 0, max_cutoffs >= 2 and "
-                    "min_history_days >= 0")
+            return "[models] needs cutoff_step_days > 0, max_cutoffs >= 2 and min_history_days >= 0"
         if self.clv_days <= 0 or self.annual_discount_rate <= -1:
             return "[clv] needs horizon_days > 0 and annual_discount_rate > -1"
         if self.churn_folds < 2:
             return "[churn] folds must be at least 2"
+        if set(self.exclude_features) - set(FEATURE_GROUPS):
+            return f"excluded feature groups must come from {list(FEATURE_GROUPS)}"
         return None
 
     @classmethod
@@ -119,8 +135,7 @@ class PredictSettings:
             reasons=int(models.get("reasons", base.reasons)),
             random_state=int(models.get("random_state", base.random_state)),
             clv_days=int(clv.get("horizon_days", base.clv_days)),
-            annual_discount_rate=float(clv.get("annual_discount_rate",
-                                               base.annual_discount_rate)),
+            annual_discount_rate=float(clv.get("annual_discount_rate", base.annual_discount_rate)),
             churn_candidates=tuple(churn.get("candidates", base.churn_candidates)),
             churn_folds=int(churn.get("folds", base.churn_folds)),
         )
@@ -165,13 +180,17 @@ def _summary(occasions: pd.DataFrame, cutoff: datetime) -> pd.DataFrame:
 
     before = occasions[occasions["day"] < cutoff]
     return summarise_transactions(
-        before["customer_id"].to_numpy(), before["day"].to_numpy(), before["value"].to_numpy(),
-        calibration_end=cutoff - timedelta(days=1), unit_days=7,
+        before["customer_id"].to_numpy(),
+        before["day"].to_numpy(),
+        before["value"].to_numpy(),
+        calibration_end=cutoff - timedelta(days=1),
+        unit_days=7,
     )
 
 
-def _btyd_at(occasions: pd.DataFrame, cutoff: datetime, horizon_days: int,
-             settings: PredictSettings) -> tuple[Any, pd.DataFrame] | None:
+def _btyd_at(
+    occasions: pd.DataFrame, cutoff: datetime, horizon_days: int, settings: PredictSettings
+) -> tuple[Any, pd.DataFrame] | None:
     """BTYD fitted on purchase days before ``cutoff`` and its per-customer forecasts."""
     from crmine.models.clv import BtydForecaster
 
@@ -183,39 +202,19 @@ def _btyd_at(occasions: pd.DataFrame, cutoff: datetime, horizon_days: int,
     except (ValueError, FloatingPointError) as exc:
         log.warning("BTYD fit before %s failed: %s", cutoff.date(), exc)
         return None
-    pred = model.predict(summary, horizon_days, clv_days=settings.clv_days,
-                         annual_discount_rate=settings.annual_discount_rate)
+    pred = model.predict(
+        summary,
+        horizon_days,
+        clv_days=settings.clv_days,
+        annual_discount_rate=settings.annual_discount_rate,
+    )
     pred.insert(0, "customer_id", summary["customer_id"].to_numpy())
     return model, pred
 
 
-def _activity(table: ibis.Table, cutoffs: list[datetime], prefix: str,
-              with_score: bool) -> pd.DataFrame:
-    """Per (cutoff, customer): contacts before the cutoff, in its last 90 days, days since."""
-    import ibis
-
-    parts = []
-    for cut in cutoffs:  # a handful of cutoffs, one query
-        c = ibis.literal(cut)
-        rows = table.filter(table.customer_id.notnull(), table.ts < c)
-        recent = rows.ts >= ibis.literal(cut - timedelta(days=90))
-        aggs: dict[str, Any] = {
-            f"{prefix}_count": rows.count(),
-            f"{prefix}_90d": rows.count(where=recent),
-            "_last": rows.ts.max(),
-        }
-        if with_score:
-            aggs[f"{prefix}_mean_score"] = rows.score.cast("float64").mean()
-        parts.append(rows.group_by("customer_id").aggregate(**aggs).mutate(cutoff=c))
-    frame = ibis.union(*parts, distinct=False).to_pandas()
-    frame["cutoff"] = frame["cutoff"].astype("datetime64[ns]")
-    days = (frame["cutoff"] - frame.pop("_last").astype("datetime64[ns]")).dt.total_seconds()
-    frame[f"days_since_{prefix}"] = days / 86_400.0
-    return frame
-
-
-def _decayed(occasions: pd.DataFrame, cutoffs: list[datetime],
-             half_lives: tuple[int, ...] = (14, 30, 90)) -> pd.DataFrame:
+def _decayed(
+    occasions: pd.DataFrame, cutoffs: list[datetime], half_lives: tuple[int, ...] = (14, 30, 90)
+) -> pd.DataFrame:
     """Per (cutoff, customer): purchase days and spend, each weighted by 2^(−age / half-life).
 
     Recent activity counts more than old: a smoother recency × frequency than fixed windows.
@@ -238,13 +237,15 @@ def _decayed(occasions: pd.DataFrame, cutoffs: list[datetime],
     return out
 
 
-def plan_cutoffs(first_day: datetime, as_of: datetime, horizon_days: int,
-                 settings: PredictSettings) -> tuple[list[datetime], list[datetime]]:
+def plan_cutoffs(
+    first_day: datetime, as_of: datetime, horizon_days: int, settings: PredictSettings
+) -> tuple[list[datetime], list[datetime]]:
     """(all training cutoffs, newest first; those whose labels end before the newest)."""
     latest = as_of - timedelta(days=horizon_days)
     earliest = first_day + timedelta(days=settings.min_history_days)
-    every = [latest - timedelta(days=k * settings.cutoff_step_days)
-             for k in range(settings.max_cutoffs)]
+    every = [
+        latest - timedelta(days=k * settings.cutoff_step_days) for k in range(settings.max_cutoffs)
+    ]
     every = [c for c in every if c >= earliest]
     if not every:
         return [], []
@@ -254,9 +255,40 @@ def plan_cutoffs(first_day: datetime, as_of: datetime, horizon_days: int,
 # --------------------------------------------------------------------------- forecast
 
 
-def forecast_orders(backend: ibis.BaseBackend, as_of: datetime, horizon_days: int,
-                    available: set[str], settings: PredictSettings) -> Forecast:
-    """Purchase, revenue, value and non-contractual churn forecasts at ``as_of``."""
+def _service(
+    backend: ibis.BaseBackend,
+    as_of: datetime,
+    available: set[str],
+    settings: PredictSettings,
+    service: ServiceEvents | None,
+) -> ServiceEvents | None:
+    """The service events the models use: ``service``, else read from the warehouse."""
+    if "service" in settings.exclude_features:
+        return None
+    if service is None and {"feedback", "interactions"} & available:
+        from crmine.features.service import read_service_events
+
+        service = read_service_events(backend, as_of, available)
+    return None if service is None or service.empty else service
+
+
+def forecast_orders(
+    backend: ibis.BaseBackend,
+    as_of: datetime,
+    horizon_days: int,
+    available: set[str],
+    settings: PredictSettings,
+    *,
+    service: ServiceEvents | None = None,
+    features_now: pd.DataFrame | None = None,
+) -> Forecast:
+    """Purchase, revenue, value and non-contractual churn forecasts at ``as_of``.
+
+    ``service``: feedback and interactions before as_of with their sentiment (the run passes
+    the sentiment step's); without it they are read from the warehouse, unscored.
+    ``features_now``: the customer features at as_of when already computed (the run's
+    customer_features), so they are not computed again.
+    """
     import pandas as pd
 
     orders = _truncated(backend, "orders", "order_ts", as_of)
@@ -271,24 +303,38 @@ def forecast_orders(backend: ibis.BaseBackend, as_of: datetime, horizon_days: in
     if btyd is not None:
         model, pred = btyd
         scores = scores.merge(pred, on="customer_id", how="left")
-        out.models.append({
-            "name": "bgnbd_gamma_gamma", "parameters": model.parameters(),
-            "training_window": f"purchase days before {as_of.date()}", "rows": len(pred),
-            "metrics": {"log_likelihood": model.bgnbd_.log_likelihood_},
-        })
+        out.models.append(
+            {
+                "name": "bgnbd_gamma_gamma",
+                "parameters": model.parameters(),
+                "training_window": f"purchase days before {as_of.date()}",
+                "rows": len(pred),
+                "metrics": {"log_likelihood": model.bgnbd_.log_likelihood_},
+            }
+        )
     notes = [f"{n_buyers:,} buyers"]
-    every, train_cuts = plan_cutoffs(occasions["day"].min().to_pydatetime(), as_of,
-                                     horizon_days, settings)
+    every, train_cuts = plan_cutoffs(
+        occasions["day"].min().to_pydatetime(), as_of, horizon_days, settings
+    )
     supervised = None
     if n_buyers < settings.min_customers:
         notes.append(f"propensity skipped: fewer than {settings.min_customers} buyers")
     elif not train_cuts:
-        notes.append("propensity skipped: too little history for a time-split validation "
-                     f"(needs {settings.min_history_days} + 2×{horizon_days} days)")
+        notes.append(
+            "propensity skipped: too little history for a time-split validation "
+            f"(needs {settings.min_history_days} + 2×{horizon_days} days)"
+        )
     else:
         try:
-            supervised = _supervised(backend, orders, occasions, as_of, horizon_days,
-                                     available, settings, every, train_cuts)
+            inputs = _Inputs(
+                backend,
+                orders,
+                occasions,
+                available,
+                _service(backend, as_of, available, settings, service),
+                features_now,
+            )
+            supervised = _supervised(inputs, as_of, horizon_days, settings, every, train_cuts)
         except ValueError as exc:  # data the models cannot learn from: BTYD alone, say why
             log.warning("purchase propensity skipped: %s", exc)
             supervised = f"propensity skipped: {exc}"
@@ -312,19 +358,69 @@ class _Supervised:
     models: list[dict[str, Any]]
 
 
-def _feature_frame(backend, orders, occasions, cutoffs: list[datetime], horizon_days: int,
-                   available: set[str], settings: PredictSettings, as_of: datetime
-                   ) -> pd.DataFrame:
+@dataclass
+class _Inputs:
+    """What the purchase models read, truncated at as_of."""
+
+    backend: Any
+    orders: Any  # ibis table
+    occasions: pd.DataFrame
+    available: set[str]
+    service: ServiceEvents | None = None
+    features_now: pd.DataFrame | None = None
+
+
+def _order_features(
+    inputs: _Inputs, cutoffs: list[datetime], horizon_days: int, as_of: datetime
+) -> pd.DataFrame:
+    """training_frame at the cutoffs and at as_of (reusing ``features_now`` there if it fits)."""
     import pandas as pd
 
     from crmine.features import training_frame
 
-    customers = backend.table("customers") if "customers" in available else None
-    frame = training_frame(orders, [*cutoffs, as_of], horizon_days, customers)
+    customers = inputs.backend.table("customers") if "customers" in inputs.available else None
+    now = inputs.features_now
+    frame = training_frame(
+        inputs.orders, cutoffs if now is not None else [*cutoffs, as_of], horizon_days, customers
+    )
     frame["cutoff"] = frame["cutoff"].astype("datetime64[ns]")
+    if now is None:
+        return frame
+    feats = [c for c in frame.columns if c not in (*LABEL_COLUMNS, "cutoff")]
+    if set(feats) - set(now.columns):  # not the same features: compute them here
+        rest = training_frame(inputs.orders, [as_of], horizon_days, customers)
+        rest["cutoff"] = rest["cutoff"].astype("datetime64[ns]")
+        return pd.concat([frame, rest], ignore_index=True)
+    rows = now.loc[now["orders_count"].fillna(0).to_numpy() > 0, feats]
+    rows = rows.assign(
+        purchased=False,
+        orders_in_horizon=0,
+        purchase_days_in_horizon=0,
+        revenue_in_horizon=0.0,
+        cutoff=pd.Timestamp(as_of),
+    )
+    rows = rows.sort_values("customer_id", kind="stable")
+    out = pd.concat([frame, rows[frame.columns]], ignore_index=True)
+    out["cutoff"] = out["cutoff"].astype("datetime64[ns]")
+    return out
+
+
+def _feature_frame(
+    inputs: _Inputs,
+    cutoffs: list[datetime],
+    horizon_days: int,
+    settings: PredictSettings,
+    as_of: datetime,
+) -> pd.DataFrame:
+    import pandas as pd
+
+    from crmine.features.service import COUNT_FEATURES
+
+    everything = [*cutoffs, as_of]
+    frame = _order_features(inputs, cutoffs, horizon_days, as_of)
     parts = []
-    for cut in [*cutoffs, as_of]:
-        fitted = _btyd_at(occasions, cut, horizon_days, settings)
+    for cut in everything if "btyd" not in settings.exclude_features else ():
+        fitted = _btyd_at(inputs.occasions, cut, horizon_days, settings)
         if fitted is not None:
             pred = fitted[1].rename(columns={c: f"btyd_{c}" for c in BTYD_FEATURES})
             parts.append(pred.drop(columns=["spend_per_order"]).assign(cutoff=cut))
@@ -332,16 +428,14 @@ def _feature_frame(backend, orders, occasions, cutoffs: list[datetime], horizon_
         btyd = pd.concat(parts, ignore_index=True)
         btyd["cutoff"] = btyd["cutoff"].astype("datetime64[ns]")
         frame = frame.merge(btyd, on=["cutoff", "customer_id"], how="left")
-    frame = frame.merge(_decayed(occasions, [*cutoffs, as_of]), on=["cutoff", "customer_id"],
-                        how="left")
-    for name, score in (("interactions", False), ("feedback", True)):
-        if name in available:
-            table = _truncated(backend, name, "ts", as_of)
-            with_score = score and "score" in table.columns
-            acts = _activity(table, [*cutoffs, as_of], name, with_score)
-            frame = frame.merge(acts, on=["cutoff", "customer_id"], how="left")
-            for col in (f"{name}_count", f"{name}_90d"):
-                frame[col] = frame[col].fillna(0)
+    frame = frame.merge(
+        _decayed(inputs.occasions, everything), on=["cutoff", "customer_id"], how="left"
+    )
+    if inputs.service is not None:
+        signals = inputs.service.at(everything)
+        frame = frame.merge(signals, on=["cutoff", "customer_id"], how="left")
+        for col in COUNT_FEATURES:
+            frame[col] = frame[col].fillna(0).astype("int64")
     return frame
 
 
@@ -354,20 +448,22 @@ def _encode(frame: pd.DataFrame, encoder=None):
     feats = frame.drop(columns=[c for c in NOT_FEATURES if c in frame.columns])
     if encoder is None:
         encoder = TabularEncoder().fit(feats)
-    blocks = [encoder.transform(feats.loc[idx], as_of=cut.to_pydatetime())
-              for cut, idx in frame.groupby("cutoff").groups.items()]
+    blocks = [
+        encoder.transform(feats.loc[idx], as_of=cut.to_pydatetime())
+        for cut, idx in frame.groupby("cutoff").groups.items()
+    ]
     return pd.concat(blocks).loc[frame.index], encoder
 
 
-def _supervised(backend, orders, occasions, as_of, horizon_days, available, settings,
-                every, train_cuts) -> _Supervised | str:
+def _supervised(
+    inputs: _Inputs, as_of, horizon_days, settings, every, train_cuts
+) -> _Supervised | str:
     from crmine.evaluation import metrics
     from crmine.models.clv import HurdleRevenue
     from crmine.models.explain import top_reasons
     from crmine.models.propensity import PurchasePropensity
 
-    frame = _feature_frame(backend, orders, occasions, every, horizon_days, available,
-                           settings, as_of)
+    frame = _feature_frame(inputs, every, horizon_days, settings, as_of)
     val_cut = every[0]
     is_train = frame["cutoff"].isin(train_cuts).to_numpy()
     if is_train.sum() > settings.max_train_rows:  # candidates are compared on a sample
@@ -384,30 +480,45 @@ def _supervised(backend, orders, occasions, as_of, horizon_days, available, sett
     X, encoder = _encode(frame.loc[is_train | is_val])
     X_now, _ = _encode(frame.loc[is_now], encoder)
     X_train, X_val = X.loc[frame.index[is_train]], X.loc[frame.index[is_val]]
-    model = PurchasePropensity(settings.candidates, svm_max_rows=settings.svm_max_rows,
-                               random_state=settings.random_state,
-                               blend_with="btyd_p_purchase" if "btyd_p_purchase" in X else None)
+    model = PurchasePropensity(
+        settings.candidates,
+        svm_max_rows=settings.svm_max_rows,
+        random_state=settings.random_state,
+        blend_with="btyd_p_purchase" if "btyd_p_purchase" in X else None,
+    )
     model.fit(X_train, y[is_train], X_val, y[is_val], refit=False)
     # Refit the winner on every cutoff (train, validation and those in between).
     X_all, _ = _encode(frame.loc[is_all], encoder)
     refit = _refit(model, X_all, y[is_all])
     p_now = refit.predict_proba(X_now)
-    windows = (f"features before cutoffs {min(every).date()} … {val_cut.date()} "
-               f"(every {settings.cutoff_step_days} days), labels up to {as_of.date()}; "
-               f"validated on the cutoff {val_cut.date()}")
+    windows = (
+        f"features before cutoffs {min(every).date()} … {val_cut.date()} "
+        f"(every {settings.cutoff_step_days} days), labels up to {as_of.date()}; "
+        f"validated on the cutoff {val_cut.date()}"
+    )
     val_metrics: dict[str, Any] = {
-        "chosen": model.chosen_, "validation_auc": model.validation_auc_,
-        "validation_brier": model.validation_brier_, "calibration": model.calibration_used_,
+        "chosen": model.chosen_,
+        "validation_auc": model.validation_auc_,
+        "validation_brier": model.validation_brier_,
+        "calibration": model.calibration_used_,
         "blend_weight_btyd": model.blend_weight_,
         "validation_auc_blended": model.blended_validation_auc_,
         "candidates": model.comparison_,
     }
     if "btyd_p_purchase" in frame:
         val_metrics["bgnbd_validation_auc"] = metrics.auc(
-            y[is_val], frame.loc[is_val, "btyd_p_purchase"].to_numpy(float))
+            y[is_val], frame.loc[is_val, "btyd_p_purchase"].to_numpy(float)
+        )
     params = {**model.params_, "features": list(X_now.columns)}
-    models = [{"name": "purchase_propensity", "parameters": params,
-               "training_window": windows, "rows": int(is_all.sum()), "metrics": val_metrics}]
+    models = [
+        {
+            "name": "purchase_propensity",
+            "parameters": params,
+            "training_window": windows,
+            "rows": int(is_all.sum()),
+            "metrics": val_metrics,
+        }
+    ]
     # Revenue: hurdle vs BTYD×GG vs their mean, judged on the validation window.
     revenue = frame["revenue_in_horizon"].to_numpy(float)
     hurdle = HurdleRevenue(random_state=settings.random_state)
@@ -420,21 +531,41 @@ def _supervised(backend, orders, occasions, as_of, horizon_days, available, sett
             bt_val = frame.loc[is_val, "btyd_expected_revenue"].to_numpy(float)
             options |= {"bgnbd_gamma_gamma": bt_val, "blend": (ml_val + bt_val) / 2}
         truth = revenue[is_val]
-        rev_metrics = {k: {"spearman": metrics.spearman(truth, v),
-                           "top_decile_capture": metrics.top_decile_capture(truth, v),
-                           "mae": metrics.mae(truth, v)} for k, v in options.items()}
-        choice = max(rev_metrics, key=lambda k: (np.nan_to_num(rev_metrics[k]["spearman"],
-                                                               nan=-1), -rev_metrics[k]["mae"]))
-        final = HurdleRevenue(n_estimators=hurdle.best_iteration_,
-                              random_state=settings.random_state)
+        rev_metrics = {
+            k: {
+                "spearman": metrics.spearman(truth, v),
+                "top_decile_capture": metrics.top_decile_capture(truth, v),
+                "mae": metrics.mae(truth, v),
+            }
+            for k, v in options.items()
+        }
+        choice = max(
+            rev_metrics,
+            key=lambda k: (
+                np.nan_to_num(rev_metrics[k]["spearman"], nan=-1),
+                -rev_metrics[k]["mae"],
+            ),
+        )
+        final = HurdleRevenue(
+            n_estimators=hurdle.best_iteration_, random_state=settings.random_state
+        )
         final.fit(X_all, revenue[is_all])
         revenue_now = final.predict(X_now, p_now)
     except ValueError as exc:
         rev_metrics = {"hurdle": f"not fitted: {exc}"}
-    models.append({"name": "horizon_revenue", "training_window": windows,
-                   "parameters": {"chosen": choice, "hurdle_trees": hurdle.__dict__.get(
-                       "best_iteration_"), "rule": "best validation Spearman, then MAE"},
-                   "rows": int(is_all.sum()), "metrics": rev_metrics})
+    models.append(
+        {
+            "name": "horizon_revenue",
+            "training_window": windows,
+            "parameters": {
+                "chosen": choice,
+                "hurdle_trees": hurdle.__dict__.get("best_iteration_"),
+                "rule": "best validation Spearman, then MAE",
+            },
+            "rows": int(is_all.sum()),
+            "metrics": rev_metrics,
+        }
+    )
     contrib = -refit.contributions(X_now)  # toward "no purchase" = churn risk
     values = X_now.copy()
     reasons = top_reasons(contrib, list(X_now.columns), values, k=settings.reasons)
@@ -455,14 +586,20 @@ def _refit(model, X_all, y_all):
         chosen = _candidates.make(model.chosen_, model.random_state, **model.model_.params)
         final.model_ = chosen.fit(X_all, y_all)
         if model.explainer_ is not None:
-            explainer = _candidates.make("lightgbm", model.random_state,
-                                         **model.explainer_.params)
+            explainer = _candidates.make("lightgbm", model.random_state, **model.explainer_.params)
             final.explainer_ = explainer.fit(X_all, y_all)
     return final
 
 
-def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon_days: int,
-             settings: PredictSettings, out: Forecast, notes: list[str]) -> pd.DataFrame:
+def _publish(
+    scores: pd.DataFrame,
+    btyd,
+    supervised: _Supervised | None,
+    horizon_days: int,
+    settings: PredictSettings,
+    out: Forecast,
+    notes: list[str],
+) -> pd.DataFrame:
     from crmine.models.churn import noncontractual_risk
     from crmine.models.clv import value_tiers
 
@@ -479,16 +616,21 @@ def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon
         choice = supervised.revenue_choice
         ml = pub[["customer_id"]].merge(at, on="customer_id", how="left")["revenue_ml"]
         ml = ml.to_numpy(float)
-        notes.append(f"propensity: {supervised.models[0]['parameters']['candidate']}, "
-                     f"validation AUC {supervised.models[0]['metrics']['validation_auc']:.3f}")
+        notes.append(
+            f"propensity: {supervised.models[0]['parameters']['candidate']}, "
+            f"validation AUC {supervised.models[0]['metrics']['validation_auc']:.3f}"
+        )
     elif has_btyd:
         pub["p_purchase"] = scores["p_purchase"].to_numpy()
         ml = np.full(len(pub), np.nan)
     else:
         ml = np.full(len(pub), np.nan)
     bt_rev = scores["expected_revenue"].to_numpy(float) if has_btyd else None
-    revenue = {"hurdle": ml, "bgnbd_gamma_gamma": bt_rev,
-               "blend": None if bt_rev is None else (ml + bt_rev) / 2}.get(choice)
+    revenue = {
+        "hurdle": ml,
+        "bgnbd_gamma_gamma": bt_rev,
+        "blend": None if bt_rev is None else (ml + bt_rev) / 2,
+    }.get(choice)
     if revenue is None or not np.isfinite(revenue).any():
         revenue, choice = bt_rev, "bgnbd_gamma_gamma"
     if revenue is not None:
@@ -496,28 +638,39 @@ def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon
     validation = {m["name"]: m["metrics"] for m in out.models}
     if has_btyd and "purchase_propensity" in validation:
         out.models[0]["metrics"]["validation_auc_p_purchase"] = validation[
-            "purchase_propensity"].get("bgnbd_validation_auc")
+            "purchase_propensity"
+        ].get("bgnbd_validation_auc")
     if has_btyd and revenue is not None:
         bt_clv = scores["clv"].to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             stretch = np.where(bt_rev > 0, bt_clv / bt_rev, np.nan)
-        clv = bt_clv if choice == "bgnbd_gamma_gamma" else np.where(
-            np.isfinite(stretch), revenue * stretch, bt_clv)
+        clv = (
+            bt_clv
+            if choice == "bgnbd_gamma_gamma"
+            else np.where(np.isfinite(stretch), revenue * stretch, bt_clv)
+        )
         pub["clv"] = clv
         pub["value_tier"] = value_tiers(clv)
-        out.models.append({
-            "name": "clv", "training_window": "as the purchase models",
-            "parameters": {"horizon_days": settings.clv_days,
-                           "annual_discount_rate": settings.annual_discount_rate,
-                           "horizon_revenue_from": choice,
-                           "method": "BTYD discounted CLV" if choice == "bgnbd_gamma_gamma"
-                           else "chosen horizon revenue × BTYD (discounted CLV / horizon "
-                                "revenue) per customer",
-                           "tiers": "top 20 % high, next 30 % medium, rest low"},
-            "rows": len(pub),
-            "metrics": {"horizon_revenue_validation":
-                        validation.get("horizon_revenue", {}).get(choice)},
-        })
+        out.models.append(
+            {
+                "name": "clv",
+                "training_window": "as the purchase models",
+                "parameters": {
+                    "horizon_days": settings.clv_days,
+                    "annual_discount_rate": settings.annual_discount_rate,
+                    "horizon_revenue_from": choice,
+                    "method": "BTYD discounted CLV"
+                    if choice == "bgnbd_gamma_gamma"
+                    else "chosen horizon revenue × BTYD (discounted CLV / horizon "
+                    "revenue) per customer",
+                    "tiers": "top 20 % high, next 30 % medium, rest low",
+                },
+                "rows": len(pub),
+                "metrics": {
+                    "horizon_revenue_validation": validation.get("horizon_revenue", {}).get(choice)
+                },
+            }
+        )
     if "p_purchase" in pub:
         pub["churn_risk"] = noncontractual_risk(pub["p_purchase"].to_numpy(float))
     if supervised is not None and supervised.reasons is not None:
@@ -528,31 +681,43 @@ def _publish(scores: pd.DataFrame, btyd, supervised: _Supervised | None, horizon
     return pub
 
 
-def _baselines(orders, occasions: pd.DataFrame, as_of: datetime, horizon_days: int,
-               scores: pd.DataFrame) -> pd.DataFrame:
+def _baselines(
+    orders, occasions: pd.DataFrame, as_of: datetime, horizon_days: int, scores: pd.DataFrame
+) -> pd.DataFrame:
     """Per buyer: recency, last period's purchase days and revenue, and BTYD's forecasts."""
     import pandas as pd
 
     last = occasions.groupby("customer_id")["day"].max()
     recent = occasions[occasions["day"] >= as_of - timedelta(days=horizon_days)]
     by = recent.groupby("customer_id")
-    base = pd.DataFrame({
-        "customer_id": last.index,
-        "recency_days": (as_of - last).dt.total_seconds().to_numpy() / 86_400.0,
-    })
+    base = pd.DataFrame(
+        {
+            "customer_id": last.index,
+            "recency_days": (as_of - last).dt.total_seconds().to_numpy() / 86_400.0,
+        }
+    )
     base["last_period_days"] = base["customer_id"].map(by.size()).fillna(0).to_numpy(float)
     base["last_period_revenue"] = base["customer_id"].map(by["value"].sum()).fillna(0.0)
-    keep = [c for c in ("p_alive", "p_purchase", "expected_orders", "expected_revenue")
-            if c in scores]
+    keep = [
+        c for c in ("p_alive", "p_purchase", "expected_orders", "expected_revenue") if c in scores
+    ]
     btyd = scores[["customer_id", *keep]].rename(columns={c: f"btyd_{c}" for c in keep})
     return base.merge(btyd, on="customer_id", how="left")
 
 
-def forecast_churn(backend: ibis.BaseBackend, as_of: datetime, available: set[str],
-                   settings: PredictSettings, *, hide: Any = None) -> Forecast:
+def forecast_churn(
+    backend: ibis.BaseBackend,
+    as_of: datetime,
+    available: set[str],
+    settings: PredictSettings,
+    *,
+    hide: Any = None,
+    service: ServiceEvents | None = None,
+) -> Forecast:
     """Contractual churn from a churned label on customers (skipped when there is none).
 
     ``hide``: customer ids whose label is withheld from training (for evaluation).
+    ``service``: as in :func:`forecast_orders`; the signals at as_of join the inputs.
     """
     import pandas as pd
 
@@ -576,8 +741,13 @@ def forecast_churn(backend: ibis.BaseBackend, as_of: datetime, available: set[st
 
         feats = customer_features(_truncated(backend, "orders", "order_ts", as_of), as_of)
         feats = feats.drop("first_order_ts", "last_order_ts").to_pandas()
-        customers = customers.merge(feats, on="customer_id", how="left",
-                                    suffixes=("", "_orders"))
+        customers = customers.merge(feats, on="customer_id", how="left", suffixes=("", "_orders"))
+    events = _service(backend, as_of, available, settings, service)
+    if events is not None:
+        from crmine.features.service import merge_service_features
+
+        signals = events.at([as_of]).drop(columns="cutoff")
+        customers = merge_service_features(customers, signals)
     label = customers.pop("churned")
     known = label.notna().to_numpy()
     if hide is not None:
@@ -585,8 +755,9 @@ def forecast_churn(backend: ibis.BaseBackend, as_of: datetime, available: set[st
     if known.sum() == 0:
         return Forecast(empty, detail="skipped: no customer has a churned label")
     attrs = customers.drop(columns=["customer_id"])
-    model = ContractualChurnModel(settings.churn_candidates, folds=settings.churn_folds,
-                                  random_state=settings.random_state)
+    model = ContractualChurnModel(
+        settings.churn_candidates, folds=settings.churn_folds, random_state=settings.random_state
+    )
     try:
         model.fit(attrs.loc[known], label[known].astype(bool).to_numpy(), as_of)
     except ValueError as exc:
@@ -595,13 +766,18 @@ def forecast_churn(backend: ibis.BaseBackend, as_of: datetime, available: set[st
     contrib, X = model.contributions(attrs)
     scores = pd.DataFrame({"customer_id": customers["customer_id"], "churn_risk": risk})
     scores["top_reasons"] = top_reasons(contrib, model.features_, X, k=settings.reasons)
-    record = {"name": "contractual_churn", "parameters": model.parameters(),
-              "training_window": f"{int(known.sum()):,} customers with a churned label "
-                                 f"(snapshot at {as_of.date()})",
-              "rows": int(known.sum()),
-              "metrics": {"cv_auc": model.cv_auc_, "candidates": model.comparison_}}
-    detail = (f"{model.chosen_} on {int(known.sum()):,} labelled customers, CV AUC "
-              f"{model.cv_auc_:.3f}; scored {len(scores):,}")
+    record = {
+        "name": "contractual_churn",
+        "parameters": model.parameters(),
+        "training_window": f"{int(known.sum()):,} customers with a churned label "
+        f"(snapshot at {as_of.date()})",
+        "rows": int(known.sum()),
+        "metrics": {"cv_auc": model.cv_auc_, "candidates": model.comparison_},
+    }
+    detail = (
+        f"{model.chosen_} on {int(known.sum()):,} labelled customers, CV AUC "
+        f"{model.cv_auc_:.3f}; scored {len(scores):,}"
+    )
     return Forecast(scores, [record], detail)
 
 
@@ -618,13 +794,35 @@ def _merge_into_scores(ctx: RunContext, new: pd.DataFrame) -> None:
 
 def _record(ctx: RunContext, models: list[dict[str, Any]]) -> None:
     for m in models:
-        ctx.record_model(m["name"], m["parameters"], training_window=m["training_window"],
-                         metrics=m.get("metrics"), rows=m.get("rows"))
+        ctx.record_model(
+            m["name"],
+            m["parameters"],
+            training_window=m["training_window"],
+            metrics=m.get("metrics"),
+            rows=m.get("rows"),
+        )
+
+
+def _service_events(ctx: RunContext) -> ServiceEvents | None:
+    """The run's feedback and interactions, scored by its sentiment step (when it ran)."""
+    if not {"feedback", "interactions"} & ctx.available:
+        return None
+    from crmine.pipeline.steps_voice import service_events
+
+    return service_events(ctx)
 
 
 def purchase_step(ctx: RunContext) -> str:
     settings = PredictSettings.from_config(ctx.ws.config)
-    fc = forecast_orders(ctx.ibis(), ctx.as_of_ts, ctx.horizon_days, ctx.available, settings)
+    fc = forecast_orders(
+        ctx.ibis(),
+        ctx.as_of_ts,
+        ctx.horizon_days,
+        ctx.available,
+        settings,
+        service=_service_events(ctx),
+        features_now=ctx.tables.get("customer_features"),
+    )
     if fc.detail.startswith("skipped:"):
         return fc.detail
     _merge_into_scores(ctx, fc.scores)
@@ -634,7 +832,9 @@ def purchase_step(ctx: RunContext) -> str:
 
 def churn_step(ctx: RunContext) -> str:
     settings = PredictSettings.from_config(ctx.ws.config)
-    fc = forecast_churn(ctx.ibis(), ctx.as_of_ts, ctx.available, settings)
+    fc = forecast_churn(
+        ctx.ibis(), ctx.as_of_ts, ctx.available, settings, service=_service_events(ctx)
+    )
     if fc.detail.startswith("skipped:"):
         if "churn_risk" in ctx.tables.get("customer_scores", {}):
             return fc.detail + " (churn_risk = chance of no purchase in the horizon)"

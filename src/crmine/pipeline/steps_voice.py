@@ -349,39 +349,29 @@ def nps_drivers_step(ctx: RunContext) -> str:
 # --- service signals ------------------------------------------------------------------------
 
 
+def service_events(ctx: RunContext):
+    """The feedback and interactions before as_of, with the sentiment step's kinds and scores.
+
+    The one source of the service signals: the customer_features columns and the purchase
+    and churn models' training rows (at every cutoff) are computed from these events.
+    """
+    from crmine.features.service import read_service_events
+
+    cfg = settings(ctx)
+    return read_service_events(ctx.ibis(), ctx.as_of_ts, ctx.available,
+                               ctx.tables.get("feedback_scores"),
+                               complaint_topics=cfg["complaint_topics"],
+                               recent_days=cfg["recent_days"])  # fmt: skip
+
+
 def service_signals_step(ctx: RunContext) -> str:
     """Add point-in-time service signals to customer_features for the purchase/churn models."""
-    from crmine.features.service import merge_service_features, service_features
+    from crmine.features.service import merge_service_features
 
     feats = ctx.tables.get("customer_features")
     if feats is None:
         return "skipped: no customer features to extend (no customers or orders)"
-    cfg = settings(ctx)
-    fb = it = None
-    if "feedback" in ctx.available:
-        fb = ctx.con.execute(
-            "SELECT feedback_id, customer_id, ts, kind, score FROM feedback "
-            "WHERE customer_id IS NOT NULL AND ts < CAST($as_of AS TIMESTAMP)",
-            {"as_of": ctx.as_of_ts},
-        ).fetchdf()
-        scored = ctx.tables.get("feedback_scores")
-        if scored is not None:  # kinds inferred in the sentiment step
-            fb = fb.drop(columns="kind").merge(
-                scored[["feedback_id", "kind", "sentiment", "sentiment_label"]],
-                on="feedback_id", how="left")  # fmt: skip
-    if "interactions" in ctx.available:
-        cols = [
-            c
-            for c in ("customer_id", "ts", "topic", "resolved")
-            if c in _columns(ctx, "interactions")
-        ]
-        it = ctx.con.execute(
-            f"SELECT {', '.join(cols)} FROM interactions "
-            "WHERE customer_id IS NOT NULL AND ts < CAST($as_of AS TIMESTAMP)",
-            {"as_of": ctx.as_of_ts},
-        ).fetchdf()
-    service = service_features(fb, it, ctx.as_of_ts, complaint_topics=cfg["complaint_topics"],
-                               recent_days=int(cfg["recent_days"]))  # fmt: skip
+    service = service_events(ctx).at([ctx.as_of_ts]).drop(columns="cutoff")
     if service.empty:
         return "skipped: no feedback or interaction names a customer"
     ctx.tables["customer_features"] = merge_service_features(feats, service)
