@@ -13,14 +13,16 @@ from crmine.evaluation import backtest
 
 
 def _base(n: int, rng) -> pd.DataFrame:
-    return pd.DataFrame({
-        "recency_days": rng.uniform(0, 300, n),
-        "last_period_days": rng.poisson(1, n).astype(float),
-        "last_period_revenue": rng.gamma(2, 50, n),
-        "btyd_p_purchase": rng.random(n),
-        "btyd_expected_orders": rng.random(n),
-        "btyd_expected_revenue": rng.gamma(2, 50, n),
-    })
+    return pd.DataFrame(
+        {
+            "recency_days": rng.uniform(0, 300, n),
+            "last_period_days": rng.poisson(1, n).astype(float),
+            "last_period_revenue": rng.gamma(2, 50, n),
+            "btyd_p_purchase": rng.random(n),
+            "btyd_expected_orders": rng.random(n),
+            "btyd_expected_revenue": rng.gamma(2, 50, n),
+        }
+    )
 
 
 def test_an_oracle_beats_every_baseline():
@@ -81,4 +83,26 @@ def test_online_retail_backtest_beats_bgnbd(datasets_dir, tmp_path):
     revenue = {r["metric"]: r for r in result["sections"]["revenue"]["metrics"]}
     assert revenue["spearman"]["model"] >= revenue["spearman"]["baselines"]["bgnbd"]
     assert revenue["top_decile_capture"]["model"] >= (
-        revenue["top_decile_capture"]["baselines"]["bgnbd"] - 0.005)
+        revenue["top_decile_capture"]["baselines"]["bgnbd"] - 0.005
+    )
+
+
+def test_margin_interval_tells_a_real_gain_from_noise():
+    from crmine.evaluation import metrics
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    signal = rng.normal(size=n)
+    bought = rng.random(n) < 1 / (1 + np.exp(-2 * signal))
+    good, weak = signal + rng.normal(0, 0.3, n), signal + rng.normal(0, 1.5, n)
+    lo, hi = backtest.margin_interval("auc", metrics.auc, bought, good, weak)
+    assert 0 < lo < hi
+    assert backtest.margin_interval("auc", metrics.auc, bought, weak, weak) == [0.0, 0.0]
+    noisy = weak + rng.normal(0, 0.05, n)  # a different but no better score
+    lo, hi = backtest.margin_interval("auc", metrics.auc, bought, noisy, weak)
+    assert lo < 0 < hi
+    assert backtest.margin_interval("auc", metrics.auc, bought[:10], good[:10], weak[:10]) is None
+    section = backtest.purchase_section(bought, good, _base(n, rng))
+    auc = next(r for r in section["metrics"] if r["metric"] == "auc")
+    assert auc["margin_interval"][0] <= auc["margin"] <= auc["margin_interval"][1]
+    assert "bootstrap interval" in auc["sentence"]
