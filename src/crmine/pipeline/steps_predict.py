@@ -762,7 +762,7 @@ def forecast_churn(
         model.fit(attrs.loc[known], label[known].astype(bool).to_numpy(), as_of)
     except ValueError as exc:
         return Forecast(empty, detail=f"skipped: {exc}")
-    risk = model.predict_proba(attrs)
+    risk = model.risk(attrs, known)  # labelled customers: out-of-fold
     contrib, X = model.contributions(attrs)
     scores = pd.DataFrame({"customer_id": customers["customer_id"], "churn_risk": risk})
     scores["top_reasons"] = top_reasons(contrib, model.features_, X, k=settings.reasons)
