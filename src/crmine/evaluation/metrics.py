@@ -127,14 +127,23 @@ def normalised_gini(actual: object, score: object) -> float:
     if len(a) < 2 or a.sum() == 0:
         return float("nan")
 
+    x = np.linspace(0.0, 1.0, len(a) + 1)
+
     def gini(by: np.ndarray) -> float:
-        curve = gains_curve(a, by, points=len(a))
-        x = np.array([p[0] for p in curve])
-        g = np.array([p[1] for p in curve])
-        return float(np.trapezoid(g, x) - 0.5)
+        return float(np.trapezoid(_cumulative_share(a, by), x) - 0.5)
 
     best = gini(a)
     return gini(s) / best if best != 0 else float("nan")
+
+
+def _cumulative_share(a: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Share of ``a``'s total held by the top 0, 1, …, n rows by ``s`` (ties averaged)."""
+    order = np.argsort(-s, kind="stable")
+    a_sorted, s_sorted = a[order], s[order]
+    starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
+    block = np.cumsum(starts) - 1
+    block_mean = np.bincount(block, a_sorted) / np.bincount(block)
+    return np.r_[0.0, np.cumsum(block_mean[block])] / a.sum()
 
 
 def gains_curve(actual: object, score: object, points: int = 20) -> list[list[float]]:
@@ -147,15 +156,12 @@ def gains_curve(actual: object, score: object, points: int = 20) -> list[list[fl
     n = len(a)
     if n == 0 or a.sum() == 0:
         return [[0.0, 0.0], [1.0, 1.0]]
-    order = np.argsort(-s, kind="stable")
-    a_sorted, s_sorted = a[order], s[order]
-    starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
-    block = np.cumsum(starts) - 1
-    block_mean = np.bincount(block, a_sorted) / np.bincount(block)
-    cum = np.r_[0.0, np.cumsum(block_mean[block])] / a.sum()
+    cum = _cumulative_share(a, s)
     grid = np.linspace(0.0, 1.0, min(points, n) + 1)
-    return [[float(x), float(y)] for x, y in zip(grid, np.interp(grid * n, np.arange(n + 1), cum),
-                                                 strict=True)]
+    return [
+        [float(x), float(y)]
+        for x, y in zip(grid, np.interp(grid * n, np.arange(n + 1), cum), strict=True)
+    ]
 
 
 def reliability_curve(y_true: object, probability: object, bins: int = 10) -> list[dict]:
@@ -166,7 +172,12 @@ def reliability_curve(y_true: object, probability: object, bins: int = 10) -> li
     pred = np.bincount(idx, p, minlength=bins)
     obs = np.bincount(idx, (y > 0).astype(float), minlength=bins)
     return [
-        {"bin_low": i / bins, "bin_high": (i + 1) / bins, "predicted": float(pred[i] / count[i]),
-         "observed": float(obs[i] / count[i]), "customers": int(count[i])}
+        {
+            "bin_low": i / bins,
+            "bin_high": (i + 1) / bins,
+            "predicted": float(pred[i] / count[i]),
+            "observed": float(obs[i] / count[i]),
+            "customers": int(count[i]),
+        }
         for i in np.flatnonzero(count)
     ]
