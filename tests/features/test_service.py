@@ -99,3 +99,40 @@ def test_merge_keeps_every_customer_and_zero_fills_counts(history):
         merged, service_features(feedback, interactions, AS_OF, sentiment)
     )
     pd.testing.assert_frame_equal(again, merged)  # merging twice changes nothing
+
+
+def test_many_cutoffs_at_once_match_one_cutoff_at_a_time(history):
+    from crmine.features.service import service_frame
+
+    feedback, interactions, sentiment = history
+    cuts = [AS_OF - pd.Timedelta(days=d) for d in (0, 15, 100)]
+    frame = service_frame(feedback, interactions, cuts, sentiment)
+    assert list(frame.columns) == ["cutoff", "customer_id", *SERVICE_FEATURES]
+    for cut in cuts:
+        one = service_features(feedback, interactions, cut, sentiment)
+        part = frame[frame["cutoff"] == cut].drop(columns="cutoff").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, one)
+    # an earlier cutoff sees fewer events: A's contacts 3 at as_of, 2 at -15 days, 1 at -100
+    a = frame[frame["customer_id"] == "A"].set_index("cutoff")["contacts_total"]
+    assert a.loc[cuts].tolist() == [3, 2, 1]
+
+
+def test_events_read_from_the_warehouse_stop_before_as_of(history, tmp_path):
+    import duckdb
+    import ibis
+
+    from crmine.features.service import read_service_events
+
+    feedback, interactions, sentiment = history
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.register("fb", feedback)
+    con.register("it", interactions)
+    con.execute("CREATE TABLE feedback AS SELECT * FROM fb")
+    con.execute("CREATE TABLE interactions AS SELECT * FROM it")
+    backend = ibis.duckdb.from_connection(con)
+    scored = sentiment.assign(kind=["nps", "review", "nps", "rating", "nps", "nps"])
+    events = read_service_events(backend, AS_OF, {"feedback", "interactions"}, scored)
+    assert (events.feedback["ts"] < AS_OF).all() and (events.interactions["ts"] < AS_OF).all()
+    assert events.feedback["customer_id"].notna().all()
+    direct = service_features(feedback, interactions, AS_OF, sentiment)
+    pd.testing.assert_frame_equal(events.at([AS_OF]).drop(columns="cutoff"), direct)

@@ -236,6 +236,10 @@ class ServiceEvents:
                              recent_days=self.recent_days)  # fmt: skip
 
 
+def _has_keys(table: ibis.Table) -> bool:
+    return {"customer_id", "ts"} <= set(table.columns)
+
+
 def read_service_events(
     backend: ibis.BaseBackend,
     as_of: datetime | date,
@@ -254,7 +258,7 @@ def read_service_events(
     at = ibis.literal(_stamp(as_of))
     available = set(available)
     fb = it = None
-    if "feedback" in available:
+    if "feedback" in available and _has_keys(backend.table("feedback")):
         table = backend.table("feedback")
         cols = [c for c in ("feedback_id", "customer_id", "ts", "kind", "score")
                 if c in table.columns]  # fmt: skip
@@ -263,7 +267,7 @@ def read_service_events(
             fb = fb.drop(columns="kind", errors="ignore").merge(
                 scored[["feedback_id", "kind"]].drop_duplicates("feedback_id"),
                 on="feedback_id", how="left")  # fmt: skip
-    if "interactions" in available:
+    if "interactions" in available and _has_keys(backend.table("interactions")):
         table = backend.table("interactions")
         cols = [c for c in ("customer_id", "ts", "topic", "resolved") if c in table.columns]
         it = table.filter(table.customer_id.notnull(), table.ts < at).select(cols).to_pandas()
