@@ -168,6 +168,8 @@ def _orders_sections(
     truth = horizon_labels(backend.table("orders"), as_of, horizon_days).to_pandas()
     frame = fc.scores.merge(fc.baselines, on="customer_id", how="left")
     frame = frame.merge(truth, on="customer_id", how="left")
+    # a fixed row order: the bootstrap intervals resample rows
+    frame = frame.sort_values("customer_id", kind="stable", ignore_index=True)
     bought = frame["purchased"].fillna(False).to_numpy(bool)
     days = frame["purchase_days_in_horizon"].fillna(0).to_numpy(float)
     revenue = frame["revenue_in_horizon"].fillna(0.0).to_numpy(float)

@@ -333,6 +333,7 @@ def forecast_orders(
                 available,
                 _service(backend, as_of, available, settings, service),
                 features_now,
+                btyd,
             )
             supervised = _supervised(inputs, as_of, horizon_days, settings, every, train_cuts)
         except ValueError as exc:  # data the models cannot learn from: BTYD alone, say why
@@ -368,6 +369,7 @@ class _Inputs:
     available: set[str]
     service: ServiceEvents | None = None
     features_now: pd.DataFrame | None = None
+    btyd_now: tuple[Any, pd.DataFrame] | None = None  # the BTYD fit at as_of, when made
 
 
 def _order_features(
@@ -420,7 +422,10 @@ def _feature_frame(
     frame = _order_features(inputs, cutoffs, horizon_days, as_of)
     parts = []
     for cut in everything if "btyd" not in settings.exclude_features else ():
-        fitted = _btyd_at(inputs.occasions, cut, horizon_days, settings)
+        if cut == as_of and inputs.btyd_now is not None:
+            fitted = inputs.btyd_now
+        else:
+            fitted = _btyd_at(inputs.occasions, cut, horizon_days, settings)
         if fitted is not None:
             pred = fitted[1].rename(columns={c: f"btyd_{c}" for c in BTYD_FEATURES})
             parts.append(pred.drop(columns=["spend_per_order"]).assign(cutoff=cut))
