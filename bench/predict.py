@@ -10,7 +10,8 @@ Per dataset, one honest time split (CDNOW: the standard 39 weeks / 39 weeks from
    total predicted vs actual) and AUC of "bought again in the holdout".
 2. ``crmine evaluate`` on a freshly ingested workspace (exactly ``crmine run --as-of
    CUTOFF``): purchase AUC against BG/NBD's, revenue Spearman and top-decile capture
-   against BG/NBD × Gamma-Gamma's, with CPU and wall time.
+   against BG/NBD × Gamma-Gamma's, each with the 90 % paired bootstrap interval of the
+   margin over the best baseline, with CPU and wall time.
 3. A plain LightGBM on RFM features (recency, frequency, monetary, tenure) trained on the
    previous window (features before cutoff − horizon, labels up to the cutoff): its
    purchase AUC next to crmine's.
@@ -60,9 +61,13 @@ def _orders(con, cutoff: date, horizon: int) -> pd.DataFrame:
 
 def bgnbd_side_by_side(orders: pd.DataFrame, cutoff: date, horizon: int) -> dict[str, Any]:
     summary = summarise_transactions(
-        orders["customer_id"], orders["order_ts"], orders["amount"],
+        orders["customer_id"],
+        orders["order_ts"],
+        orders["amount"],
         calibration_end=cutoff - timedelta(days=1),
-        observation_end=cutoff + timedelta(days=horizon - 1), unit_days=7)
+        observation_end=cutoff + timedelta(days=horizon - 1),
+        unit_days=7,
+    )
     x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
     actual, t = summary["x_star"].to_numpy(float), horizon / 7
     out: dict[str, Any] = {"customers": len(summary), "actual_total": float(actual.sum())}
@@ -78,19 +83,25 @@ def bgnbd_side_by_side(orders: pd.DataFrame, cutoff: date, horizon: int) -> dict
             with _clock() as c:
                 lt = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
             lt_pred = lt.conditional_expected_number_of_purchases_up_to_time(
-                t, summary["x"], summary["t_x"], summary["T"]).to_numpy(float)
-        out["lifetimes"] = _holdout({k: float(v) for k, v in lt.params_.items()}, lt_pred,
-                                    actual, c)
+                t, summary["x"], summary["t_x"], summary["T"]
+            ).to_numpy(float)
+        out["lifetimes"] = _holdout(
+            {k: float(v) for k, v in lt.params_.items()}, lt_pred, actual, c
+        )
     except Exception as exc:  # report any import/fit failure and carry on
         out["lifetimes"] = f"unavailable: {type(exc).__name__}: {exc}"[:200]
     return out
 
 
 def _holdout(params, pred, actual, clock) -> dict[str, Any]:
-    return {"fit_cpu_s": round(clock.cpu, 3), "fit_wall_s": round(clock.wall, 3),
-            "params": {k: round(v, 4) for k, v in params.items()},
-            "mae": metrics.mae(actual, pred), "predicted_total": float(np.nansum(pred)),
-            "auc_bought_again": metrics.auc(actual > 0, pred)}
+    return {
+        "fit_cpu_s": round(clock.cpu, 3),
+        "fit_wall_s": round(clock.wall, 3),
+        "params": {k: round(v, 4) for k, v in params.items()},
+        "mae": metrics.mae(actual, pred),
+        "predicted_total": float(np.nansum(pred)),
+        "auc_bought_again": metrics.auc(actual > 0, pred),
+    }
 
 
 def plain_lightgbm(backend, cutoff: date, horizon: int) -> dict[str, Any]:
@@ -116,10 +127,14 @@ def plain_lightgbm(backend, cutoff: date, horizon: int) -> dict[str, Any]:
     if len(X_tr) < 50 or len(np.unique(y_tr)) < 2:
         return {"skipped": "too little history before cutoff − horizon"}
     with _clock() as c:
-        model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15,
-                                   n_jobs=1, verbose=-1).fit(X_tr, y_tr)
-    return {"auc": metrics.auc(y_te, model.predict_proba(X_te)[:, 1]),
-            "fit_cpu_s": round(c.cpu, 3), "train_rows": len(X_tr)}
+        model = lgb.LGBMClassifier(
+            n_estimators=200, learning_rate=0.05, num_leaves=15, n_jobs=1, verbose=-1
+        ).fit(X_tr, y_tr)
+    return {
+        "auc": metrics.auc(y_te, model.predict_proba(X_te)[:, 1]),
+        "fit_cpu_s": round(c.cpu, 3),
+        "train_rows": len(X_tr),
+    }
 
 
 def bench(name: str, root: Path) -> dict[str, Any]:
@@ -138,22 +153,32 @@ def bench(name: str, root: Path) -> dict[str, Any]:
         out["ingest_wall_s"] = round(c.wall, 1)
         with ws.connect(read_only=True) as con:
             out["bgnbd"] = bgnbd_side_by_side(_orders(con, cutoff, horizon), cutoff, horizon)
-            out["plain_lightgbm_rfm"] = plain_lightgbm(ibis.duckdb.from_connection(con),
-                                                       cutoff, horizon)
+            out["plain_lightgbm_rfm"] = plain_lightgbm(
+                ibis.duckdb.from_connection(con), cutoff, horizon
+            )
         with _clock() as c:
             result = evaluate_workspace(ws, cutoff, horizon)
         out["evaluate_cpu_s"], out["evaluate_wall_s"] = round(c.cpu, 1), round(c.wall, 1)
         out["forecast"] = result.get("forecast")
         for section in ("purchase", "revenue", "orders"):
             rows = result["sections"].get(section, {}).get("metrics", [])
-            out[section] = {r["metric"]: {"crmine": r["model"], **r["baselines"],
-                                          "grade": r["grade"]} for r in rows}
+            out[section] = {
+                r["metric"]: {
+                    "crmine": r["model"],
+                    **r["baselines"],
+                    "grade": r["grade"],
+                    "interval": r.get("margin_interval"),
+                }
+                for r in rows
+            }
     return out
 
 
 def _print(result: dict[str, Any]) -> None:
-    print(f"\n== {result['dataset']}: cutoff {result['cutoff']}, horizon {result['horizon']} "
-          f"days ({result['bgnbd']['customers']:,} customers)")
+    print(
+        f"\n== {result['dataset']}: cutoff {result['cutoff']}, horizon {result['horizon']} "
+        f"days ({result['bgnbd']['customers']:,} customers)"
+    )
     bg = result["bgnbd"]
     print(f"BG/NBD holdout purchase days: actual total {bg['actual_total']:,.0f}")
     for lib in ("crmine", "lifetimes"):
@@ -161,17 +186,28 @@ def _print(result: dict[str, Any]) -> None:
         if isinstance(r, str):
             print(f"  {lib:9s} {r}")
             continue
-        print(f"  {lib:9s} fit {r['fit_cpu_s']:.3f}s CPU / {r['fit_wall_s']:.3f}s wall; "
-              f"MAE {r['mae']:.4f}; predicted {r['predicted_total']:,.0f}; AUC bought again "
-              f"{r['auc_bought_again']:.4f}; {r['params']}")
-    print(f"crmine evaluate: {result['evaluate_cpu_s']}s CPU / {result['evaluate_wall_s']}s "
-          f"wall; {result['forecast']}")
+        print(
+            f"  {lib:9s} fit {r['fit_cpu_s']:.3f}s CPU / {r['fit_wall_s']:.3f}s wall; "
+            f"MAE {r['mae']:.4f}; predicted {r['predicted_total']:,.0f}; AUC bought again "
+            f"{r['auc_bought_again']:.4f}; {r['params']}"
+        )
+    print(
+        f"crmine evaluate: {result['evaluate_cpu_s']}s CPU / {result['evaluate_wall_s']}s "
+        f"wall; {result['forecast']}"
+    )
     for section in ("purchase", "revenue", "orders"):
         for metric, row in result[section].items():
-            others = ", ".join(f"{k} {v:.4f}" for k, v in row.items()
-                               if k not in ("crmine", "grade") and v is not None)
-            print(f"  {section:8s} {metric:18s} crmine {row['crmine']:.4f} [{row['grade']}]"
-                  f"  vs {others}")
+            others = ", ".join(
+                f"{k} {v:.4f}"
+                for k, v in row.items()
+                if k not in ("crmine", "grade", "interval") and v is not None
+            )
+            ci = row.get("interval")
+            margin = f"; margin 90 % interval {ci[0]:+.4f} to {ci[1]:+.4f}" if ci else ""
+            print(
+                f"  {section:8s} {metric:18s} crmine {row['crmine']:.4f} [{row['grade']}]"
+                f"  vs {others}{margin}"
+            )
     plain = result["plain_lightgbm_rfm"]
     print(f"plain LightGBM on RFM, trained one window back: {plain}")
 
