@@ -95,3 +95,15 @@ def test_recommendations_and_scores_for_every_buyer(published):
     assert set(scores["customer_id"]) == buyers
     assert scores["p_purchase"].between(0, 1).all()
     assert scores["orders_count"].sum() == len({r[1] for r in rows})
+
+
+def test_without_prices_spend_is_unknown_not_zero(published):
+    _, _, snap = published
+    scores = snap.read("customer_scores")
+    assert scores["revenue_total"].isna().all() and scores["m_score"].isna().all()
+    assert scores["rfm_segment"].notna().all() and scores["r_score"].notna().all()
+    assert not {"expected_revenue", "clv"} & set(scores.columns)
+    tiers = scores.set_index("customer_id")["value_tier"]
+    assert set(tiers) == {"high", "medium", "low"}
+    orders = scores.set_index("customer_id")["expected_orders"]
+    assert orders[tiers == "high"].min() >= orders[tiers == "low"].max()

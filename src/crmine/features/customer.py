@@ -114,8 +114,18 @@ def _rfm_aggregates(lines: ibis.Table) -> dict[str, ir.Value]:
         "first_order_ts": lines.order_ts.min(where=buy),
         "last_order_ts": lines.order_ts.max(where=buy),
         "orders_count": lines.order_id.nunique(where=buy),
-        "revenue_total": lines.net.sum().coalesce(0.0),
+        "revenue_total": _money(lines, lines.net.sum()),
     }
+
+
+def _money(lines: ibis.Table, total: ir.Value) -> ir.Value:
+    """A customer's sum of money: 0 when nothing matched, unknown when no line has an amount.
+
+    Basket exports often carry no prices; their customers' spend is unknown, not zero.
+    """
+    import ibis
+
+    return (lines.net.count() > 0).ifelse(total.coalesce(0.0), ibis.null("float64"))
 
 
 def rfm_features(orders: ibis.Table, as_of: datetime | date | str) -> ibis.Table:
@@ -195,15 +205,15 @@ def _line_stats(lines: ibis.Table, periods: dict[str, tuple]) -> ibis.Table:
     return lines.group_by("customer_id").aggregate(
         first_order_ts=lines.order_ts.min(where=buy),
         last_order_ts=lines.order_ts.max(where=buy),
-        revenue_total=lines.net.sum().coalesce(0.0),
-        gross_revenue=lines.net.sum(where=buy).coalesce(0.0),
-        return_value=(-lines.net).sum(where=lines.is_ret).coalesce(0.0),
+        revenue_total=_money(lines, lines.net.sum()),
+        gross_revenue=_money(lines, lines.net.sum(where=buy)),
+        return_value=_money(lines, (-lines.net).sum(where=lines.is_ret)),
         _purchase_lines=lines.count(where=buy),
         _purchase_units=lines.quantity.cast("float64").sum(where=buy),
         **{
-            f"revenue{suffix}": lines.net.sum(
-                where=_in_period(lines.order_ts, start, end)
-            ).coalesce(0.0)
+            f"revenue{suffix}": _money(
+                lines, lines.net.sum(where=_in_period(lines.order_ts, start, end))
+            )
             for suffix, (start, end) in periods.items()
         },
     )
@@ -383,9 +393,12 @@ def known_customer_features(
     """
     feats = customer_features(orders, as_of, windows_days=windows_days, trend_days=trend_days)
     ids = known_customers(orders, as_of, customers)
-    joined = ids.left_join(feats, "customer_id")
+    joined = ids.left_join(feats.mutate(_has_lines=True), "customer_id")
+    # only customers without a line get 0: a buyer's unknown spend (no prices) stays unknown
     fills: dict[str, Any] = {
-        c: joined[c].coalesce(0) for c in feats.columns if zero_when_no_purchase(c)
+        c: joined._has_lines.isnull().ifelse(0, joined[c])
+        for c in feats.columns
+        if zero_when_no_purchase(c)
     }
     out = joined.mutate(**fills).select(feats.columns)
     if customers is not None:

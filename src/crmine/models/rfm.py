@@ -188,11 +188,14 @@ class RFMScorer:
 
     @staticmethod
     def _scorable(frame: pd.DataFrame) -> np.ndarray:
-        cols = [
-            frame[c].astype("float64").to_numpy(na_value=np.nan)
-            for c in (RECENCY, FREQUENCY, MONETARY)
-        ]
+        """Customers with a purchase. Spend may be unknown (orders without prices): they get
+        no m_score, and F stands in for M in segment rules that use it."""
+        cols = [frame[c].astype("float64").to_numpy(na_value=np.nan) for c in (RECENCY, FREQUENCY)]
         return ~np.isnan(np.stack(cols)).any(axis=0) & (cols[1] > 0)
+
+    @staticmethod
+    def _monetary(frame: pd.DataFrame) -> np.ndarray:
+        return frame[MONETARY].astype("float64").to_numpy(na_value=np.nan)
 
     def fit(self, frame: pd.DataFrame) -> RFMScorer:
         """Learn the score edges from the customers who purchased."""
@@ -210,8 +213,12 @@ class RFMScorer:
             # Recency edges are on -recency_days (higher score = more recent).
             RECENCY: _midrank_edges(-data[RECENCY].to_numpy(dtype=float), self.bins),
             FREQUENCY: _midrank_edges(data[FREQUENCY].to_numpy(dtype=float), self.bins),
-            MONETARY: _midrank_edges(data[MONETARY].to_numpy(dtype=float), self.bins),
         }
+        spend = self._monetary(data)
+        known = spend[~np.isnan(spend)]
+        self.edges_[MONETARY] = (
+            _midrank_edges(known, self.bins) if known.size else np.empty(0)
+        )
         self.n_fitted_ = int(ok.sum())
         return self
 
@@ -233,12 +240,14 @@ class RFMScorer:
         for (col, vals), measure in zip(
             values.items(), (RECENCY, FREQUENCY, MONETARY), strict=True
         ):
-            s = _score(np.where(ok, vals, 0.0), self.edges_[measure])
-            scores[col] = s
+            present = ok & ~np.isnan(vals)
+            s = _score(np.where(present, vals, 0.0), self.edges_[measure])
+            scores[col] = np.where(present, s, np.nan)
             arr = pd.array(s, dtype="Int64")
-            arr[~ok] = pd.NA
+            arr[~present] = pd.NA
             out[col] = arr
-        seg = self.segment_map_.assign(scores["r_score"], scores["f_score"], scores["m_score"])
+        m = np.where(np.isnan(scores["m_score"]), scores["f_score"], scores["m_score"])
+        seg = self.segment_map_.assign(scores["r_score"], scores["f_score"], m)
         seg = np.where(ok, seg, None)
         out["rfm_segment"] = pd.array(seg, dtype="string")
         return out

@@ -345,6 +345,8 @@ def forecast_orders(
     if supervised is None and btyd is None:
         return Forecast(empty, detail="skipped: " + "; ".join(notes))
     published = _publish(scores, btyd, supervised, horizon_days, settings, out, notes)
+    if not occasions["value"].notna().any():
+        published = _without_prices(published, out, notes)
     out.scores = published
     out.baselines = _baselines(orders, occasions, as_of, horizon_days, scores)
     out.detail = "; ".join(notes)
@@ -683,6 +685,24 @@ def _publish(
         lookup = dict(zip(order, supervised.reasons, strict=True))
         pub["top_reasons"] = [lookup.get(c) for c in pub["customer_id"]]
     notes.append(f"revenue from {choice}")
+    return pub
+
+
+def _without_prices(pub: pd.DataFrame, out: Forecast, notes: list[str]) -> pd.DataFrame:
+    """Orders carry no prices: revenue and CLV are unknown (not 0), tiers rank expected orders."""
+    from crmine.models.clv import value_tiers
+
+    pub = pub.drop(columns=[c for c in ("expected_revenue", "clv") if c in pub])
+    if "expected_orders" in pub:
+        pub["value_tier"] = value_tiers(pub["expected_orders"].to_numpy(float))
+    elif "value_tier" in pub:
+        pub = pub.drop(columns="value_tier")
+    for model in out.models:
+        if model["name"] == "clv":
+            model["parameters"] = {"method": "orders carry no prices: no CLV; value tiers by "
+                                             "BG/NBD expected orders in the horizon",
+                                   "tiers": model["parameters"].get("tiers")}
+    notes[-1] = "orders carry no prices: no revenue or CLV, value tiers by expected orders"
     return pub
 
 
