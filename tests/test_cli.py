@@ -49,6 +49,7 @@ def loaded_ws(tmp_path_factory) -> Path:
         ("run", "{ws}", "--as-of", "yesterday"),
         ("export", "{ws}", "orders", "-o", "{tmp}/x.json"),
         ("customer", "{ws}", "nobody"),
+        ("evaluate", "{ws}", "--cutoff", "2024-01-08", "--without", "weather"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_2(loaded_ws: Path, args):

@@ -60,3 +60,14 @@ def test_user_tables_accept_any_keys(tmp_path: Path):
     assert config.ingest.sources == {"orders": "o.csv"}
     assert config.ingest.columns == {"orders": {"order_ts": "Datum"}}
     assert config.currency.rates == {"USD": 0.8}
+
+
+def test_excluded_feature_groups_reach_the_models(tmp_path: Path):
+    from crmine.pipeline.steps_predict import PredictSettings
+
+    path = tmp_path / "crmine.toml"
+    path.write_text('[models]\nexclude_features = ["service"]\n', encoding="utf-8")
+    assert PredictSettings.from_config(load_config(path)).exclude_features == ("service",)
+    path.write_text('[models]\nexclude_features = ["weather"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="exclude_features"):
+        PredictSettings.from_config(load_config(path))

@@ -98,17 +98,33 @@ def evaluate(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the full result as JSON here.")
     ] = None,
+    without: Annotated[
+        list[str] | None,
+        typer.Option("--without", help="Leave a feature group out of the models (service, btyd), "
+                     "to measure what it adds; repeatable."),
+    ] = None,
 ) -> None:
     """Honest backtest: train before the cutoff, score what happened in the horizon after it."""
+    import dataclasses
+
     from crmine.engine import Workspace
+    from crmine.errors import ConfigError
     from crmine.pipeline import evaluation_store
     from crmine.pipeline.evaluate import evaluate_workspace, render
+    from crmine.pipeline.steps_predict import PredictSettings
 
     ws = Workspace.open(directory)
     cut = _date(cutoff, "--cutoff")
+    settings = PredictSettings.from_config(ws.config)
+    if without:
+        groups = tuple(dict.fromkeys([*settings.exclude_features, *without]))
+        settings = dataclasses.replace(settings, exclude_features=groups)
+        if problem := settings.problem():
+            raise ConfigError(problem.replace("[models] exclude_features", "--without"))
     console = _console()
     with console.status(f"Backtesting at {cut} (training on the data before it)…"):
-        result = evaluate_workspace(ws, cut, horizon or ws.config.run.horizon_days)
+        result = evaluate_workspace(ws, cut, horizon or ws.config.run.horizon_days,
+                                    settings=settings)
     console.print(render(result))
     saved = evaluation_store.save(ws, result, json_path)
     console.print(f"Saved to {json_path or saved}; the next crmine report includes it.")

@@ -70,6 +70,10 @@ def evaluate_workspace(
         "models": [],
         "notes": [],
     }
+    if settings.exclude_features:
+        result["notes"].append(
+            "models trained without the feature groups: " + ", ".join(settings.exclude_features)
+        )
     with ws.connect(read_only=True) as con:
         available = _available(con)
         if not available:

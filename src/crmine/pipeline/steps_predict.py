@@ -117,7 +117,7 @@ class PredictSettings:
         if self.churn_folds < 2:
             return "[churn] folds must be at least 2"
         if set(self.exclude_features) - set(FEATURE_GROUPS):
-            return f"excluded feature groups must come from {list(FEATURE_GROUPS)}"
+            return f"[models] exclude_features must list groups from {list(FEATURE_GROUPS)}"
         return None
 
     @classmethod
@@ -138,6 +138,7 @@ class PredictSettings:
             annual_discount_rate=float(clv.get("annual_discount_rate", base.annual_discount_rate)),
             churn_candidates=tuple(churn.get("candidates", base.churn_candidates)),
             churn_folds=int(churn.get("folds", base.churn_folds)),
+            exclude_features=tuple(models.get("exclude_features", base.exclude_features)),
         )
 
 
