@@ -15,6 +15,7 @@ formatted in Python.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -150,9 +151,18 @@ class _Words:
             label = feature_label(base)
             return f"{label}: {chosen[0]}" if chosen else f"{label}: other"
         v = self.value(base, i)
+        days = self.value("purchase_days", i)
+        if base in _GAPS and not np.isfinite(v) and np.isfinite(days) and days <= 2:
+            return "only one purchase day so far" if days <= 1 else "only two purchase days so far"
+        if "_per_" in base:  # a ratio: say both sides
+            a, b = base.split("_per_", 1)
+            if np.isfinite(self.value(a, i)) and np.isfinite(self.value(b, i)):
+                return f"{self.phrase(a, i)}, {self.phrase(b, i)}"
         special = getattr(self, f"_{base}", None)
         if special is not None and np.isfinite(v):
             return special(v, i)
+        if (m := _WINDOWED.fullmatch(base)) and np.isfinite(v):
+            return self._windowed(m.group(1), m.group(2), int(m.group(3)), v)
         if base.startswith("count:"):
             return f"“{base[6:]}” in {v:.0f} attributes"
         if base in self.binary and np.isfinite(v):
@@ -191,6 +201,35 @@ class _Words:
 
     def _return_ratio(self, v: float, i: int) -> str:
         return f"{v:.0%} of spend returned"
+
+    def _return_value(self, v: float, i: int) -> str:
+        return "nothing returned" if v <= 0 else f"returned goods worth {_fmt(v)}"
+
+    def _purchase_days(self, v: float, i: int) -> str:
+        return f"bought on {v:.0f} different day{'' if round(v) == 1 else 's'}"
+
+    def _gap_std_days(self, v: float, i: int) -> str:
+        mean = self.value("gap_mean_days", i)
+        if not np.isfinite(mean) or mean <= 0:
+            return f"gaps between purchases vary by {v:.0f} days"
+        how = "regularly" if v < 0.5 * mean else "irregularly"
+        return f"buys {how}: every {mean:.0f} days, give or take {v:.0f}"
+
+    def _windowed(self, decayed: str | None, what: str, days: int, v: float) -> str:
+        if decayed:  # exponentially weighted: recent days count most
+            unit = "purchase days" if what == "days" else "spend"
+            amount = f"{v:.1f}" if what == "days" else _fmt(v)
+            return f"recent buying: {amount} {unit}, weighing the last {days} days most"
+        if what == "orders":
+            return (f"no orders in the last {days} days" if v <= 0
+                    else f"{v:.0f} order{'' if round(v) == 1 else 's'} in the last {days} days")
+        return f"no spend in the last {days} days" if v <= 0 else (
+            f"spent {_fmt(v)} in the last {days} days")
+
+
+_GAPS = frozenset({"gap_mean_days", "gap_median_days", "gap_std_days", "gap_ratio"})
+# orders_90d, revenue_180d (net, in a trailing window) and decayed_days_30d, decayed_spend_90d.
+_WINDOWED = re.compile(r"(decayed_)?(orders|revenue|days|spend)_(\d+)d")
 
 
 def _fmt(v: Any) -> str:
