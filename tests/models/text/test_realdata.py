@@ -20,7 +20,9 @@ from crmine.models.text import SentimentModel, detect_language, load_default
 
 pytestmark = pytest.mark.realdata
 
-ZH_HELDOUT_MIN = 0.935  # measured 0.9384 (target 0.95 not reached; see the model card)
+# measured 0.9382 scored as one batch (self-trained on it), 0.9384 text by text (target 0.95 not
+# reached; see the model card)
+ZH_HELDOUT_MIN = 0.938
 EN_ALEXA_MIN = 0.80
 
 
@@ -35,9 +37,11 @@ def test_chinese_heldout_accuracy(datasets_dir, model: SentimentModel) -> None:
     _, te = split_online_shopping(d)
     test = d.iloc[te]
     assert (detect_language(test.review) == "zh").mean() > 0.99
-    scores = model.score(test.review)
-    acc = float(((scores > 0) == test.label.to_numpy()).mean())
+    y = test.label.to_numpy()
+    acc = float(((model.score(test.review) > 0) == y).mean())
     assert acc >= ZH_HELDOUT_MIN
+    alone = model.scorers["zh"].score(test.review.tolist(), adapt=False)
+    assert float(((alone > 0) == y).mean()) >= ZH_HELDOUT_MIN
 
 
 def test_english_alexa_beats_vader(datasets_dir, model: SentimentModel) -> None:

@@ -27,9 +27,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from crmine.models.text._zh_batch import BatchSelfTraining
 from crmine.models.text._zh_lexicon import N_FEATURES, lexicon_features
 
 _LOG = logging.getLogger(__name__)
+DEFAULT_BATCH = BatchSelfTraining()
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ class ZhFeatures:
             unicodedata.normalize("NFKC", t).replace("\ufeff", "").strip().lower() for t in texts
         ]
 
-    def ngrams(self, norm: list[str]) -> sp.csr_matrix:
-        """Binary hashed n-grams: character block, then (optionally) word block."""
+    def ngrams(self, norm: list[str], seg: list[str] | None = None) -> sp.csr_matrix:
+        """Binary hashed n-grams: character block, then (optionally) word block (``seg``: the
+        texts already segmented by `segment`, to avoid segmenting twice)."""
         from sklearn.feature_extraction.text import HashingVectorizer
 
         def hasher(analyzer: str, ngrams: tuple[int, int]) -> HashingVectorizer:
@@ -60,7 +63,8 @@ class ZhFeatures:
 
         blocks = [hasher("char", self.char_ngrams).transform(norm)]
         if self.use_words:
-            blocks.append(hasher("word", self.word_ngrams).transform(segment(norm)))
+            words = segment(norm) if seg is None else seg
+            blocks.append(hasher("word", self.word_ngrams).transform(words))
         return sp.hstack(blocks, format="csr")
 
 
@@ -76,12 +80,16 @@ class ZhSentiment:
     """NB-weighted n-gram logit stacked with lexicon features (scikit-learn style: fit, then score).
 
     ``stack_folds`` out-of-fold splits feed the stacker; ``stack_C`` is its inverse regularisation.
+    ``batch`` adapts the scores of a batch of texts to that batch by self-training
+    (`_zh_batch.BatchSelfTraining`; None: every text is scored on its own).
     """
 
     def __init__(self, features: ZhFeatures | None = None, *, C: float = 10.0, min_df: int = 2,
                  nb_alpha: float = 1.0, stack_folds: int = 3, stack_C: float = 1.0,
-                 random_state: int = 0) -> None:  # fmt: skip
+                 random_state: int = 0,
+                 batch: BatchSelfTraining | None = DEFAULT_BATCH) -> None:  # fmt: skip
         self.features = features or ZhFeatures()
+        self.batch = batch
         self.C = C
         self.min_df = min_df
         self.nb_alpha = nb_alpha
@@ -155,21 +163,31 @@ class ZhSentiment:
             self._dense_cache = (a, q)
         return self._dense_cache
 
-    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        """Log-odds of positive sentiment per text."""
+    def decision_function(self, texts: Sequence[str], *, adapt: bool = True) -> np.ndarray:
+        """Log-odds of positive sentiment per text.
+
+        With ``adapt`` (and a ``batch`` setting), a batch of at least ``batch.min_texts``
+        distinct texts is scored after self-training on the batch itself; then a text's score
+        depends on the other texts of its batch. ``adapt=False`` scores every text on its own.
+        """
         self._check()
         norm = self.features.normalise(texts)
-        X = self.features.ngrams(norm)
+        seg = segment(norm) if self.features.use_words or self.batch is not None else None
+        X = self.features.ngrams(norm, seg)
         a, q = self._dense()
         num = X @ a
         den = np.sqrt(X @ q)
         ngram = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
         lex = lexicon_features(pd.Series(norm, dtype="str")) @ self.lexicon_coef_
-        return ngram + lex + self.intercept_
+        z = ngram + lex + self.intercept_
+        if adapt and self.batch is not None and seg is not None:
+            z = self.batch.adapt(z, norm, seg)
+        return z
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentiment in (-1, 1): 2 P(positive) - 1 = tanh(logit / 2)."""
-        return np.tanh(self.decision_function(texts) / 2.0)
+    def score(self, texts: Sequence[str], *, adapt: bool = True) -> np.ndarray:
+        """Sentiment in (-1, 1): 2 P(positive) - 1 = tanh(logit / 2) (``adapt``: see
+        `decision_function`)."""
+        return np.tanh(self.decision_function(texts, adapt=adapt) / 2.0)
 
     # ---- persistence as data --------------------------------------------------------------
     def to_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -185,6 +203,7 @@ class ZhSentiment:
             "lexicon_coef": self.lexicon_coef_.tolist(),
             "stack_folds": self.stack_folds,
             "stack_C": self.stack_C,
+            "batch_self_training": None if self.batch is None else self.batch.to_dict(),
         }
         # delta-encoded sorted indices compress far better than raw ones
         delta = np.diff(self.index_, prepend=np.uint32(0)).astype(np.uint32)
@@ -204,8 +223,10 @@ class ZhSentiment:
                 f"model has {len(meta['lexicon_coef'])} lexicon weights, this version computes "
                 f"{N_FEATURES} lexicon features: retrain with scripts/train_sentiment.py"
             )
+        bst = meta.get("batch_self_training")
         m = cls(feats, C=meta["C"], min_df=meta["min_df"], nb_alpha=meta["nb_alpha"],
-                stack_folds=int(meta.get("stack_folds", 3)), stack_C=float(meta.get("stack_C", 1.0)))  # fmt: skip
+                stack_folds=int(meta.get("stack_folds", 3)), stack_C=float(meta.get("stack_C", 1.0)),
+                batch=None if bst is None else BatchSelfTraining.from_dict(bst))  # fmt: skip
         m.index_ = np.cumsum(arrays["index_delta"].astype(np.uint64)).astype(np.uint32)
         m.a_ = arrays["a"].astype(np.float16)
         m.q_ = arrays["q"].astype(np.float16)
