@@ -52,7 +52,12 @@ class SentimentModel:
             raise ValueError(f"neutral_band must be in [0, 1), got {self.neutral_band}")
 
     def score(self, texts: Iterable[object], languages: np.ndarray | None = None) -> np.ndarray:
-        """Sentiment in [-1, 1] per text (0 for texts without language)."""
+        """Sentiment in [-1, 1] per text (0 for texts without language).
+
+        All texts of one language go to their scorer in one call: the Chinese model adapts to a
+        batch of 200 or more distinct texts by self-training on it, so pass a workspace's texts
+        together rather than one by one.
+        """
         s = as_text_series(texts)
         langs = detect_language(s) if languages is None else np.asarray(languages, dtype=str)
         if len(langs) != len(s):
