@@ -12,24 +12,16 @@ wholesaler from setting the slope for everyone.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from crmine.models._threads import single_thread as single_thread  # one home, used here
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CANDIDATES: tuple[str, ...] = ("logistic", "tree", "forest", "svm", "lightgbm")
-
-
-def single_thread() -> contextlib.AbstractContextManager[Any]:
-    """One BLAS/OpenMP thread: on a busy 2-core machine extra threads cost 5-15x in CPU."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # comes with scikit-learn; without it, only slower
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
 
 
 def _signed_log(x: np.ndarray) -> np.ndarray:

@@ -72,7 +72,6 @@ of returns, cannot come from a Gamma; such customers are skipped, not an error).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.models import _btyd_math as _m
+from crmine.models._threads import single_thread
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,18 +222,6 @@ def _compress(columns: list[np.ndarray], weights: np.ndarray) -> tuple[np.ndarra
     return rows[keep], summed[keep]
 
 
-def _single_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """BLAS threads only add overhead to L-BFGS-B on four parameters (5x on a busy machine).
-
-    threadpoolctl comes with scikit-learn; without it the fit still works, just slower.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 @dataclass(frozen=True)
 class _Fit:
     log_params: np.ndarray
@@ -267,7 +255,7 @@ def _maximise(objective, starts: list[np.ndarray]) -> _Fit:
 
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(starts[0])
     best: _Fit | None = None
-    with np.errstate(all="ignore"), _single_blas_thread():
+    with np.errstate(all="ignore"), single_thread(user_api="blas"):
         for start in starts:
             res = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from crmine.models._threads import single_thread
+
 _CLIP = 0.995
 
 
@@ -62,12 +64,19 @@ class DomainCorrection:
     def fit(self, texts: Sequence[str], base_score: np.ndarray, y: np.ndarray) -> DomainCorrection:
         from sklearn.linear_model import LogisticRegression
 
+        design = self._design(texts, base_score)
+        # Only hashed columns the rated texts use can get a weight (L2 keeps the rest at 0):
+        # fitting on those alone gives the same model, and L-BFGS works on thousands of
+        # columns instead of 2^18.
+        self.columns_ = np.unique(np.r_[0, design.indices])
         self.model_ = LogisticRegression(C=self.C, max_iter=1000, class_weight="balanced")
-        self.model_.fit(self._design(texts, base_score), np.asarray(y))
+        with single_thread(user_api="blas"):
+            self.model_.fit(design[:, self.columns_], np.asarray(y))
         return self
 
     def score(self, texts: Sequence[str], base_score: np.ndarray) -> np.ndarray:
         """Corrected sentiment in (-1, 1)."""
         if not hasattr(self, "model_"):
             raise RuntimeError("DomainCorrection is not fitted")
-        return np.tanh(self.model_.decision_function(self._design(texts, base_score)) / 2.0)
+        design = self._design(texts, base_score)[:, self.columns_]
+        return np.tanh(self.model_.decision_function(design) / 2.0)

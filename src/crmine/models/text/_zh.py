@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from crmine.models._threads import single_thread
 from crmine.models.text._zh_batch import BatchSelfTraining
 from crmine.models.text._zh_lexicon import N_FEATURES, lexicon_features
 
@@ -117,7 +118,8 @@ class ZhSentiment:
         for tr, ev in self._folds(y, groups):
             oof[ev] = _fit_ngram(X[tr], y[tr], self).logit(X[ev])
         stacker = LogisticRegression(C=self.stack_C, max_iter=1000)
-        stacker.fit(np.column_stack([oof, L]), y)
+        with single_thread(user_api="blas"):
+            stacker.fit(np.column_stack([oof, L]), y)
         alpha, lex_coef = float(stacker.coef_[0, 0]), stacker.coef_[0, 1:]
         base = _fit_ngram(X, y, self)
         self.index_ = base.index
@@ -264,7 +266,8 @@ def _fit_ngram(X: sp.csr_matrix, y: np.ndarray, m: ZhSentiment) -> _NgramLogit:
     Xk = sp.csr_matrix(X[:, index])
     r = _nb_ratio(Xk, y, m.nb_alpha).astype(np.float16).astype(np.float64)
     clf = LogisticRegression(C=m.C, max_iter=2000, random_state=m.random_state)
-    clf.fit(_nb_normalise(Xk, r, r * r), y)
+    with single_thread(user_api="blas"):
+        clf.fit(_nb_normalise(Xk, r, r * r), y)
     return _NgramLogit(index, clf.coef_.ravel() * r, r * r, float(clf.intercept_[0]))
 
 
