@@ -50,8 +50,9 @@ def test_non_products_found_in_demo_data(demo_lines: pd.DataFrame) -> None:
     from crmine.demo import generate
 
     truth = generate(300, seed=3, dirty=False).truth
-    found = detect_non_products(demo_lines["product_id"], demo_lines["product_name"],
-                                demo_lines["unit_price"])
+    found = detect_non_products(
+        demo_lines["product_id"], demo_lines["product_name"], demo_lines["unit_price"]
+    )
     assert set(truth.non_product_codes) <= found
     real = set(demo_lines["product_id"]) - set(truth.non_product_codes)
     assert not found & real
@@ -118,8 +119,9 @@ def test_rules_reason_names_the_partner() -> None:
 
 
 def test_without_repurchase_nothing_already_bought(demo_lines: pd.DataFrame) -> None:
-    model = NextProductRecommender(repurchase=False, weights={"als": 1.0, "items": 0.5,
-                                                              "popular": 0.1})
+    model = NextProductRecommender(
+        repurchase=False, weights={"als": 1.0, "items": 0.5, "popular": 0.1}
+    )
     model.fit(demo_lines, AS_OF)
     ids = model.history_.users[:40]
     recs = model.recommend(ids)
@@ -135,8 +137,10 @@ def test_cold_start_gets_group_popularity() -> None:
     rows += [(f"s{c}", f"s{c}b", "2024-11-02", "everywhere") for c in range(6)]
     rows += [(f"n{c}", f"n{c}b", "2024-11-02", "everywhere") for c in range(10)]
     lines = _lines(rows)
-    groups = pd.Series(["north"] * 10 + ["south"] * 6,
-                       index=[f"n{c}" for c in range(10)] + [f"s{c}" for c in range(6)])
+    groups = pd.Series(
+        ["north"] * 10 + ["south"] * 6,
+        index=[f"n{c}" for c in range(10)] + [f"s{c}" for c in range(6)],
+    )
     model = NextProductRecommender(k=2).fit(lines, AS_OF, customer_groups=groups)
     recs = model.recommend(["new1", "new2", "new3"], groups=["south", "north", None])
     first = recs[recs["rank"] == 1].set_index("customer_id")
@@ -152,8 +156,18 @@ def test_cold_start_gets_group_popularity() -> None:
 
 def test_item_names_as_ids_one_order_customers() -> None:
     rng = np.random.default_rng(0)
-    goods = np.array(["whole milk", "rolls/buns", "soda", "yogurt", "bottled water",
-                      "tropical fruit", "root vegetables", "shopping bags"])
+    goods = np.array(
+        [
+            "whole milk",
+            "rolls/buns",
+            "soda",
+            "yogurt",
+            "bottled water",
+            "tropical fruit",
+            "root vegetables",
+            "shopping bags",
+        ]
+    )
     rows = []
     for c in range(25):
         for j in range(1 + c % 2):
@@ -203,6 +217,9 @@ def test_learned_blend_trains_on_earlier_windows(demo_lines: pd.DataFrame) -> No
     assert three.training_["windows"][0] == one.training_["window"]
     assert len(three.training_["windows"]) == 3
     assert three.training_["candidates"] > one.training_["candidates"]
+    # Held-out customers of the latest window measure the ranker it would have been.
+    assert 0.0 <= one.training_["held_out_precision"] <= 1.0
+    assert 0.0 <= one.training_["held_out_buy_again_precision"] <= 1.0
     # Windows stop at the first with too few customers; the ranker still trains on the rest.
     few = NextProductRecommender(train_windows=40, window_step_days=30).fit(demo_lines, AS_OF)
     assert few.training_["mode"] == "learned"

@@ -52,6 +52,7 @@ class RecommenderEvaluation:
     horizon_days: int
     customers: int
     seconds: dict[str, float] = field(default_factory=dict)
+    candidate_recall: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class RecommenderEvaluation:
             "validation": self.validation.round(4).to_dict(orient="index"),
             "descriptions": METRICS,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+            "candidate_recall": round(self.candidate_recall, 4),
         }
 
 
@@ -124,6 +126,38 @@ def horizon_truth(
     return buys[["customer_id", "product_id"]].drop_duplicates()
 
 
+def candidate_recall(model: NextProductRecommender, truth: pd.DataFrame) -> float:
+    """Share of the (customer, product) pairs in ``truth`` among the customer's candidates.
+
+    The candidates are the ``n_candidates`` items the learned blend re-ranks (the top of the
+    default linear blend); a pair outside them can never be recommended, so this is the
+    ceiling of recall for the learned blend.
+    """
+    import pandas as pd
+
+    from crmine.models import _recommend_rank as rank
+
+    truth = truth[["customer_id", "product_id"]].drop_duplicates()
+    if truth.empty:
+        return float("nan")
+    customers = np.asarray(truth["customer_id"].unique())
+    h = model.history_
+    rows = h.users.get_indexer(pd.Index(customers, dtype="string"))
+    t_rows = pd.Index(customers, dtype="string").get_indexer(truth["customer_id"])
+    t_cols = h.items.get_indexer(truth["product_id"])
+    ok = t_cols >= 0
+    wanted = np.unique(t_rows[ok].astype(np.int64) * h.n_items + t_cols[ok])
+    found, start = 0, 0
+    for block in model._blocks(rows, h.n_items):
+        norm = rank.normalise(model.sources_.block(block))
+        pre = model._mask(model.sources_, block, rank.weighted(norm, model.weights_))
+        cols = rank.top_columns(pre, model.n_candidates)
+        local = np.arange(start, start + block.size, dtype=np.int64)[:, None]
+        found += int(np.isin(local * h.n_items + cols, wanted).sum())
+        start += block.size
+    return found / len(truth)
+
+
 def candidate_pool(
     model: NextProductRecommender, customers: np.ndarray, size: int = 30
 ) -> rank_types.CandidatePool:
@@ -160,8 +194,9 @@ def choose_weights(
     """
     customers = _sample(truth, max_customers, random_state)
     pool = candidate_pool(model, customers, max(pool_size, k))
-    weights, best = search_weights(pool, _relevant(pool, model, customers, truth), k,
-                                   dict(model.weights_), passes)
+    weights, best = search_weights(
+        pool, _relevant(pool, model, customers, truth), k, dict(model.weights_), passes
+    )
     return weights, best
 
 
@@ -280,7 +315,9 @@ def validate_weights(
     model.fit(before, start, customer_groups)
     truth = horizon_truth(before, model, start, horizon_days)
     if truth.empty:
-        raise ValueError(f"no known customer bought in [{start.date()}, {pd.Timestamp(as_of).date()})")
+        raise ValueError(
+            f"no known customer bought in [{start.date()}, {pd.Timestamp(as_of).date()})"
+        )
     customers = _sample(truth, max_customers, 0)
     pool = candidate_pool(model, customers, max(pool_size, k))
     relevant = _relevant(pool, model, customers, truth)
@@ -332,6 +369,7 @@ def evaluate_recommender(
     specs["learned blend"] = None
     rows, valid_rows = {}, {}
     truth = None
+    recall_ceiling = float("nan")
     for name in methods:
         clock = time.perf_counter()
         model = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, cutoff)
@@ -340,6 +378,8 @@ def evaluate_recommender(
         recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
         rows[name] = ranking_metrics(recs, truth, k, model.history_.n_items)
         seconds[name] = time.perf_counter() - clock
+        if name == "learned blend":
+            recall_ceiling = candidate_recall(model, truth)
         if name in BASELINES:  # the learned blend trains on the validation window
             valid_model.reweight(specs[name])
             v_recs = valid_model.recommend(valid_truth["customer_id"].unique(), k, reasons=False)
@@ -355,6 +395,7 @@ def evaluate_recommender(
         horizon_days=int(horizon_days),
         customers=0 if truth is None else int(truth["customer_id"].nunique()),
         seconds=seconds,
+        candidate_recall=recall_ceiling,
     )
 
 

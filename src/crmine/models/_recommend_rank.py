@@ -5,10 +5,13 @@ similarity, a confidence), so each source's block is divided by its per-customer
 before weighting: every source then says "how good is this item for this customer compared
 with this source's best item for them", in [0, 1].
 
-The learned blend (LightGBM, binary objective) sees, for each candidate (customer, item), every
-source's raw and normalised score plus plain facts (purchase days of the item, days since the
-customer last bought it, its typical gap, the item's rebuy share, popularity, the customer's
-number of orders and recency). It is trained on what customers bought in the last horizon
+The learned blend (LightGBM ranker grouped by customer) sees, for each candidate (customer,
+item), every source's raw and normalised score and its rank among the customer's candidates,
+plus plain facts: purchase days of the item (ever, last 30 and 90 days), days since the
+customer last bought it, its typical gap, the item's rebuy share, popularity and trend
+(buyers in the last 14/30/90/365 days), first sale; the customer's orders (ever, last 30/90
+days), recency against their usual gap, rebuy share and items per order; and the item's
+affinity to the customer's last basket and last 90 days (item-item similarity, rules, EASE). It is trained on what customers bought in the last horizon
 before ``as_of`` with sources fitted on the history before that window, so it learns, from this
 shop's data, how much repurchases, similar items, rules and popularity matter.
 """
@@ -83,18 +86,34 @@ def features(
     parts += [norm[s][r_idx, c_idx] for s in sorted(norm)]
     ctx = sources.context(np.repeat(rows, m), c_idx)
     parts += [ctx[name] for name in sorted(ctx)]
+    # Rank of the candidate among the customer's candidates by each source (0 = best).
+    for s in sorted(norm):
+        cand = norm[s][r_idx, c_idx].reshape(cols.shape)
+        order = np.argsort(-cand, axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(m)[None, :].repeat(cols.shape[0], 0), axis=1)
+        parts.append(ranks.ravel().astype(np.float64))
+    aff = sources.basket_affinity(rows, cols)
+    parts += [aff[name] for name in sorted(aff)]
     return np.column_stack(parts).astype(np.float32)
 
 
-def fit_ranker(x: np.ndarray, y: np.ndarray, random_state: int):
-    """A LightGBM classifier of 'bought in the horizon' on candidate features."""
+def fit_ranker(x: np.ndarray, y: np.ndarray, group: np.ndarray, random_state: int):
+    """A LightGBM ranker (cross-entropy NDCG loss, ``rank_xendcg``) of each customer's candidates.
+
+    ``group``: the number of consecutive rows (candidates) of each customer. Ranking within a
+    customer is all precision@k asks for; the grouped loss and the binary one score alike on
+    Online Retail (0.350 vs 0.349 at k = 10), the grouped one is kept as the natural fit.
+    """
     import lightgbm as lgb
 
-    model = lgb.LGBMClassifier(
-        n_estimators=200,  # small, strongly regularised trees: the training window
-        learning_rate=0.03,  # differs from the one scored (another season), so a model
+    model = lgb.LGBMRanker(
+        objective="rank_xendcg",
+        n_estimators=100,  # small, strongly regularised trees: the training window
+        learning_rate=0.06,  # differs from the one scored (another season), so a model
         num_leaves=15,  # that fits it less closely ranks the next window better
         min_child_samples=200,
+        max_bin=63,
         subsample=0.8,
         subsample_freq=1,
         colsample_bytree=0.8,
@@ -102,7 +121,12 @@ def fit_ranker(x: np.ndarray, y: np.ndarray, random_state: int):
         n_jobs=1,
         verbose=-1,
     )
-    return model.fit(x, y)
+    return model.fit(x, y.astype(np.int32), group=group)
+
+
+def ranker_scores(model, x: np.ndarray) -> np.ndarray:
+    """The ranker's output squashed into (0, 1): higher ranks first; not a probability."""
+    return 1.0 / (1.0 + np.exp(-model.predict(x)))
 
 
 @dataclass

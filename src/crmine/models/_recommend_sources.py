@@ -79,6 +79,9 @@ class Sources:
     popular_group: np.ndarray = field(init=False)
     group_names: np.ndarray = field(init=False)
     user_group: np.ndarray = field(init=False)
+    recent_days: dict[int, sp.csr_matrix] = field(init=False)
+    user_facts: dict[str, np.ndarray] = field(init=False)
+    last_basket: sp.csr_matrix = field(init=False)
 
     def fit(self, user_groups: pd.Series | None = None) -> Sources:
         self._fit_cycle()
@@ -91,6 +94,7 @@ class Sources:
             self._fit_ease()
         if "rules" in self.enabled:
             self._fit_rules()
+        self._fit_facts()
         return self
 
     # -- fitting ------------------------------------------------------------------------
@@ -111,9 +115,7 @@ class Sources:
         self.item_gap = np.maximum(item_gap, 1.0)
         # The customer's own gap, pulled towards the item's typical gap (one pseudo-gap).
         n_gaps = h.days.data - 1
-        gap = np.where(
-            repeat, (span + self.item_gap[cols]) / (n_gaps + 1), self.item_gap[cols]
-        )
+        gap = np.where(repeat, (span + self.item_gap[cols]) / (n_gaps + 1), self.item_gap[cols])
         gap = np.maximum(gap, 1.0)
         self.cell_gap = _like(h.days, gap)
         rebuy = np.where(repeat, n_gaps / (n_gaps + 1.0), self.item_rebuy[cols])
@@ -121,14 +123,61 @@ class Sources:
         overdue = np.maximum(h.last_age.data / gap - 2.0, 0.0)
         self.cycle = _like(h.days, rebuy * within * np.exp(-overdue))
 
+    def _fit_facts(self) -> None:
+        """Recent activity of customers and customer-item pairs (ranker features)."""
+        import scipy.sparse as sp
+
+        h = self.history
+        shape = (h.n_users, h.n_items)
+        self.recent_days = {}
+        for d in (30, 90):
+            sel = h.day_age < d
+            m = sp.csr_matrix(
+                (np.ones(int(sel.sum())), (h.day_user[sel], h.day_item[sel])), shape=shape
+            )
+            m.sum_duplicates()
+            self.recent_days[d] = m
+        order_user, order_age = _orders(h)
+        tenure = self.user_first
+        orders = np.maximum(h.user_orders, 1.0)
+        rebought = np.bincount(h.days.tocoo().row, weights=h.days.data >= 2, minlength=h.n_users)
+        self.user_facts = {
+            f"user_orders_{d}d": np.bincount(order_user[order_age < d], minlength=h.n_users).astype(
+                np.float64
+            )
+            for d in (30, 90)
+        }
+        user_gap = tenure / np.maximum(orders - 1.0, 1.0)
+        self.user_facts["user_gap"] = np.where(orders > 1, user_gap, np.nan)
+        self.user_facts["user_due"] = h.user_recency / np.where(orders > 1, user_gap, np.nan)
+        self.user_facts["user_rebuy_share"] = rebought / np.maximum(self.user_items, 1.0)
+        self.user_facts["user_items_per_order"] = self.user_items / orders
+        self.last_basket = _recent_items(h, 1)
+
+    def _fit_text(self) -> None:
+        """TF-IDF of product names (rows L2-normalised), for "like what you buy" by name."""
+        self.item_text = None
+        if self.names is None or self.names.empty:
+            return
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        text = self.names.reindex(self.history.items).fillna("").astype(str).str.lower()
+        if not text.str.strip().any():
+            return
+        vec = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", sublinear_tf=True, min_df=2)
+        try:
+            self.item_text = vec.fit_transform(text.to_numpy()).tocsr().astype(np.float64)
+        except ValueError:  # no word occurs twice
+            self.item_text = None
+
     def _fit_popular(self, user_groups: pd.Series | None) -> None:
         import pandas as pd
 
         h = self.history
         self.item_facts = {
-            f"item_buyers_{d}d": np.bincount(
-                h.day_item[h.day_age < d], minlength=h.n_items
-            ).astype(np.float64)
+            f"item_buyers_{d}d": np.bincount(h.day_item[h.day_age < d], minlength=h.n_items).astype(
+                np.float64
+            )
             for d in (14, 30, 90, 365)
         }
         first = np.zeros(h.n_items)
@@ -334,7 +383,49 @@ class Sources:
             "user_tenure": np.where(known, self.user_first[r], np.nan),
             "bought_share": days / np.maximum(np.where(known, h.user_orders[r], 1.0), 1.0),
             **{name: v[cols] for name, v in self.item_facts.items()},
+            **{
+                f"bought_days_{d}d": _cells(m, r, cols) * known for d, m in self.recent_days.items()
+            },
+            **{name: np.where(known, v[r], np.nan) for name, v in self.user_facts.items()},
+            "item_trend_14_90": self.item_facts["item_buyers_14d"][cols]
+            / (self.item_facts["item_buyers_90d"][cols] + 1.0),
+            "item_trend_30_365": self.item_facts["item_buyers_30d"][cols]
+            / (self.item_facts["item_buyers_365d"][cols] + 1.0),
         }
+
+    def basket_affinity(self, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+        """Per (row, candidate) cell: the item's affinity to what the customer bought lately.
+
+        Item-item similarity and rule confidence summed over the customer's last basket, and
+        EASE and item-item scores of the items they bought in the last 90 days. ``cols``
+        (rows × m) item indices; returns flat arrays of rows × m values.
+        """
+        known = (rows >= 0)[:, None]
+        r = np.where(rows >= 0, rows, 0)
+        local = np.repeat(np.arange(rows.size), cols.shape[1])
+        out = {}
+        recent = self.recent_days[90][r].tocsr()
+        recent.data[:] = 1.0
+        pairs = (
+            ("last_basket_items", self.last_basket[r], self.similarity),
+            ("last_basket_rules", self.last_basket[r], self.rule_conf),
+            ("recent_items", recent, self.similarity),
+        )
+        for name, basket, pair in pairs:
+            if pair is None or pair.nnz == 0:
+                out[name] = np.zeros(cols.size)
+                continue
+            scores = (basket @ pair).tocsr()
+            out[name] = (_cells(scores, local, cols.ravel()).reshape(cols.shape) * known).ravel()
+        out["recent_ease"] = np.zeros(cols.size)
+        if self.ease_weights is not None:
+            pos = np.full(self.history.n_items, -1)
+            pos[self.ease_items] = np.arange(self.ease_items.size)
+            dense = np.asarray(recent[:, self.ease_items] @ self.ease_weights)
+            p = pos[cols]
+            vals = np.take_along_axis(dense, np.maximum(p, 0), axis=1)
+            out["recent_ease"] = np.where((p >= 0) & known, vals, 0.0).ravel()
+        return out
 
 
 def _cells(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -363,6 +454,14 @@ def _group_median(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     hi = v[starts + (ends - starts) // 2]
     out[g[starts]] = (lo + hi) / 2.0
     return out
+
+
+def _orders(h: History) -> tuple[np.ndarray, np.ndarray]:
+    """Customer code and age (days before as_of) of every order."""
+    import pandas as pd
+
+    first = ~pd.Series(h.basket_code).duplicated().to_numpy()
+    return h.basket_user[first], h.basket_age[first]
 
 
 def _recent_items(h: History, n_baskets: int) -> sp.csr_matrix:

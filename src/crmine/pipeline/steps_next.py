@@ -57,7 +57,7 @@ def _customers(ctx: RunContext, lines: pd.DataFrame) -> pd.Series:
 
 
 def recommendations_step(ctx: RunContext) -> str:
-    """Top-k next products per customer, blend weights chosen on the last horizon."""
+    """Top-k next products per customer: a ranker (or blend weights) learned on the last horizon."""
     from crmine.evaluation.recommend import validate_weights
     from crmine.models.recommend import NextProductRecommender
 
@@ -75,7 +75,7 @@ def recommendations_step(ctx: RunContext) -> str:
         "detect_non_products": bool(conf.get("detect_non_products", True)),
     }
     groups, group_col = _customer_groups(ctx)
-    weights = conf.get("weights", "auto")
+    weights = conf.get("weights", "learned")
     metrics: dict[str, Any] = {}
     window = f"order lines before {ctx.as_of}"
     if weights == "auto":
@@ -88,6 +88,7 @@ def recommendations_step(ctx: RunContext) -> str:
             weights, metrics = None, {"validation": f"not possible: {exc}"}
     elif weights == "learned":
         weights = None
+        window += f"; ranker trained on the {ctx.horizon_days} days before it"
     else:
         weights = {str(s): float(w) for s, w in dict(weights).items()}
     try:
@@ -102,6 +103,12 @@ def recommendations_step(ctx: RunContext) -> str:
     ctx.tables["recommendations"] = recs
     if model.ranker_ is not None:
         metrics["learned_blend"] = model.training_
+        if "held_out_precision" in model.training_:
+            metrics["precision"] = model.training_["held_out_precision"]
+            metrics["validation"] = (
+                f"precision@{model.training_['held_out_k']} on the customers of the training "
+                "window the ranker did not train on (two folds)"
+            )
     ctx.record_model(
         "recommendations",
         {
