@@ -205,7 +205,10 @@ def next_categories_step(ctx: RunContext) -> str:
         rows=model.n_training_rows_,
     )
     auc = model.metrics_.get("mean_auc")
+    base = model.metrics_.get("mean_auc_baseline_own_history")
     note = f"; validation mean AUC {auc:.3f}" if isinstance(auc, float) else ""
+    if note and isinstance(base, float):
+        note += f" (own history {base:.3f})"
     source = "derived from product names" if model.derived_ else "from the data"
     return f"{len(model.categories_)} categories ({source}) for {customers.size:,} customers{note}"
 
