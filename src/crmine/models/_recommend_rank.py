@@ -11,7 +11,9 @@ plus plain facts: purchase days of the item (ever, last 30 and 90 days), days si
 customer last bought it, its typical gap, the item's rebuy share, popularity and trend
 (buyers in the last 14/30/90/365 days), first sale; the customer's orders (ever, last 30/90
 days), recency against their usual gap, rebuy share and items per order; and the item's
-affinity to the customer's last basket and last 90 days (item-item similarity, rules, EASE). It is trained on what customers bought in the last horizon
+affinity to the customer's last basket and last 90 days (item-item similarity, rules, EASE);
+and the item's purchase rate as a candidate in the training window (out of fold by customer
+there; from the whole window when scoring), see :func:`item_rates`. It is trained on what customers bought in the last horizon
 before ``as_of`` with sources fitted on the history before that window, so it learns, from this
 shop's data, how much repurchases, similar items, rules and popularity matter.
 """
@@ -122,6 +124,33 @@ def fit_ranker(x: np.ndarray, y: np.ndarray, group: np.ndarray, random_state: in
         verbose=-1,
     )
     return model.fit(x, y.astype(np.int32), group=group)
+
+
+def item_rates(
+    items_fit: np.ndarray, y_fit: np.ndarray, items: np.ndarray, strength: float = 20.0
+) -> np.ndarray:
+    """Per entry of ``items``: the share of that item's candidates in the fitting rows that
+    were bought, shrunk towards the overall share by ``strength`` pseudo-candidates.
+
+    Some items are bought by most customers who have them as a candidate (staples, this
+    season's lines), others rarely; no score of the sources says so, the last window does.
+    """
+    import pandas as pd
+
+    prior = float(np.mean(y_fit)) if len(y_fit) else 0.0
+    frame = pd.DataFrame({"item": items_fit, "y": np.asarray(y_fit, dtype=np.float64)})
+    agg = frame.groupby("item", sort=False)["y"].agg(["sum", "count"])
+    rate = (agg["sum"] + strength * prior) / (agg["count"] + strength)
+    return pd.Series(items).map(rate).fillna(prior).to_numpy(np.float64)
+
+
+def out_of_fold_rates(items: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
+    """:func:`item_rates` of every row from the rows of the other folds (no row sees its label)."""
+    out = np.zeros(len(items))
+    for f in np.unique(fold):
+        here = fold == f
+        out[here] = item_rates(items[~here], y[~here], items[here])
+    return out
 
 
 def ranker_scores(model, x: np.ndarray) -> np.ndarray:

@@ -189,18 +189,22 @@ class NextProductRecommender:
 
         from crmine.models import _recommend_rank as rank
 
-        xs, ys, sizes, windows = [], [], [], []
+        xs, ys, sizes, windows, items = [], [], [], [], []
         for i in range(max(int(self.train_windows), 1)):
             end = as_of - pd.Timedelta(days=i * self.window_step_days)
             x, y, fact = self._window_rows(buys[buys["order_ts"] < end], end, groups)
             size = fact.pop("group", None)
+            ids = fact.pop("items", None)
             if i == 0:
                 self.training_ = {"mode": "weights (too little data to learn a blend)", **fact}
             if x is None:
                 break
-            xs.append(x)
+            # Item purchase rates from the window's own labels, out of fold by customer.
+            fold = np.repeat(np.arange(size.size) % 2, size)
+            xs.append(np.column_stack([x, rank.out_of_fold_rates(ids, y, fold)]))
             ys.append(y)
             sizes.append(size)
+            items.append(ids)
             windows.append(fact["window"])
         if not ys:
             return
@@ -209,17 +213,21 @@ class NextProductRecommender:
             return
         group = np.concatenate(sizes)
         self.ranker_ = rank.fit_ranker(np.concatenate(xs), y, group, self.random_state)
+        self.item_rate_data_ = (items[0], ys[0])
         self.training_.update(
             mode="learned", windows=windows, candidates=int(y.size), positives=int(y.sum())
         )
-        self.training_.update(self._held_out(xs[0], ys[0], sizes[0]))
+        self.training_.update(self._held_out(xs[0][:, :-1], ys[0], sizes[0], items[0]))
 
-    def _held_out(self, x: np.ndarray, y: np.ndarray, group: np.ndarray) -> dict[str, Any]:
+    def _held_out(
+        self, x: np.ndarray, y: np.ndarray, group: np.ndarray, items: np.ndarray
+    ) -> dict[str, Any]:
         """Precision@k of the ranker on the latest window's customers it did not train on.
 
         Two folds of customers (alternating): a ranker trained on one fold ranks the other's
-        candidates. Also the precision@k of ranking the same candidates by the "buy again"
-        score, for comparison. Empty when the candidates are not all of one length.
+        candidates; the item purchase rates come from the training fold only. Also the
+        precision@k of ranking the same candidates by the "buy again" score, for comparison.
+        Empty when the candidates are not all of one length.
         """
         from crmine.models import _recommend_rank as rank
 
@@ -230,10 +238,14 @@ class NextProductRecommender:
         fold = np.arange(group.size) % 2
         cell_fold = np.repeat(fold, m)
         score = np.zeros(y.size)
+        inner = np.repeat(np.arange(group.size) // 2 % 2, m)
         for f in (0, 1):
             train = cell_fold != f
-            model = rank.fit_ranker(x[train], y[train], group[fold != f], self.random_state)
-            score[~train] = model.predict(x[~train])
+            rates = rank.out_of_fold_rates(items[train], y[train], inner[train])
+            x_train = np.column_stack([x[train], rates])
+            model = rank.fit_ranker(x_train, y[train], group[fold != f], self.random_state)
+            held = rank.item_rates(items[train], y[train], items[~train])
+            score[~train] = model.predict(np.column_stack([x[~train], held]))
 
         def precision(values: np.ndarray) -> float:
             top = rank.top_columns(values.reshape(-1, m), k)
@@ -272,14 +284,17 @@ class NextProductRecommender:
         ok = t_cols >= 0
         n_items = history.n_items
         bought = np.unique(t_rows[ok].astype(np.int64) * n_items + t_cols[ok])
-        xs, ys, group = [], [], []
+        xs, ys, group, ids = [], [], [], []
+        item_ids = np.asarray(history.items, dtype=object)
         for block in self._blocks(rows, n_items):
             x, cols = self._candidate_features(sources, block)
             cells = np.repeat(block.astype(np.int64), cols.shape[1]) * n_items + cols.ravel()
             ys.append(np.isin(cells, bought))
             xs.append(x)
             group.append(np.full(block.size, cols.shape[1]))
+            ids.append(item_ids[cols.ravel()])
         fact["group"] = np.concatenate(group)
+        fact["items"] = np.concatenate(ids)
         return np.concatenate(xs), np.concatenate(ys), fact
 
     def _candidate_features(self, sources, rows: np.ndarray):
@@ -335,6 +350,10 @@ class NextProductRecommender:
         rows_all = self.history_.users.get_indexer(ids)
         sources = self.sources_
         n_cand = max(self.n_candidates, k)
+        rates = None
+        if self.ranker_ is not None:
+            fit_items, fit_y = self.item_rate_data_
+            rates = rank.item_rates(fit_items, fit_y, np.asarray(self.history_.items, dtype=object))
         frames = []
         start = 0
         for rows in self._blocks(rows_all, self.history_.n_items):
@@ -346,6 +365,7 @@ class NextProductRecommender:
             lin = np.take_along_axis(pre, cols, axis=1)
             if self.ranker_ is not None:
                 x = rank.features(sources, rows, blocks, norm, cols)
+                x = np.column_stack([x, rates[cols.ravel()]])
                 score = rank.ranker_scores(self.ranker_, x).reshape(cols.shape)
                 score = np.where((rows >= 0)[:, None], score, lin)
             else:
