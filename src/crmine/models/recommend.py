@@ -201,7 +201,8 @@ class NextProductRecommender:
                 break
             # Item purchase rates from the window's own labels, out of fold by customer.
             fold = np.repeat(np.arange(size.size) % 2, size)
-            xs.append(np.column_stack([x, rank.out_of_fold_rates(ids, y, fold)]))
+            rates = rank.out_of_fold_rates(ids, y, fold)
+            xs.append(np.column_stack([x, rates]).astype(np.float32))
             ys.append(y)
             sizes.append(size)
             items.append(ids)
@@ -222,10 +223,10 @@ class NextProductRecommender:
     def _held_out(
         self, x: np.ndarray, y: np.ndarray, group: np.ndarray, items: np.ndarray
     ) -> dict[str, Any]:
-        """Precision@k of the ranker on the latest window's customers it did not train on.
+        """Precision@k of the ranker on half of the latest window's customers it did not train on.
 
-        Two folds of customers (alternating): a ranker trained on one fold ranks the other's
-        candidates; the item purchase rates come from the training fold only. Also the
+        Customers alternate between two halves: a ranker trained on the first ranks the
+        second's candidates, with item purchase rates from the first half only. Also the
         precision@k of ranking the same candidates by the "buy again" score, for comparison.
         Empty when the candidates are not all of one length.
         """
@@ -235,17 +236,16 @@ class NextProductRecommender:
         if m == 0 or (group != m).any() or group.size < 4:
             return {}
         k = min(int(self.k), m)
-        fold = np.arange(group.size) % 2
-        cell_fold = np.repeat(fold, m)
-        score = np.zeros(y.size)
+        half = np.arange(group.size) % 2
+        train = np.repeat(half, m) == 0
         inner = np.repeat(np.arange(group.size) // 2 % 2, m)
-        for f in (0, 1):
-            train = cell_fold != f
-            rates = rank.out_of_fold_rates(items[train], y[train], inner[train])
-            x_train = np.column_stack([x[train], rates])
-            model = rank.fit_ranker(x_train, y[train], group[fold != f], self.random_state)
-            held = rank.item_rates(items[train], y[train], items[~train])
-            score[~train] = model.predict(np.column_stack([x[~train], held]))
+        rates = rank.out_of_fold_rates(items[train], y[train], inner[train])
+        x_train = np.column_stack([x[train], rates]).astype(np.float32)
+        model = rank.fit_ranker(x_train, y[train], group[half == 0], self.random_state)
+        held = rank.item_rates(items[train], y[train], items[~train])
+        score = model.predict(np.column_stack([x[~train], held]).astype(np.float32))
+        y = y[~train]
+        x = x[~train]
 
         def precision(values: np.ndarray) -> float:
             top = rank.top_columns(values.reshape(-1, m), k)
@@ -365,7 +365,7 @@ class NextProductRecommender:
             lin = np.take_along_axis(pre, cols, axis=1)
             if self.ranker_ is not None:
                 x = rank.features(sources, rows, blocks, norm, cols)
-                x = np.column_stack([x, rates[cols.ravel()]])
+                x = np.column_stack([x, rates[cols.ravel()]]).astype(np.float32)
                 score = rank.ranker_scores(self.ranker_, x).reshape(cols.shape)
                 score = np.where((rows >= 0)[:, None], score, lin)
             else:
