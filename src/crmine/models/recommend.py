@@ -374,11 +374,12 @@ class NextProductRecommender:
             best = rank.top_columns(score, k)
             top_cols = np.take_along_axis(cols, best, axis=1)
             top_score = np.take_along_axis(score, best, axis=1)
-            contrib = np.stack(
-                [self.weights_.get(s, 0.0) * norm[s] for s in sources.enabled], axis=0
-            )
             r_idx = np.repeat(np.arange(rows.size), top_cols.shape[1])
-            winner = contrib[:, r_idx, top_cols.ravel()].argmax(axis=0)
+            c_idx = top_cols.ravel()
+            contrib = np.stack(
+                [self.weights_.get(s, 0.0) * norm[s][r_idx, c_idx] for s in sources.enabled]
+            )
+            winner = contrib.argmax(axis=0)
             frame = pd.DataFrame(
                 {
                     "customer_id": np.repeat(
