@@ -227,7 +227,8 @@ class NextProductRecommender:
 
         Customers alternate between two halves: a ranker trained on the first ranks the
         second's candidates, with item purchase rates from the first half only. Also the
-        precision@k of ranking the same candidates by the "buy again" score, for comparison.
+        precision@k of ranking the same candidates by the "buy again" score (ties, i.e. items
+        never bought, in the candidates' order), for comparison.
         Empty when the candidates are not all of one length.
         """
         from crmine.models import _recommend_rank as rank
