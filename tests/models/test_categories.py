@@ -50,16 +50,32 @@ def test_future_lines_do_not_change_the_model() -> None:
 
 def test_derived_categories_group_names_by_terms() -> None:
     names = (
-        ["red christmas bauble", "gold christmas bauble", "christmas tree star"] * 3
-        + ["blue tea cup", "white tea cup", "green tea cup"] * 3
-        + ["retro lunch box", "pink lunch box", "dolly lunch box"] * 3
+        ["red christmas bauble", "gold christmas bauble", "christmas tree star"] * 4
+        + ["blue tea cup", "white tea cup", "green tea cup"] * 4
+        + ["retro lunch box", "pink lunch box", "dolly lunch box"] * 4
     )
     ids = pd.Series([f"p{i}" for i in range(len(names))])
     mapping = derive_categories(ids, pd.Series(names), n_groups=3)
-    groups = mapping.reindex(ids).to_numpy().reshape(3, 9)  # christmas, tea, lunch box
+    groups = mapping.reindex(ids).to_numpy().reshape(3, 12)  # christmas, tea, lunch box
     assert all(len(set(g)) == 1 for g in groups)
     assert len(set(mapping)) == 3
     assert any("christmas" in label for label in set(mapping))
+
+
+def test_chinese_names_are_grouped_by_their_characters() -> None:
+    names = (["纯牛奶", "酸奶", "奶粉", "牛奶片"] * 3 + ["绿茶", "红茶", "茶叶", "乌龙茶"] * 3
+             + ["大米", "小米", "米粉", "糯米"] * 3)  # fmt: skip
+    ids = pd.Series([f"p{i}" for i in range(len(names))])
+    mapping = derive_categories(ids, pd.Series(names), n_groups=3)
+    groups = mapping.reindex(ids).to_numpy().reshape(3, 12)  # milk, tea, rice
+    assert all(len(set(g)) == 1 for g in groups) and len(set(mapping)) == 3
+    assert any("奶" in label for label in set(mapping))
+
+
+def test_a_small_catalogue_is_not_split_into_categories() -> None:
+    ids = pd.Series([f"p{i}" for i in range(12)])
+    with pytest.raises(ValueError, match="too few"):
+        derive_categories(ids, pd.Series([f"item {i} tea cup" for i in range(12)]), n_groups=15)
 
 
 def test_no_category_and_no_names_is_an_error() -> None:

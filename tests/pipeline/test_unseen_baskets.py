@@ -103,6 +103,7 @@ def test_without_prices_spend_is_unknown_not_zero(published):
     assert scores["revenue_total"].isna().all() and scores["m_score"].isna().all()
     assert scores["rfm_segment"].notna().all() and scores["r_score"].notna().all()
     assert not {"expected_revenue", "clv"} & set(scores.columns)
+    assert "next_categories" not in snap.tables()  # 12 products: no categories to derive
     tiers = scores.set_index("customer_id")["value_tier"]
     assert set(tiers) == {"high", "medium", "low"}
     orders = scores.set_index("customer_id")["expected_orders"]

@@ -26,6 +26,7 @@ are themes of words ("christmas / decoration / tree"), not a merchandising hiera
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self
 
@@ -106,6 +107,11 @@ class CategoryNeeds:
         if buys.empty:
             raise ValueError("no categorised purchases to learn from")
         self.categories_ = sorted(buys["category"].unique())
+        if len(self.categories_) < 2:
+            raise ValueError(
+                f"purchases fall in a single category ({self.categories_[0]}): there is no "
+                "choice of category to predict"
+            )
         self._buys = buys
         self.as_of_ = as_of
         h = pd.Timedelta(days=self.horizon_days)
@@ -220,6 +226,17 @@ class CategoryNeeds:
         return out
 
 
+_CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]"
+
+
+# Derived categories only when the catalogue is large enough for groups to mean something.
+_PRODUCTS_PER_GROUP, _MIN_GROUPS = 10, 3
+
+
+def _cjk_chars(name: str) -> list[str]:
+    return re.findall(_CJK, name)
+
+
 def derive_categories(
     product_ids: pd.Series, product_names: pd.Series, n_groups: int, random_state: int = 0
 ) -> pd.Series:
@@ -237,14 +254,26 @@ def derive_categories(
     )
     pairs = pairs.dropna()
     names = pairs.value_counts(["id", "name"]).reset_index().drop_duplicates("id")
-    vec = TfidfVectorizer(
-        token_pattern=r"(?u)\b[^\W\d_]{3,}\b", min_df=2, sublinear_tf=True, stop_words="english"
-    )
+    cjk = names["name"].str.contains(_CJK, regex=True).mean() > 0.5
+    vec = (
+        # Chinese and Japanese names have no spaces: their characters are the terms (奶, 面)
+        TfidfVectorizer(analyzer=_cjk_chars, min_df=2, sublinear_tf=True)
+        if cjk
+        else TfidfVectorizer(
+            token_pattern=r"(?u)\b[^\W\d_]{3,}\b", min_df=2, sublinear_tf=True,
+            stop_words="english",
+        )
+    )  # fmt: skip
     try:
         tfidf = vec.fit_transform(names["name"])
     except ValueError:  # no term survives: one category for all
         return pd.Series("all products", index=names["id"].to_numpy(), dtype="string")
-    k = int(max(1, min(n_groups, tfidf.shape[0] // 5, tfidf.shape[1])))
+    k = int(min(n_groups, tfidf.shape[0] // _PRODUCTS_PER_GROUP, tfidf.shape[1]))
+    if k < _MIN_GROUPS:
+        raise ValueError(
+            f"{tfidf.shape[0]} named products are too few to group into categories (needs "
+            f"{_MIN_GROUPS * _PRODUCTS_PER_GROUP}); the product recommendations cover them"
+        )
     with threadpool_limits(1):
         km = KMeans(n_clusters=k, n_init=5, random_state=random_state).fit(tfidf)
     terms = np.asarray(vec.get_feature_names_out())
