@@ -166,8 +166,13 @@ class FoldEnsemble:
     def neutral_band(self) -> float:
         return self.models[0].neutral_band
 
-    def score(self, texts: Any, languages: np.ndarray | None = None) -> np.ndarray:
-        return np.mean([m.score(texts, languages=languages) for m in self.models], axis=0)
+    def score(self, texts: Any, languages: np.ndarray | None = None, *,
+              base: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        if base is None and self.models:  # the base scorers are shared: score once
+            first = self.models[0]
+            base = type(first)(first.scorers, first.neutral_band).score(texts, languages)
+        return np.mean([m.score(texts, languages=languages, base=base) for m in self.models],
+                       axis=0)
 
     def label(self, scores: np.ndarray) -> np.ndarray:
         return self.models[0].label(scores)
@@ -253,14 +258,17 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
     for k in range(folds):
         fit_rows = cap(np.flatnonzero(usable & (fold != k)))
         score_rows = np.flatnonzero(usable & (fold == k))
-        mk = model.adapt(texts.iloc[fit_rows], u[fit_rows], scale=(0.0, 1.0))
+        # the base scores come from the whole batch (the Chinese model self-trains on it):
+        # computed once above, not again for every fold's subset
+        mk = model.adapt(texts.iloc[fit_rows], u[fit_rows], scale=(0.0, 1.0), base=base[fit_rows])
         fold_models.append(mk)
         if score_rows.size:
-            scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows])
+            scores[score_rows] = mk.score(texts.iloc[score_rows], languages=langs[score_rows],
+                                          base=base[score_rows])  # fmt: skip
     full = FoldEnsemble(fold_models)
     rest = np.flatnonzero(~usable & has_lang)
     if rest.size:
-        scores[rest] = full.score(texts.iloc[rest], languages=langs[rest])
+        scores[rest] = full.score(texts.iloc[rest], languages=langs[rest], base=base[rest])
     metrics = {"adapted": True, "folds": folds, "rated_negative": int(counts[0]),
                "rated_positive": int(counts[1]), "max_fit": max_fit}  # fmt: skip
     metrics.update(adaptation_metrics(np.where(usable, y, -1), base, scores, model.neutral_band))

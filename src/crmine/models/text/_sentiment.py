@@ -51,16 +51,18 @@ class SentimentModel:
         if not 0.0 <= self.neutral_band < 1.0:
             raise ValueError(f"neutral_band must be in [0, 1), got {self.neutral_band}")
 
-    def score(self, texts: Iterable[object], languages: np.ndarray | None = None) -> np.ndarray:
+    def score(self, texts: Iterable[object], languages: np.ndarray | None = None, *,
+              base: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """Sentiment in [-1, 1] per text (0 for texts without language).
 
         All texts of one language go to their scorer in one call: the Chinese model adapts to a
         batch of 200 or more distinct texts by self-training on it, so pass a workspace's texts
-        together rather than one by one.
+        together rather than one by one. ``base``: the base scorers' scores of these texts when
+        already computed (on the whole batch), so only the corrections are applied.
         """
         s = as_text_series(texts)
         langs = detect_language(s) if languages is None else np.asarray(languages, dtype=str)
-        if len(langs) != len(s):
+        if len(langs) != len(s) or (base is not None and len(base) != len(s)):
             raise ValueError(f"{len(langs)} languages for {len(s)} texts")
         out = np.zeros(len(s))
         for lang, route in _ROUTE.items():
@@ -68,9 +70,9 @@ class SentimentModel:
             if rows.size == 0 or route not in self.scorers:
                 continue
             sub = s.iloc[rows].tolist()
-            base = self.scorers[route].score(sub)
+            raw = self.scorers[route].score(sub) if base is None else np.asarray(base)[rows]
             corr = self.corrections.get(lang)
-            out[rows] = base if corr is None else corr.score(sub, base)
+            out[rows] = raw if corr is None else corr.score(sub, raw)
         return np.clip(out, -1.0, 1.0)
 
     def label(self, scores: np.ndarray) -> np.ndarray:
@@ -90,7 +92,7 @@ class SentimentModel:
 
     def adapt(self, texts: Iterable[object], ratings: Iterable[float], *,
               scale: tuple[float, float] = (1, 5), C: float = 1.0,
-              min_per_class: int = 10) -> SentimentModel:  # fmt: skip
+              min_per_class: int = 10, base: np.ndarray | None = None) -> SentimentModel:  # fmt: skip
         """A copy corrected for this domain by the user's own rated texts.
 
         Ratings in the bottom quarter of ``scale`` are weak negatives, the top quarter weak
@@ -110,9 +112,9 @@ class SentimentModel:
                 _LOG.info("adapt: %s kept as is (%d neg / %d pos rated texts)", lang, *counts)
                 continue
             sub = s.iloc[rows].tolist()
-            base = self.scorers[_ROUTE[lang]].score(sub)
+            raw = self.scorers[_ROUTE[lang]].score(sub) if base is None else np.asarray(base)[rows]
             corrections[lang] = DomainCorrection(analyzer=analyzer, ngrams=ngrams, C=C).fit(
-                sub, base, y[rows]
+                sub, raw, y[rows]
             )
         return SentimentModel(self.scorers, self.neutral_band, corrections)
 
