@@ -169,6 +169,31 @@ def test_cross_fit_never_scores_a_text_with_its_own_rating():
     assert in_sample > 0.9
 
 
+class _Counting:
+    """A base scorer whose score depends on the batch it is given (like self-training)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.full(len(texts), 0.1 if len(texts) > 300 else -0.1)
+
+
+def test_cross_fit_scores_the_base_once_on_the_whole_batch():
+    scorer = _Counting()
+    model = SentimentModel({"en": scorer, "zh": scorer})
+    rng = np.random.default_rng(2)
+    texts = pd.Series([f"the speaker {'blips' if g else 'zorps'} {i}"
+                       for i, g in enumerate(rng.random(400) < 0.5)])  # fmt: skip
+    res = cross_fit_sentiment(model, texts, (rng.random(400) < 0.5).astype(float), min_rated=20)
+    assert res.adapted and scorer.calls == 1
+    assert np.all(res.base_scores == 0.1)  # the whole batch's base, never a fold subset's
+    adapted = res.model.models[0]
+    np.testing.assert_allclose(adapted.score(texts[:50], base=np.full(50, 0.1)),
+                               adapted.score(texts[:50], base=res.base_scores[:50]))
+
+
 def test_cross_fit_keeps_base_model_without_enough_ratings():
     texts = pd.Series(["good stuff", "bad stuff", "ok"] * 5)
     res = cross_fit_sentiment(_zero_model(), texts, np.full(15, np.nan), min_rated=20)
