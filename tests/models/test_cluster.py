@@ -89,3 +89,24 @@ def test_an_extreme_customer_gets_no_cluster_of_their_own() -> None:
                              "return_ratio": 57.0, "revenue_total": -800.0}
     model = CustomerClusterer(k_min=3, k_max=5).fit(frame)
     assert model.profiles_["size"].min() > 1
+
+
+def test_customers_on_file_without_orders_cluster_on_their_attributes() -> None:
+    """A subscription export: plan, tenure and fee tell three groups apart; the label is ignored."""
+    rng = np.random.default_rng(4)
+    n = 300
+    truth = np.repeat([0, 1, 2], n // 3)
+    frame = pd.DataFrame({
+        "customer_id": [f"s{i}" for i in range(n)],
+        "plan": pd.array(np.where(truth == 0, "monthly", "yearly"), dtype="string"),
+        "tenure_months": np.where(truth == 2, 50.0, 5.0) + rng.normal(0, 2, n),
+        "monthly_fee": np.where(truth == 1, 90.0, 30.0) + rng.normal(0, 3, n),
+        "churned": rng.random(n) < 0.3,
+    })  # fmt: skip
+    model = CustomerClusterer(k_min=2, k_max=5).fit(frame)
+    got = model.labels_.reindex(frame["customer_id"]).to_numpy()
+    assert model.k_ == 3 and adjusted_rand_score(truth, got) > 0.95
+    assert "churned=True" not in model.feature_names_ and "churned" not in model.feature_names_
+    labels = set(model.cluster_labels_.values())
+    assert any("high tenure_months" in label for label in labels)
+    assert any("high monthly_fee" in label for label in labels)

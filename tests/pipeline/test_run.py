@@ -72,6 +72,19 @@ def test_run_with_only_customers_says_what_it_skipped(ws: Workspace, tmp_path: P
     assert not {"p_alive", "p_purchase", "clv", "r_score"} & set(scores.columns)
 
 
+def test_customers_only_are_clustered_on_what_is_on_file(ws: Workspace, tmp_path: Path):
+    rows = [f"C{i},{'monthly' if i % 3 else 'yearly'},{5 + (i % 3) * 20 + i % 4},{30 + i % 5}"
+            for i in range(90)]  # fmt: skip
+    text = "customer_id,plan,tenure,monthly_fee\n" + "\n".join(rows) + "\n"
+    ingest(ws, "customers", write(tmp_path / "subs.csv", text))
+    result = run(ws)
+    assert {s.name: s for s in result.steps}["clusters"].status == "done"
+    snap = SnapshotStore(ws.snapshots_dir).require_current()
+    scores = snap.read("customer_scores")
+    assert scores["cluster"].notna().all() and scores["cluster_label"].notna().all()
+    assert len(snap.read("cluster_profiles")) >= 2
+
+
 def test_run_on_empty_workspace_is_a_clear_error(ws: Workspace):
     with pytest.raises(WorkspaceError, match="no data"):
         run(ws)

@@ -4,7 +4,8 @@ Behaviour (from :func:`crmine.features.customer_features`): log recency, orders,
 and tenure, purchase regularity (spread of the gaps between purchase days relative to their
 mean), basket size, range of products or categories bought, return ratio; plus one-hot
 customer attributes with few levels (gender, region, …) when the frame has them. Only
-customers with a purchase are clustered. Missing values take the median; every column is
+customers with a purchase are clustered. A workspace without orders clusters its customers
+on what is on file: the one-hot attributes and the numeric ones (tenure, monthly fee, …). Missing values take the median; every column is
 clipped to its 1st–99th percentile range so that a few extreme customers do not claim
 clusters of their own (profiles show the clipped means).
 
@@ -43,7 +44,11 @@ BEHAVIOUR: dict[str, tuple[str, str, str, str]] = {
 # behavioural one (otherwise a two-level attribute such as gender splits every cluster).
 ATTRIBUTE_WEIGHT = 0.35
 _ATTRIBUTE_MAX_LEVELS = 12
-_ATTRIBUTE_SKIP = {"customer_id", "name", "email", "phone", "birth_date", "signup_date", "city"}
+_ATTRIBUTE_SKIP = {"customer_id", "name", "email", "phone", "birth_date", "signup_date", "city",
+                   "churned"}  # the churn label is an outcome, not a trait  # fmt: skip
+# Numbers on file (tenure, monthly fee, …) enter only when there is no behaviour to cluster:
+# a customers-only workspace, e.g. a subscription export.
+_NUMERIC = "number"
 
 
 class CustomerClusterer:
@@ -110,8 +115,9 @@ class CustomerClusterer:
         raw = raw.clip(self._bounds.iloc[0], self._bounds.iloc[1], axis=1)
         self.feature_names_ = list(raw.columns)
         self._scaler = StandardScaler().fit(raw.to_numpy())
+        numeric = {c for c, levels in self._attributes.items() if levels == [_NUMERIC]}
         self._column_weight = np.array(
-            [1.0 if c in BEHAVIOUR else ATTRIBUTE_WEIGHT for c in raw.columns]
+            [1.0 if c in BEHAVIOUR or c in numeric else ATTRIBUTE_WEIGHT for c in raw.columns]
         )
         x = self._scaler.transform(raw.to_numpy()) * self._column_weight
         rng = np.random.default_rng(self.random_state)
@@ -126,7 +132,7 @@ class CustomerClusterer:
         ids = frame["customer_id"].astype("string").to_numpy()
         self.labels_ = pd.Series(labels, index=pd.Index(ids, name="customer_id"), name="cluster")
         z = self._scaler.transform(raw.to_numpy())
-        self.cluster_labels_ = _name_clusters(z, labels, self.k_, self.feature_names_)
+        self.cluster_labels_ = _name_clusters(z, labels, self.k_, self.feature_names_, numeric)
         self.profiles_ = self._profiles(raw, labels)
         self.projection_ = _projection(x[sample], labels[sample], ids[sample], self.random_state)
         return self
@@ -224,19 +230,12 @@ def _design(frame: pd.DataFrame, attributes: dict[str, list[str]] | None):
         cols[name] = v
     out = pd.DataFrame(cols, index=frame.index)
     if attributes is None:
-        attributes = {}
-        for col in frame.columns:
-            if col in _ATTRIBUTE_SKIP or col in out or col.endswith(("_ts", "_date")):
-                continue
-            s = frame[col]
-            if not (pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
-                    or pd.api.types.is_bool_dtype(s)):
-                continue
-            counts = s.dropna().astype("string").value_counts()
-            if 2 <= len(counts) <= _ATTRIBUTE_MAX_LEVELS:
-                levels = sorted(counts.index, key=lambda v: (-counts[v], v))
-                attributes[col] = list(levels)
+        attributes = _attribute_levels(frame, set(out), with_numbers=out.empty)
     for col, levels in attributes.items():
+        if levels == [_NUMERIC]:
+            v = pd.to_numeric(frame[col], errors="coerce") if col in frame else np.nan
+            out[col] = pd.Series(v, index=frame.index, dtype="float64")
+            continue
         levels = levels if len(levels) > 2 else levels[:1]  # two levels: one column says all
         s = frame[col].astype("string") if col in frame else pd.Series(pd.NA, index=frame.index)
         for level in levels:
@@ -244,14 +243,39 @@ def _design(frame: pd.DataFrame, attributes: dict[str, list[str]] | None):
     return out, attributes
 
 
+def _attribute_levels(frame: pd.DataFrame, taken: set[str], *, with_numbers: bool
+                      ) -> dict[str, list[str]]:
+    """Attributes to one-hot (column → levels, most common first) and, ``with_numbers``,
+    numeric ones (column → [_NUMERIC])."""
+    import pandas as pd
+
+    attributes: dict[str, list[str]] = {}
+    for col in frame.columns:
+        if col in _ATTRIBUTE_SKIP or col in taken or col.endswith(("_ts", "_date")):
+            continue
+        s = frame[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            if not (pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
+                    or pd.api.types.is_bool_dtype(s)):
+                continue
+            counts = s.dropna().astype("string").value_counts()
+            if 2 <= len(counts) <= _ATTRIBUTE_MAX_LEVELS:
+                attributes[col] = sorted(counts.index, key=lambda v: (-counts[v], v))
+        elif with_numbers and s.nunique(dropna=True) > 2:
+            attributes[col] = [_NUMERIC]
+    return attributes
+
+
 def _name_clusters(
-    x: np.ndarray, labels: np.ndarray, k: int, names: list[str]
+    x: np.ndarray, labels: np.ndarray, k: int, names: list[str], numeric: set[str] = frozenset()
 ) -> dict[int, str]:
     """Unique readable label per cluster from the z-scores of its means."""
     z = np.vstack([x[labels == c].mean(axis=0) for c in range(k)])  # x is standardised
     words = []
     for name in names:
-        if name in BEHAVIOUR:
+        if name in numeric:
+            words.append((f"high {name}", f"low {name}"))
+        elif name in BEHAVIOUR:
             words.append((BEHAVIOUR[name][2], BEHAVIOUR[name][3]))
         else:
             col, _, level = name.partition("=")

@@ -141,9 +141,12 @@ def clusters_step(ctx: RunContext) -> str:
     if feats is None or scores is None:
         return "skipped: no customer features"
     k_min, k_max = int(conf.get("k_min", 3)), int(conf.get("k_max", 8))
-    buyers = int((feats.get("orders_count", pd.Series(dtype=float)).fillna(0) > 0).sum())
-    if buyers < max(20, 3 * k_max):
-        return f"skipped: {buyers} customers with purchases, too few to cluster"
+    if "orders_count" in feats:
+        buyers = int((feats["orders_count"].fillna(0) > 0).sum())
+        if buyers < max(20, 3 * k_max):
+            return f"skipped: {buyers} customers with purchases, too few to cluster"
+    elif len(feats) < max(20, 3 * k_max):
+        return f"skipped: {len(feats)} customers, too few to cluster"
     model = CustomerClusterer(
         k_min=k_min, k_max=k_max, random_state=int(conf.get("random_state", 0))
     ).fit(feats)
@@ -215,6 +218,6 @@ def next_categories_step(ctx: RunContext) -> str:
 
 STEPS = [
     Step("recommendations", (("orders",),), recommendations_step),
-    Step("clusters", (("orders",),), clusters_step),
+    Step("clusters", (("orders", "customers"),), clusters_step),
     Step("next categories", (("orders",),), next_categories_step),
 ]
