@@ -14,6 +14,8 @@ def test_demo_runs_every_step_and_writes_the_report(tmp_path):
     report = run_demo(tmp_path / "demo", n_customers=300, seed=5)
     html = report.read_text("utf-8")
     assert "<html" in html[:300].lower()
+    for chart in ("cluster_sizes", "cluster_projection", "cluster_profile"):  # report ⇄ run tables
+        assert f'id="chart-{chart}"' in html, chart
     snap = SnapshotStore(tmp_path / "demo" / "snapshots").require_current()
     steps = {s["name"]: s["status"] for s in snap.meta["steps"]}
     assert all(status in ("done", "skipped") for status in steps.values())

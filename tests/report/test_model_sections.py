@@ -116,7 +116,8 @@ def model_tables(scores: pd.DataFrame) -> dict[str, pd.DataFrame]:
     )
     rng = np.random.default_rng(5)
     projection = pd.DataFrame(
-        {"cluster": rng.integers(0, 3, 60), "x": rng.normal(size=60), "y": rng.normal(size=60)}
+        {"customer_id": [f"c{i}" for i in range(60)], "cluster": rng.integers(0, 3, 60),
+         "pc1": rng.normal(size=60), "pc2": rng.normal(size=60)}  # as the clusters step writes
     )
     models = pd.DataFrame(
         {

@@ -352,11 +352,12 @@ def cluster_profile(con: duckdb.DuckDBPyConnection, features: list[str]) -> pd.D
 
 
 def projection_sample(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
-    """At most ``limit`` projected customers (x, y, cluster), a repeatable sample."""
+    """At most ``limit`` projected customers (x, y = the run's pc1, pc2; cluster), a
+    repeatable sample."""
     sql = """
-    SELECT CAST(cluster AS VARCHAR) AS cluster, CAST(x AS DOUBLE) AS x, CAST(y AS DOUBLE) AS y
-    FROM cluster_projection WHERE x IS NOT NULL AND y IS NOT NULL
-    ORDER BY hash(x, y, cluster) LIMIT $limit
+    SELECT CAST(cluster AS VARCHAR) AS cluster, CAST(pc1 AS DOUBLE) AS x, CAST(pc2 AS DOUBLE) AS y
+    FROM cluster_projection WHERE pc1 IS NOT NULL AND pc2 IS NOT NULL
+    ORDER BY hash(pc1, pc2, cluster) LIMIT $limit
     """
     return con.execute(sql, {"limit": limit}).fetchdf()
 

@@ -221,7 +221,7 @@ def clusters_section(ctx: ReportContext) -> SectionContent | Omitted:
         return Omitted("No customer has been assigned to a group.")
     colors = charts_models.cluster_colors(list(sizes["cluster"]))
     charts = [charts_models.cluster_sizes(sizes, colors)]
-    if ctx.has("cluster_projection", "cluster", "x", "y"):
+    if ctx.has("cluster_projection", "cluster", "pc1", "pc2"):
         points = dm.projection_sample(ctx.con, ctx.settings.projection_points)
         if len(points):
             charts.append(charts_models.cluster_projection(points, sizes, colors))
