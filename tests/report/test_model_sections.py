@@ -439,3 +439,15 @@ def test_spring_layout_is_repeatable_fits_and_keeps_links_short() -> None:
     linked = np.mean([dist[a, b] for a, b in pairs])
     assert linked < np.mean(dist[5, :5])  # node 5 has no rule: it sits away from the others
     assert spring_layout(0, []).shape == (0, 2)
+
+
+def test_profile_chart_keeps_the_features_that_set_groups_apart():
+    from crmine.report.sections_models import _most_distinct
+
+    profile = pd.DataFrame({
+        "cluster": ["0", "1"] * 3,
+        "feature": ["plan=monthly"] * 2 + ["gender=male"] * 2 + ["fee"] * 2,
+        "mean": [0.9, 0.1, 0.50, 0.52, 30.0, 90.0],
+    })  # fmt: skip
+    sizes = pd.DataFrame({"cluster": ["0", "1"], "customers": [100, 100]})
+    assert _most_distinct(profile, sizes, 2) == ["plan=monthly", "fee"]

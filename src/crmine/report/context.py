@@ -28,6 +28,7 @@ class ReportSettings:
     network_rules: int = 40
     network_nodes: int = 40
     projection_points: int = 3000
+    profile_features: int = 16
     model_figures: int = 6
 
 

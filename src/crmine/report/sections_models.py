@@ -228,10 +228,37 @@ def clusters_section(ctx: ReportContext) -> SectionContent | Omitted:
     notes = []
     features = dm.profile_features(ctx.con, ctx.tables) if from_profiles else []
     if features:
-        charts.append(charts_models.cluster_profile(dm.cluster_profile(ctx.con, features), sizes))
+        profile = dm.cluster_profile(ctx.con, features)
+        top = ctx.settings.profile_features
+        if len(features) > top:  # the features that set groups apart most; the rest in a note
+            keep = set(_most_distinct(profile, sizes, top))
+            profile = profile[profile["feature"].isin(keep)]
+            notes.append(f"The {top} of {len(features)} features that set the groups apart most "
+                         "are shown; cluster_profiles holds them all.")
+        charts.append(charts_models.cluster_profile(profile, sizes))
     else:
         notes.append("There is no cluster_profiles table with feature means to profile groups.")
     return SectionContent(charts=charts, notes=notes)
+
+
+def _most_distinct(profile: pd.DataFrame, sizes: pd.DataFrame, top: int) -> list[str]:
+    """The ``top`` features whose group means lie furthest apart, in customer-level units.
+
+    The profile's z is relative to the spread of the group means, so every feature has some
+    large z. A one-hot share (``plan=monthly``) has the customer-level spread sqrt(p (1 - p));
+    for other features the mean's size stands in for it (a coefficient of variation of 1).
+    """
+    import numpy as np
+    import pandas as pd
+    w = profile["cluster"].map(dict(zip(sizes["cluster"].astype(str), sizes["customers"],
+                                        strict=True))).fillna(1.0)  # fmt: skip
+    frame = profile.assign(w=w.to_numpy(float), wm=w.to_numpy(float) * profile["mean"])
+    g = frame.groupby("feature")
+    mu = g["wm"].sum() / g["w"].sum()
+    one_hot = pd.Series(mu.index.str.contains("="), index=mu.index) & mu.between(0, 1)
+    sd = np.where(one_hot, np.sqrt((mu * (1 - mu)).clip(lower=0)), mu.abs())
+    spread = (g["mean"].max() - g["mean"].min()) / np.maximum(sd, 1e-9)
+    return list(spread.sort_values(ascending=False, kind="stable").index[:top])
 
 
 # --- 5. models -------------------------------------------------------------------------------
