@@ -63,25 +63,25 @@ def test_rows_already_loaded_from_another_file_are_quarantined_as_duplicates(
 
 def test_customers_with_chinese_headers_in_gbk(ws: Workspace, tmp_path: Path):
     text = (
-        "客户编号,姓名,城市,手机,邮箱,注册时间,是否流失\n"
-        "KH1,张伟,上海,138 0013 8000,ZW@Example.com,2024年1月5日,是\n"
-        "KH2,李娜,北京,+86 139 0000 0000,ln@example.com,2024年2月6日,否\n"
-        "KH3,张伟,上海,13800138000,,2024年3月7日,\n"
+        "客户编号,姓名,性别,城市,手机,邮箱,注册时间,是否流失\n"
+        "KH1,张伟,男,上海,138 0013 8000,ZW@Example.com,2024年1月5日,是\n"
+        "KH2,李娜,女,北京,+86 139 0000 0000,ln@example.com,2024年2月6日,否\n"
+        "KH3,张伟,男,上海,13800138000,,2024年3月7日,\n"
     )
     path = write(tmp_path / "客户.csv", text, "gbk")
     r = ingest(ws, "customers", path)
     assert r.read == 3 and r.loaded == 3
     with ws.connect(read_only=True) as con:
         rows = con.execute(
-            "SELECT customer_id, name, email, phone, signup_date::VARCHAR, churned "
+            "SELECT customer_id, name, gender, email, phone, signup_date::VARCHAR, churned "
             "FROM customers ORDER BY customer_id"
         ).fetchall()
         merges = con.execute("SELECT old_id, new_id, reason FROM customer_merges").fetchall()
     # KH3 shares KH1's phone: merged into the earlier sign-up
     assert merges == [("KH3", "KH1", "same phone")]
     assert rows == [
-        ("KH1", "张伟", "zw@example.com", "+8613800138000", "2024-01-05", True),
-        ("KH2", "李娜", "ln@example.com", "+8613900000000", "2024-02-06", False),
+        ("KH1", "张伟", "male", "zw@example.com", "+8613800138000", "2024-01-05", True),
+        ("KH2", "李娜", "female", "ln@example.com", "+8613900000000", "2024-02-06", False),
     ]
 
 

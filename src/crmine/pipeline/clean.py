@@ -51,6 +51,10 @@ def clean_customers(con: duckdb.DuckDBPyConnection, config: Config, source: str)
             notes.append(f"{stats.invalid:,} e-mail addresses are not valid and were left empty")
     if "country" in fresh and fresh["country"].notna().any():
         customers.loc[new, "country"] = unify_countries(fresh["country"])
+    if "gender" in fresh and fresh["gender"].notna().any():
+        from crmine.quality.gender import normalise_gender
+
+        customers.loc[new, "gender"] = normalise_gender(fresh["gender"])
     if "phone" in fresh and fresh["phone"].notna().any():
         customers.loc[new, "phone"], stats = _phones_by_country(
             customers.loc[new], config.ingest.phone_region
