@@ -60,11 +60,12 @@ def _partial_match(keyword: str, header_tokens: list[str], header_key: str) -> b
 
 
 def attribute_name(header: str, position: int) -> str:
-    """snake_case ASCII name for a kept column; ``attr_<position>`` when nothing is left."""
-    words = [t for t in _tokens(header) if t.isascii()]
-    name = "_".join(words)
-    if not name or not all(t.isascii() for t in _tokens(header)):
-        return f"attr_{position}" if not name else f"attr_{position}_{name}"
+    """snake_case name for a kept column, in the header's own words (``会员等级`` stays
+    readable in reasons, drivers and cluster labels); ``attr_<position>`` when nothing is
+    left."""
+    name = "_".join(_tokens(header))
+    if not name:
+        return f"attr_{position}"
     return f"attr_{name}" if name[0].isdigit() else name
 
 
