@@ -266,8 +266,8 @@ def derive_categories(
     )  # fmt: skip
     try:
         tfidf = vec.fit_transform(names["name"])
-    except ValueError:  # no term survives: one category for all
-        return pd.Series("all products", index=names["id"].to_numpy(), dtype="string")
+    except ValueError:  # min_df leaves no term
+        raise ValueError("no word is shared by two product names: nothing to group them by") from None
     k = int(min(n_groups, tfidf.shape[0] // _PRODUCTS_PER_GROUP, tfidf.shape[1]))
     if k < _MIN_GROUPS:
         raise ValueError(

@@ -10,7 +10,7 @@ Pure computation on arrays and frames. Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -169,8 +169,8 @@ class FoldEnsemble:
     def score(self, texts: Any, languages: np.ndarray | None = None, *,
               base: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         if base is None and self.models:  # the base scorers are shared: score once
-            first = self.models[0]
-            base = type(first)(first.scorers, first.neutral_band).score(texts, languages)
+            uncorrected = replace(self.models[0], corrections={})
+            base = uncorrected.score(texts, languages)
         return np.mean([m.score(texts, languages=languages, base=base) for m in self.models],
                        axis=0)
 

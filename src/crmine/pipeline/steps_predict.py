@@ -345,10 +345,9 @@ def forecast_orders(
             supervised = None
     if supervised is None and btyd is None:
         return Forecast(empty, detail="skipped: " + "; ".join(notes))
-    published = _publish(scores, btyd, supervised, horizon_days, settings, out, notes)
-    if not occasions["value"].notna().any():
-        published = _without_prices(published, out, notes)
-    out.scores = published
+    priced = bool(occasions["value"].notna().any())
+    out.scores = _publish(scores, btyd, supervised, horizon_days, settings, out, notes,
+                          priced=priced)  # fmt: skip
     out.baselines = _baselines(orders, occasions, as_of, horizon_days, scores)
     out.detail = "; ".join(notes)
     return out
@@ -607,9 +606,12 @@ def _publish(
     settings: PredictSettings,
     out: Forecast,
     notes: list[str],
+    *,
+    priced: bool = True,
 ) -> pd.DataFrame:
+    """The published columns. ``priced``: orders carry amounts; without them revenue and CLV
+    are unknown (not 0), so none is published and value tiers rank expected orders."""
     from crmine.models.churn import noncontractual_risk
-    from crmine.models.clv import value_tiers
 
     pub = scores[["customer_id"]].copy()
     has_btyd = btyd is not None
@@ -617,6 +619,7 @@ def _publish(
         pub["p_alive"] = scores["p_alive"].to_numpy()
         pub["expected_orders"] = scores["expected_orders"].to_numpy()
     choice = "bgnbd_gamma_gamma"
+    ml = np.full(len(pub), np.nan)
     if supervised is not None:
         out.models.extend(supervised.models)
         at = supervised.at_as_of
@@ -630,9 +633,39 @@ def _publish(
         )
     elif has_btyd:
         pub["p_purchase"] = scores["p_purchase"].to_numpy()
-        ml = np.full(len(pub), np.nan)
+    validation = {m["name"]: m["metrics"] for m in out.models}
+    if has_btyd and "purchase_propensity" in validation:
+        out.models[0]["metrics"]["validation_auc_p_purchase"] = validation[
+            "purchase_propensity"
+        ].get("bgnbd_validation_auc")
+    if priced:
+        choice = _revenue_and_clv(pub, scores, has_btyd, ml, choice, settings, out, validation)
+        notes.append(f"revenue from {choice}")
     else:
-        ml = np.full(len(pub), np.nan)
+        _tiers_by_orders(pub, out)
+        notes.append("orders carry no prices: no revenue or CLV, value tiers by expected orders")
+    if "p_purchase" in pub:
+        pub["churn_risk"] = noncontractual_risk(pub["p_purchase"].to_numpy(float))
+    if supervised is not None and supervised.reasons is not None:
+        order = supervised.at_as_of["customer_id"]
+        lookup = dict(zip(order, supervised.reasons, strict=True))
+        pub["top_reasons"] = [lookup.get(c) for c in pub["customer_id"]]
+    return pub
+
+
+def _revenue_and_clv(
+    pub: pd.DataFrame,
+    scores: pd.DataFrame,
+    has_btyd: bool,
+    ml: np.ndarray,
+    choice: str,
+    settings: PredictSettings,
+    out: Forecast,
+    validation: dict[str, Any],
+) -> str:
+    """expected_revenue from the chosen source, CLV and value tiers into ``pub``; the source."""
+    from crmine.models.clv import value_tiers
+
     bt_rev = scores["expected_revenue"].to_numpy(float) if has_btyd else None
     revenue = {
         "hurdle": ml,
@@ -641,70 +674,66 @@ def _publish(
     }.get(choice)
     if revenue is None or not np.isfinite(revenue).any():
         revenue, choice = bt_rev, "bgnbd_gamma_gamma"
-    if revenue is not None:
-        pub["expected_revenue"] = revenue
-    validation = {m["name"]: m["metrics"] for m in out.models}
-    if has_btyd and "purchase_propensity" in validation:
-        out.models[0]["metrics"]["validation_auc_p_purchase"] = validation[
-            "purchase_propensity"
-        ].get("bgnbd_validation_auc")
-    if has_btyd and revenue is not None:
-        bt_clv = scores["clv"].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stretch = np.where(bt_rev > 0, bt_clv / bt_rev, np.nan)
-        clv = (
-            bt_clv
-            if choice == "bgnbd_gamma_gamma"
-            else np.where(np.isfinite(stretch), revenue * stretch, bt_clv)
-        )
-        pub["clv"] = clv
-        pub["value_tier"] = value_tiers(clv)
-        out.models.append(
-            {
-                "name": "clv",
-                "training_window": "as the purchase models",
-                "parameters": {
-                    "horizon_days": settings.clv_days,
-                    "annual_discount_rate": settings.annual_discount_rate,
-                    "horizon_revenue_from": choice,
-                    "method": "BTYD discounted CLV"
-                    if choice == "bgnbd_gamma_gamma"
-                    else "chosen horizon revenue × BTYD (discounted CLV / horizon "
-                    "revenue) per customer",
-                    "tiers": "top 20 % high, next 30 % medium, rest low",
-                },
-                "rows": len(pub),
-                "metrics": {
-                    "horizon_revenue_validation": validation.get("horizon_revenue", {}).get(choice)
-                },
-            }
-        )
-    if "p_purchase" in pub:
-        pub["churn_risk"] = noncontractual_risk(pub["p_purchase"].to_numpy(float))
-    if supervised is not None and supervised.reasons is not None:
-        order = supervised.at_as_of["customer_id"]
-        lookup = dict(zip(order, supervised.reasons, strict=True))
-        pub["top_reasons"] = [lookup.get(c) for c in pub["customer_id"]]
-    notes.append(f"revenue from {choice}")
-    return pub
+    if revenue is None:
+        return choice
+    pub["expected_revenue"] = revenue
+    if not has_btyd:
+        return choice
+    bt_clv = scores["clv"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stretch = np.where(bt_rev > 0, bt_clv / bt_rev, np.nan)
+    clv = (
+        bt_clv
+        if choice == "bgnbd_gamma_gamma"
+        else np.where(np.isfinite(stretch), revenue * stretch, bt_clv)
+    )
+    pub["clv"] = clv
+    pub["value_tier"] = value_tiers(clv)
+    out.models.append(
+        {
+            "name": "clv",
+            "training_window": "as the purchase models",
+            "parameters": {
+                "horizon_days": settings.clv_days,
+                "annual_discount_rate": settings.annual_discount_rate,
+                "horizon_revenue_from": choice,
+                "method": "BTYD discounted CLV"
+                if choice == "bgnbd_gamma_gamma"
+                else "chosen horizon revenue × BTYD (discounted CLV / horizon "
+                "revenue) per customer",
+                "tiers": _TIERS,
+            },
+            "rows": len(pub),
+            "metrics": {
+                "horizon_revenue_validation": validation.get("horizon_revenue", {}).get(choice)
+            },
+        }
+    )
+    return choice
 
 
-def _without_prices(pub: pd.DataFrame, out: Forecast, notes: list[str]) -> pd.DataFrame:
-    """Orders carry no prices: revenue and CLV are unknown (not 0), tiers rank expected orders."""
+_TIERS = "top 20 % high, next 30 % medium, rest low"
+
+
+def _tiers_by_orders(pub: pd.DataFrame, out: Forecast) -> None:
+    """Without prices: value tiers rank BG/NBD's expected orders in the horizon."""
     from crmine.models.clv import value_tiers
 
-    pub = pub.drop(columns=[c for c in ("expected_revenue", "clv") if c in pub])
-    if "expected_orders" in pub:
-        pub["value_tier"] = value_tiers(pub["expected_orders"].to_numpy(float))
-    elif "value_tier" in pub:
-        pub = pub.drop(columns="value_tier")
-    for model in out.models:
-        if model["name"] == "clv":
-            model["parameters"] = {"method": "orders carry no prices: no CLV; value tiers by "
-                                             "BG/NBD expected orders in the horizon",
-                                   "tiers": model["parameters"].get("tiers")}
-    notes[-1] = "orders carry no prices: no revenue or CLV, value tiers by expected orders"
-    return pub
+    if "expected_orders" not in pub:
+        return
+    pub["value_tier"] = value_tiers(pub["expected_orders"].to_numpy(float))
+    out.models.append(
+        {
+            "name": "clv",
+            "training_window": "as the purchase models",
+            "parameters": {
+                "method": "orders carry no prices: no CLV; value tiers by BG/NBD expected "
+                "orders in the horizon",
+                "tiers": _TIERS,
+            },
+            "rows": len(pub),
+        }
+    )
 
 
 def _baselines(

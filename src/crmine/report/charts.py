@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from crmine.report.fmt import Money, integer, is_unknown, percent
+from crmine.report.fmt import Money, integer, is_missing, percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -486,7 +486,7 @@ def products_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True)
                 lab,
                 *([f"Code {p}"] if str(p) != lab else []),
                 *([f"Revenue {money(r)}"] if with_revenue else []),
-                *([] if is_unknown(u) else [f"Units {integer(u)}"]),
+                *([] if is_missing(u) else [f"Units {integer(u)}"]),
                 f"Orders {integer(o)}",
             ),
         }

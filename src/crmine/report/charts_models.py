@@ -23,7 +23,7 @@ from crmine.report.charts import (
     hbars_option,
     order_segments,
 )
-from crmine.report.fmt import Money, integer, percent
+from crmine.report.fmt import Money, integer, is_missing, percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,16 +31,6 @@ if TYPE_CHECKING:
 # Diverging blue → white → vermilion (ColorBrewer RdBu ends), readable with colour-blindness.
 DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
 _RANDOM = "#8c959f"
-
-
-def is_missing(value: object) -> bool:
-    """None, NaN, NaT or pd.NA (without importing pandas)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:  # pd.NA refuses to be a bool
-        return True
 
 
 def short(text: str, limit: int = 28) -> str:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.report.charts import _TEXT, PALETTE, Chart, _base, _tip
-from crmine.report.charts_models import is_missing, short
-from crmine.report.fmt import integer, percent
+from crmine.report.charts_models import short
+from crmine.report.fmt import integer, is_missing, percent
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 _SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥", "RMB": "¥", "JPY": "¥", "INR": "₹"}
@@ -25,7 +24,7 @@ class Money:
         return cls(suffix=f" {code}")
 
     def __call__(self, value: float | None, decimals: int = 0) -> str:
-        if is_unknown(value):
+        if is_missing(value):
             return "–"
         sign = "−" if value < 0 else ""
         return f"{sign}{self.prefix}{abs(value):,.{decimals}f}{self.suffix}"
@@ -33,24 +32,23 @@ class Money:
 
 def integer(value: float | None) -> str:
     """Thousands-separated whole number, or a dash when unknown."""
-    if is_unknown(value):
+    if is_missing(value):
         return "–"
     return f"{round(value):,}".replace("-", "−")
 
 
 def percent(share: float | None, decimals: int = 1) -> str:
     """A 0–1 share as a percentage."""
-    if is_unknown(share):
+    if is_missing(share):
         return "–"
     return f"{share * 100:.{decimals}f}%".replace("-", "−")
 
 
-def is_unknown(value: object) -> bool:
-    """None, NaN, NaT or pandas' NA (how an empty cell of a frame reads back)."""
+def is_missing(value: object) -> bool:
+    """None, NaN, NaT or pd.NA (how an empty cell of a frame reads back), without pandas."""
     if value is None:
         return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    import pandas as pd
-
-    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA refuses to be a bool
+        return True

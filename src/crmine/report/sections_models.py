@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from crmine.report import charts_eval, charts_models, charts_rules
 from crmine.report import data_models as dm
-from crmine.report.charts_models import humanise, is_missing
+from crmine.report.charts_models import humanise
 from crmine.report.context import ReportContext
-from crmine.report.fmt import integer, percent
+from crmine.report.fmt import integer, is_missing, percent
 from crmine.report.sections import Kpi, Omitted, SectionContent, Table, section
 
 if TYPE_CHECKING:
