@@ -28,7 +28,7 @@ KNOWN: dict[str, str] = {
 DOLLAR = frozenset({"$", "DOLLAR", "DOLLARS"})
 YEN = frozenset({"¥"})  # NFKC folds the full-width ￥ into ¥
 
-_CODE = re.compile(r"[A-Z]{3}")
+CODE = re.compile(r"[A-Z]{3}")  # an ISO 4217 code, as normalised values are written
 _SPACES_DOTS = re.compile(r"[\s.]+")
 # Raw spellings as they appear next to numbers: the folded keys plus forms NFKC would fold.
 _RAW = sorted({*KNOWN, *DOLLAR, *YEN, "￥", "＄", "￡"}, key=lambda s: (-len(s), s))
@@ -53,7 +53,3 @@ def code_of(mark: str, *, dollar: str = "USD", yen: str = "CNY") -> str | None:
     if key in YEN:
         return yen
     return KNOWN.get(key, key)
-
-
-def is_code(value: str) -> bool:
-    return bool(_CODE.fullmatch(value))

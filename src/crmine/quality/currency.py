@@ -8,7 +8,6 @@ that says which currencies lack one and how to add them to ``crmine.toml``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from functools import partial
 
@@ -19,12 +18,10 @@ from crmine.io import currency_marks
 from crmine.quality._distinct import count_changes, map_distinct, until_stable
 from crmine.quality.contacts import CleanStats
 
-_CODE = re.compile(r"[A-Z]{3}")
-
 
 def _check_code(code: str, what: str) -> str:
     upper = code.strip().upper()
-    if not _CODE.fullmatch(upper):
+    if not currency_marks.CODE.fullmatch(upper):
         raise ConfigError(f"{what} must be a three-letter currency code such as USD, got {code!r}")
     return upper
 
@@ -51,7 +48,7 @@ def normalise_currencies(
     yen = _check_code(yen, "the currency of '¥'")
     out = map_distinct(values, partial(_currency, dollar=dollar, yen=yen))
     changed, _ = count_changes(values, out)
-    unknown = int((out.notna() & ~out.str.fullmatch(_CODE.pattern).fillna(False)).sum())
+    unknown = int((out.notna() & ~out.str.fullmatch(currency_marks.CODE.pattern).fillna(False)).sum())
     return out, CleanStats(changed=changed, invalid=unknown)
 
 
