@@ -1,13 +1,15 @@
 """Next-product recommendations on UCI Online Retail: the blends against the baselines.
 
-    .venv/bin/python bench/recommend.py [--cutoff 2011-09-01] [--horizon 90] [-k 10]
+    .venv/bin/python bench/recommend.py [--cutoff 2011-09-01] [--horizon 90] [-k 10] [--ceiling]
 
 Order lines: CustomerID (lines without one dropped) as text, InvoiceNo as the order,
 StockCode as the product, Quantity < 0 or an invoice starting with "C" as a return. Train on
 lines before the cutoff, truth = what each customer bought in the horizon after it (customers
 who bought in both). The weighted blend's weights are chosen on the horizon before the cutoff;
 the learned blend (what ``crmine run`` uses) trains its ranker on that window itself. Prints
-one row per method and the learned blend's candidate recall.
+one row per method and the learned blend's candidate recall. ``--ceiling`` also prints the
+in-season ceiling: the precision@k a ranker over the same candidates reaches when it trains on
+half the test window's own customers (see ``crmine.evaluation.recommend.in_season_ceiling``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmine.evaluation.recommend import METRICS, evaluate_recommender
+from crmine.evaluation.recommend import METRICS, evaluate_recommender, in_season_ceiling
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "online_retail"
 
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=90)
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--ceiling", action="store_true", help="also print the in-season ceiling")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -77,6 +80,10 @@ def main() -> None:
     print("validation metrics:\n" + result.validation.round(4).to_string())
     for name, text in METRICS.items():
         print(f"  {name}: {text}")
+    if args.ceiling:
+        ceiling = in_season_ceiling(lines, args.cutoff, args.horizon, args.k)
+        print("in-season ceiling (precision on the half of the test customers it did not train on):")
+        print(ceiling.round(4).to_string())
     print(f"total {time.perf_counter() - started:.1f} s")
     if args.json:
         args.json.write_text(json.dumps(result.to_dict(), indent=2))

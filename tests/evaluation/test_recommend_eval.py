@@ -107,3 +107,23 @@ def test_candidate_pool_ranks_like_the_full_blend() -> None:
     same = [p in pairs for p in zip(fast["customer_id"], fast["product_id"], strict=True)]
     assert len(fast) == len(full)
     assert np.mean(same) >= 0.98
+
+
+def test_in_season_ceiling_scores_methods_on_the_held_out_half() -> None:
+    from crmine.demo import generate
+    from crmine.evaluation.recommend import in_season_ceiling
+
+    lines = generate(400, seed=5, dirty=False).truth.orders
+    table = in_season_ceiling(
+        lines, "2024-07-01", 120, 5, params={"factors": 16}, methods=("popularity", "buy again")
+    )
+    assert list(table.index) == ["in-season ranker", "popularity", "buy again"]
+    assert table["precision"].between(0.0, 1.0).all()
+    best = table.loc[["popularity", "buy again"], "precision"].max()
+    assert table.loc["buy again", "x best baseline"] == pytest.approx(
+        table.loc["buy again", "precision"] / best
+    )
+    # A ranker that saw half this season's labels beats ranking by popularity alone.
+    assert table.loc["in-season ranker", "precision"] > table.loc["popularity", "precision"]
+    with pytest.raises(ValueError, match="too little data"):
+        in_season_ceiling(lines, "2030-01-01", 120, 5, methods=("popularity",))

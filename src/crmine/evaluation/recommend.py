@@ -403,3 +403,50 @@ def _all_sources() -> dict[str, float]:
     from crmine.models._recommend_rank import DEFAULT_WEIGHTS
 
     return dict(DEFAULT_WEIGHTS)
+
+
+def in_season_ceiling(
+    lines: pd.DataFrame,
+    cutoff: Any,
+    horizon_days: int = 90,
+    k: int = 10,
+    *,
+    params: dict[str, Any] | None = None,
+    methods: tuple[str, ...] = ("buy again", "EASE", "learned blend"),
+) -> pd.DataFrame:
+    """Precision@k on half the test customers of a ranker trained on the test window itself.
+
+    Not a method (half the customers' labels come from the horizon it is scored on) but an
+    upper bound: how far a ranker over these candidates and features can go in this season.
+    A blend close to it is limited by its candidates and features, not by how it learns to
+    rank them. The recommender fitted at ``cutoff + horizon_days`` trains its ranker on
+    ``[cutoff, cutoff + horizon)`` and measures it on every other customer
+    (``held_out_customers_``); ``methods`` (baselines or ``learned blend``, fitted at ``cutoff``
+    as in :func:`evaluate_recommender`) are scored on the same customers. Rows: methods and
+    ``in-season ranker``; columns: precision and ratio to the best baseline among ``methods``.
+    """
+    import pandas as pd
+
+    from crmine.models.recommend import NextProductRecommender
+
+    params = dict(params or {})
+    params.setdefault("horizon_days", horizon_days)
+    cutoff = pd.Timestamp(cutoff)
+    end = cutoff + pd.Timedelta(days=horizon_days)
+    oracle = NextProductRecommender(k=k, weights=None, **params).fit(lines, end)
+    customers = oracle.held_out_customers_
+    if customers is None:
+        raise ValueError(f"too little data in [{cutoff.date()}, {end.date()}) to train a ranker")
+    precision = {"in-season ranker": float(oracle.training_["held_out_precision"])}
+    specs = {**BASELINES, "learned blend": None}
+    for name in methods:
+        model = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, cutoff)
+        truth = horizon_truth(lines, model, cutoff, horizon_days)
+        truth = truth[truth["customer_id"].isin(customers)]
+        recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
+        precision[name] = ranking_metrics(recs, truth, k, model.history_.n_items)["precision"]
+    table = pd.DataFrame({"precision": pd.Series(precision)})
+    baselines = [m for m in methods if m in BASELINES]
+    best = table.loc[baselines, "precision"].max() if baselines else float("nan")
+    table["x best baseline"] = table["precision"] / best
+    return table

@@ -45,7 +45,8 @@ class NextProductRecommender:
     Learned: ``history_`` (purchase aggregates), ``sources_`` (fitted sources),
     ``ranker_`` (LightGBM model or None), ``weights_`` (weights of the linear blend and of
     the candidate pre-selection), ``non_products_`` (excluded ids), ``product_names_``,
-    ``training_`` (facts about the learned blend's training window).
+    ``training_`` (facts about the learned blend's training window), ``held_out_customers_``
+    (the customers of that window its held-out precision is measured on, or None).
     """
 
     def __init__(
@@ -131,6 +132,7 @@ class NextProductRecommender:
         self.groups_ = customer_groups
         self.ranker_ = None
         self.training_: dict[str, Any] = {"mode": "weights"}
+        self.held_out_customers_: np.ndarray | None = None
         if self.weights is None:
             self._fit_ranker(buys, as_of, customer_groups)
         self.history_ = data.build_history(buys, as_of, self.half_life_days)
@@ -189,12 +191,13 @@ class NextProductRecommender:
 
         from crmine.models import _recommend_rank as rank
 
-        xs, ys, sizes, windows, items = [], [], [], [], []
+        xs, ys, sizes, windows, items, members = [], [], [], [], [], []
         for i in range(max(int(self.train_windows), 1)):
             end = as_of - pd.Timedelta(days=i * self.window_step_days)
             x, y, fact = self._window_rows(buys[buys["order_ts"] < end], end, groups)
             size = fact.pop("group", None)
             ids = fact.pop("items", None)
+            members.append(fact.pop("users", None))
             if i == 0:
                 self.training_ = {"mode": "weights (too little data to learn a blend)", **fact}
             if x is None:
@@ -219,14 +222,16 @@ class NextProductRecommender:
             mode="learned", windows=windows, candidates=int(y.size), positives=int(y.sum())
         )
         self.training_.update(self._held_out(xs[0][:, :-1], ys[0], sizes[0], items[0]))
+        if "held_out_precision" in self.training_:
+            self.held_out_customers_ = members[0][1::2]
 
     def _held_out(
         self, x: np.ndarray, y: np.ndarray, group: np.ndarray, items: np.ndarray
     ) -> dict[str, Any]:
         """Precision@k of the ranker on half of the latest window's customers it did not train on.
 
-        Customers alternate between two halves: a ranker trained on the first ranks the
-        second's candidates, with item purchase rates from the first half only. Also the
+        Customers alternate between two halves (the second is ``held_out_customers_``): a
+        ranker trained on the first ranks the second's candidates, with item purchase rates from the first half only. Also the
         precision@k of ranking the same candidates by the "buy again" score (ties, i.e. items
         never bought, in the candidates' order), for comparison.
         Empty when the candidates are not all of one length.
@@ -296,6 +301,7 @@ class NextProductRecommender:
             ids.append(item_ids[cols.ravel()])
         fact["group"] = np.concatenate(group)
         fact["items"] = np.concatenate(ids)
+        fact["users"] = np.asarray(history.users[rows], dtype=object)
         return np.concatenate(xs), np.concatenate(ys), fact
 
     def _candidate_features(self, sources, rows: np.ndarray):
