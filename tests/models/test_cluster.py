@@ -110,3 +110,29 @@ def test_customers_on_file_without_orders_cluster_on_their_attributes() -> None:
     labels = set(model.cluster_labels_.values())
     assert any("high tenure_months" in label for label in labels)
     assert any("high monthly_fee" in label for label in labels)
+
+
+def test_a_fact_repeated_across_columns_counts_once() -> None:
+    """Add-on columns that all say "No internet service" for the same customers."""
+    frame, group = _features(seed=3, n=100)
+    rng = np.random.default_rng(3)
+    internet = rng.choice(["DSL", "Fiber", "No"], len(frame))
+    frame["internet"] = pd.array(internet, dtype="string")
+    for addon in ("backup", "security", "support"):
+        answer = np.where(rng.random(len(frame)) < 0.5, "Yes", "No")
+        frame[addon] = pd.array(np.where(internet == "No", "No internet", answer), dtype="string")
+    model = CustomerClusterer(k_min=2, k_max=5).fit(frame)
+    names = model.feature_names_
+    assert "internet=No" in names
+    assert not [c for c in names if c.endswith("=No internet")]
+    assert {"backup=Yes", "security=No", "support=Yes"} <= set(names)
+    assert model.predict(frame).index.size == len(frame)
+    got = model.labels_.reindex(frame["customer_id"]).to_numpy()
+    assert adjusted_rand_score(group, got) > 0.9
+    # "No phone service" is the opposite of having a phone: one column says it.
+    frame["phone_service"] = rng.random(len(frame)) < 0.8
+    lines = np.where(rng.random(len(frame)) < 0.5, "One", "Several")
+    frame["lines"] = pd.array(np.where(frame["phone_service"], lines, "No phone"), dtype="string")
+    names = CustomerClusterer(k_min=2, k_max=5).fit(frame).feature_names_
+    assert "phone_service=True" in names and "lines=No phone" not in names
+    assert {"lines=One", "lines=Several"} <= set(names)

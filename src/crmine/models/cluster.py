@@ -107,6 +107,7 @@ class CustomerClusterer:
                 f"need more than k_min={self.k_min} customers with purchases, got {len(frame)}"
             )
         raw, self._attributes = _design(frame, None)
+        raw = _drop_repeated_levels(raw)
         self._medians = raw.median()
         raw = raw.fillna(self._medians).fillna(0.0)
         # Winsorise behaviour at the 1st / 99th percentiles: one customer who returned 57
@@ -241,6 +242,26 @@ def _design(frame: pd.DataFrame, attributes: dict[str, list[str]] | None):
         for level in levels:
             out[f"{col}={level}"] = (s == level).fillna(False).astype("float64")
     return out, attributes
+
+
+def _drop_repeated_levels(raw: pd.DataFrame) -> pd.DataFrame:
+    """One-hot columns that equal an earlier one, or its opposite, left out.
+
+    Survey-style exports repeat one fact across columns (Telco's six add-on services each say
+    "No internet service" for the same customers, "No phone service" is "phone service: no"):
+    kept, it would weigh several times in the distances and fill the profiles and labels with
+    the same split.
+    """
+    levels = [c for c in raw.columns if "=" in c]
+    if len(levels) < 2:
+        return raw
+    import pandas as pd
+
+    onehot = raw[levels].to_numpy()
+    # One orientation per column (first row 0), so a column and its opposite look alike.
+    facing = np.where(onehot[0] == 0, onehot, 1.0 - onehot)
+    repeated = pd.DataFrame(facing.T, index=levels).duplicated(keep="first")
+    return raw.drop(columns=repeated[repeated].index)
 
 
 def _attribute_levels(frame: pd.DataFrame, taken: set[str], *, with_numbers: bool
