@@ -350,8 +350,7 @@ def evaluate_recommender(
 
     from crmine.models.recommend import NextProductRecommender
 
-    params = dict(params or {})
-    params.setdefault("horizon_days", horizon_days)
+    params = _with_horizon(params, horizon_days)
     cutoff = pd.Timestamp(cutoff)
     valid_start = cutoff - pd.Timedelta(days=horizon_days)
     all_methods = (*BASELINES, "weighted blend", "learned blend")
@@ -372,11 +371,9 @@ def evaluate_recommender(
     recall_ceiling = float("nan")
     for name in methods:
         clock = time.perf_counter()
-        model = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, cutoff)
-        if truth is None:
-            truth = horizon_truth(lines, model, cutoff, horizon_days)
-        recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
-        rows[name] = ranking_metrics(recs, truth, k, model.history_.n_items)
+        model, truth, rows[name] = _fit_and_score(
+            lines, specs[name], cutoff, horizon_days, k, params, truth
+        )
         seconds[name] = time.perf_counter() - clock
         if name == "learned blend":
             recall_ceiling = candidate_recall(model, truth)
@@ -397,6 +394,37 @@ def evaluate_recommender(
         seconds=seconds,
         candidate_recall=recall_ceiling,
     )
+
+
+def _with_horizon(params: dict[str, Any] | None, horizon_days: float) -> dict[str, Any]:
+    """Recommender parameters for a backtest: the horizon's, unless ``params`` set their own."""
+    return {"horizon_days": horizon_days, **(params or {})}
+
+
+def _fit_and_score(
+    lines: pd.DataFrame,
+    weights: dict[str, float] | None,
+    cutoff: pd.Timestamp,
+    horizon_days: float,
+    k: int,
+    params: dict[str, Any],
+    truth: pd.DataFrame | None = None,
+    customers: np.ndarray | None = None,
+) -> tuple[NextProductRecommender, pd.DataFrame, dict[str, float]]:
+    """Fit one method at ``cutoff`` and score it on ``truth``.
+
+    Without ``truth``, it is the horizon's purchases (of ``customers`` only, when given),
+    returned so that the other methods are scored on the same pairs.
+    """
+    from crmine.models.recommend import NextProductRecommender
+
+    model = NextProductRecommender(k=k, weights=weights, **params).fit(lines, cutoff)
+    if truth is None:
+        truth = horizon_truth(lines, model, cutoff, horizon_days)
+        if customers is not None:
+            truth = truth[truth["customer_id"].isin(customers)]
+    recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
+    return model, truth, ranking_metrics(recs, truth, k, model.history_.n_items)
 
 
 def _all_sources() -> dict[str, float]:
@@ -429,8 +457,7 @@ def in_season_ceiling(
 
     from crmine.models.recommend import NextProductRecommender
 
-    params = dict(params or {})
-    params.setdefault("horizon_days", horizon_days)
+    params = _with_horizon(params, horizon_days)
     cutoff = pd.Timestamp(cutoff)
     end = cutoff + pd.Timedelta(days=horizon_days)
     oracle = NextProductRecommender(k=k, weights=None, **params).fit(lines, end)
@@ -439,12 +466,12 @@ def in_season_ceiling(
         raise ValueError(f"too little data in [{cutoff.date()}, {end.date()}) to train a ranker")
     precision = {"in-season ranker": float(oracle.training_["held_out_precision"])}
     specs = {**BASELINES, "learned blend": None}
+    truth = None
     for name in methods:
-        model = NextProductRecommender(k=k, weights=specs[name], **params).fit(lines, cutoff)
-        truth = horizon_truth(lines, model, cutoff, horizon_days)
-        truth = truth[truth["customer_id"].isin(customers)]
-        recs = model.recommend(truth["customer_id"].unique(), k, reasons=False)
-        precision[name] = ranking_metrics(recs, truth, k, model.history_.n_items)["precision"]
+        _, truth, metrics = _fit_and_score(
+            lines, specs[name], cutoff, horizon_days, k, params, truth, customers
+        )
+        precision[name] = metrics["precision"]
     table = pd.DataFrame({"precision": pd.Series(precision)})
     baselines = [m for m in methods if m in BASELINES]
     best = table.loc[baselines, "precision"].max() if baselines else float("nan")

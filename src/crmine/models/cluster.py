@@ -252,11 +252,11 @@ def _drop_repeated_levels(raw: pd.DataFrame) -> pd.DataFrame:
     kept, it would weigh several times in the distances and fill the profiles and labels with
     the same split.
     """
+    import pandas as pd
+
     levels = [c for c in raw.columns if "=" in c]
     if len(levels) < 2:
         return raw
-    import pandas as pd
-
     onehot = raw[levels].to_numpy()
     # One orientation per column (first row 0), so a column and its opposite look alike.
     facing = np.where(onehot[0] == 0, onehot, 1.0 - onehot)

@@ -191,15 +191,16 @@ class NextProductRecommender:
 
         from crmine.models import _recommend_rank as rank
 
-        xs, ys, sizes, windows, items, members = [], [], [], [], [], []
+        xs, ys, sizes, windows, items = [], [], [], [], []
         for i in range(max(int(self.train_windows), 1)):
             end = as_of - pd.Timedelta(days=i * self.window_step_days)
             x, y, fact = self._window_rows(buys[buys["order_ts"] < end], end, groups)
             size = fact.pop("group", None)
             ids = fact.pop("items", None)
-            members.append(fact.pop("users", None))
+            users = fact.pop("users", None)
             if i == 0:
                 self.training_ = {"mode": "weights (too little data to learn a blend)", **fact}
+                latest_users = users
             if x is None:
                 break
             # Item purchase rates from the window's own labels, out of fold by customer.
@@ -221,20 +222,25 @@ class NextProductRecommender:
         self.training_.update(
             mode="learned", windows=windows, candidates=int(y.size), positives=int(y.sum())
         )
-        self.training_.update(self._held_out(xs[0][:, :-1], ys[0], sizes[0], items[0]))
-        if "held_out_precision" in self.training_:
-            self.held_out_customers_ = members[0][1::2]
+        self.training_.update(
+            self._held_out(xs[0][:, :-1], ys[0], sizes[0], items[0], latest_users)
+        )
 
     def _held_out(
-        self, x: np.ndarray, y: np.ndarray, group: np.ndarray, items: np.ndarray
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        group: np.ndarray,
+        items: np.ndarray,
+        users: np.ndarray,
     ) -> dict[str, Any]:
         """Precision@k of the ranker on half of the latest window's customers it did not train on.
 
-        Customers alternate between two halves (the second is ``held_out_customers_``): a
-        ranker trained on the first ranks the second's candidates, with item purchase rates from the first half only. Also the
-        precision@k of ranking the same candidates by the "buy again" score (ties, i.e. items
-        never bought, in the candidates' order), for comparison.
-        Empty when the candidates are not all of one length.
+        Customers (``users``, one per group) alternate between two halves: a ranker trained on
+        the first ranks the second's candidates (kept as ``held_out_customers_``), with item
+        purchase rates from the first half only. Also the precision@k of ranking the same
+        candidates by the "buy again" score (ties, i.e. items never bought, in the candidates'
+        order), for comparison. Empty when the candidates are not all of one length.
         """
         from crmine.models import _recommend_rank as rank
 
@@ -243,6 +249,7 @@ class NextProductRecommender:
             return {}
         k = min(int(self.k), m)
         half = np.arange(group.size) % 2
+        self.held_out_customers_ = users[half == 1]
         train = np.repeat(half, m) == 0
         inner = np.repeat(np.arange(group.size) // 2 % 2, m)
         rates = rank.out_of_fold_rates(items[train], y[train], inner[train])
