@@ -41,9 +41,8 @@ from bench.sentiment import DATASETS, load_online_shopping, split_online_shoppin
 
 import crmine.models.text as text_models  # noqa: E402
 from crmine.engine import Workspace  # noqa: E402
-from crmine.pipeline import steps_voice  # noqa: E402
 from crmine.pipeline.ingest import ingest  # noqa: E402
-from crmine.pipeline.run import run  # noqa: E402
+from crmine.pipeline.run import run, steps_named  # noqa: E402
 from crmine.pipeline.snapshots import SnapshotStore  # noqa: E402
 
 
@@ -81,10 +80,12 @@ def balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def run_feedback(ws: Workspace, adapt: bool) -> tuple[pd.DataFrame, dict]:
-    steps_voice.DEFAULTS["adapt"] = adapt
-    sentiment = [s for s in steps_voice.STEPS if s.name == "feedback sentiment"]
+    from crmine.config.edit import set_settings
+
+    set_settings(ws.config_path, "feedback", adapt=adapt)
+    ws = Workspace.open(ws.root)
     with timed(f"run, adapt={adapt}"):
-        run(ws, steps=sentiment)
+        run(ws, steps=steps_named("feedback sentiment"))
     snap = SnapshotStore(ws.snapshots_dir).require_current()
     models = snap.read("models").set_index("name")
     return snap.read("feedback_scores"), json.loads(models.loc["feedback_sentiment", "metrics"])
@@ -154,8 +155,8 @@ def service(tmp: Path, seeds: list[int], n_customers: int = 2000) -> None:
 
     from crmine.demo import generate, write_files
     from crmine.pipeline.evaluate import evaluate_workspace, service_events
+    from crmine.pipeline.forecast import PredictSettings
     from crmine.pipeline.ingest_all import ingest_sources
-    from crmine.pipeline.steps_predict import PredictSettings
 
     print(f"== service signals backtest on the synthetic CRM ({n_customers:,} customers)")
     keys = [("purchase", "auc"), ("purchase", "pr_auc"), ("purchase", "brier"),

@@ -25,3 +25,12 @@ def dataset_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"dataset {name} not found at {path}")
     return path
+
+
+def configure(ws, section: str, **values):
+    """Set ``[section] key = value`` in a workspace's crmine.toml; the workspace afresh."""
+    from crmine.config.edit import set_settings
+    from crmine.engine import Workspace
+
+    set_settings(ws.config_path, section, **values)
+    return Workspace.open(ws.root)

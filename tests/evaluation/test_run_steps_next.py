@@ -9,11 +9,9 @@ import pytest
 
 from crmine.demo import generate, write_files
 from crmine.engine import Workspace
-from crmine.pipeline import steps
 from crmine.pipeline.ingest_all import ingest_sources
-from crmine.pipeline.run import run
+from crmine.pipeline.run import run, steps_named
 from crmine.pipeline.snapshots import SnapshotStore
-from crmine.pipeline.steps_next import STEPS
 
 pytestmark = pytest.mark.slow  # ingest + run of a demo workspace: ~30 s on a busy machine
 
@@ -24,7 +22,8 @@ def snapshot(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("next")
     ws = Workspace.init(tmp / "ws")
     ingest_sources(ws, sorted(write_files(data, tmp / "sources").items()))
-    result = run(ws, steps=[*steps.STEPS, *STEPS])  # features and RFM, then ours
+    result = run(ws, steps=steps_named("customer features", "rfm", "recommendations", "clusters",
+                                    "next categories"))  # features and RFM, then ours
     return result, SnapshotStore(ws.snapshots_dir).require_current(), data
 
 

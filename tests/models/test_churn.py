@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from crmine.evaluation.metrics import auc
+from crmine.models.base import NotFittedError
 from crmine.models.churn import ContractualChurnModel, noncontractual_risk
 
 
@@ -31,8 +32,9 @@ def test_learns_from_any_attribute_names():
     X_new, y_new = _customers(1000, 1)
     p = model.predict_proba(X_new)
     assert ((p >= 0) & (p <= 1)).all() and auc(y_new, p) > 0.7
-    contrib, encoded = model.contributions(X_new.head(5))
-    assert contrib.shape == (5, len(model.features_)) and list(encoded.columns) == model.features_
+    contrib = model.contributions(X_new.head(5))
+    assert contrib.shape == (5, len(model.features_)) and list(contrib.columns) == model.features_
+    assert list(model.encode(X_new.head(5)).columns) == model.features_
 
 
 def test_labelled_customers_get_out_of_fold_scores():
@@ -54,7 +56,7 @@ def test_refuses_labels_it_cannot_learn_from():
     X, _ = _customers(100, 0)
     with pytest.raises(ValueError):
         ContractualChurnModel().fit(X, np.zeros(100, bool))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         ContractualChurnModel().predict_proba(X)
 
 

@@ -29,9 +29,9 @@ def _summary(orders: pd.DataFrame, end, observation_end=None) -> pd.DataFrame:
 def test_forecasts_track_what_happened(demo):
     cut = demo.start + (demo.end - demo.start) * 0.6
     summary = _summary(demo.orders, cut - timedelta(days=1), demo.end)
-    model = BtydForecaster().fit(summary)
     days = (demo.end - cut).days
-    pred = model.predict(summary, days)
+    model = BtydForecaster(days).fit(summary)
+    pred = model.predict(summary)
     assert ((pred["p_alive"] >= 0) & (pred["p_alive"] <= 1)).all()
     assert spearman(summary["x_star"], pred["expected_orders"]) > 0.4
     assert auc(summary["x_star"] > 0, pred["p_purchase"]) > 0.7
@@ -41,16 +41,16 @@ def test_forecasts_track_what_happened(demo):
 
 def test_p_alive_separates_the_truly_alive(demo):
     summary = _summary(demo.orders, demo.end)
-    pred = BtydForecaster().fit(summary).predict(summary, 90)
+    pred = BtydForecaster(90).fit(summary).predict(summary)
     alive = summary[["customer_id"]].merge(demo.customers, on="customer_id")["alive_at_end"]
     assert auc(alive.to_numpy(bool), pred["p_alive"].to_numpy()) > 0.7
 
 
 def test_clv_discounting_and_horizon(demo):
     summary = _summary(demo.orders, demo.end)
-    model = BtydForecaster().fit(summary)
-    plain = model.predict(summary, 90, clv_days=365, annual_discount_rate=0.0)
-    discounted = model.predict(summary, 90, clv_days=365, annual_discount_rate=0.10)
+    model = BtydForecaster(90, clv_days=365, annual_discount_rate=0.0).fit(summary)
+    plain = model.predict(summary)
+    discounted = model.set_params(annual_discount_rate=0.10).predict(summary)
     assert (discounted["clv"] <= plain["clv"] + 1e-9).all()
     assert (plain["clv"] >= plain["expected_revenue"] - 1e-9).all()
     assert model.parameters()["unit"] == "weeks"
@@ -58,13 +58,13 @@ def test_clv_discounting_and_horizon(demo):
 
 def test_robust_to_one_customer_and_no_repeat_buyers():
     one = pd.DataFrame({"x": [0.0], "t_x": [0.0], "T": [10.0], "monetary_value": [0.0]})
-    pred = BtydForecaster().fit(one).predict(one, 90)
+    pred = BtydForecaster(90).fit(one).predict(one)
     assert np.isfinite(pred.to_numpy(float)).all()
     singles = pd.DataFrame({"x": [0.0] * 5, "t_x": [0.0] * 5, "T": [3.0, 4, 5, 6, 7],
                             "monetary_value": [0.0] * 5})
-    model = BtydForecaster().fit(singles)
+    model = BtydForecaster(30).fit(singles)
     assert model.gamma_gamma_ is None
-    assert np.isfinite(model.predict(singles, 30).to_numpy(float)).all()
+    assert np.isfinite(model.predict(singles).to_numpy(float)).all()
     with pytest.raises(ValueError):
         BtydForecaster().fit(one.iloc[:0])
 

@@ -13,12 +13,11 @@ from crmine.models.voice import (
     cross_fit_sentiment,
     csat,
     driver_effects,
-    infer_kind,
-    normalised_score,
     nps,
     voice_summary,
     weak_polarity,
 )
+from crmine.quality.feedback import infer_kind, normalised_score
 
 
 def test_infer_kind_from_ranges():

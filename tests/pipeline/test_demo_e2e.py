@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crmine.pipeline.demo import run_demo
+from crmine.cli.demo import run_demo
 from crmine.pipeline.snapshots import SnapshotStore
 
 pytestmark = pytest.mark.slow

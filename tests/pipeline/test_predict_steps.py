@@ -10,12 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmine.cli.present import evaluation_table
 from crmine.engine import Workspace
+from crmine.features.purchase import plan_cutoffs, purchase_occasions
 from crmine.features.service import SERVICE_FEATURES, service_frame
-from crmine.pipeline import steps, steps_predict
-from crmine.pipeline.evaluate import evaluate_workspace, render
-from crmine.pipeline.run import run
-from crmine.pipeline.steps_predict import PredictSettings, forecast_orders
+from crmine.pipeline.evaluate import evaluate_workspace
+from crmine.pipeline.forecast import (
+    PredictSettings,
+    PurchaseInputs,
+    forecast_churn,
+    forecast_orders,
+    purchase_training_frame,
+)
+from crmine.pipeline.run import run, steps_named
 
 ORDER_COLUMNS = [
     "order_id",
@@ -29,6 +36,12 @@ ORDER_COLUMNS = [
     "is_return",
 ]
 FAST = PredictSettings(candidates=("logistic", "lightgbm"))
+PLAN = {"step_days": 45, "max_cutoffs": 4, "min_history_days": 45}  # the defaults
+
+
+def inputs_before(backend, as_of: datetime):
+    table = backend.table("orders")
+    return table.filter(table.order_ts < ibis.literal(as_of))
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +84,7 @@ def orders_ws(truth, tmp_path_factory):
 
 
 def _run(ws):
-    result = run(ws, steps=steps.STEPS + steps_predict.STEPS)
+    result = run(ws, steps=steps_named("customer features", "rfm", "purchase and value models", "churn"))
     scores = pd.read_parquet(result.snapshot_path / "customer_scores.parquet")
     models = pd.read_parquet(result.snapshot_path / "models.parquet")
     return result, scores, models
@@ -119,9 +132,9 @@ def test_forecast_ignores_everything_after_as_of(truth, tmp_path):
         with ws.connect(read_only=True) as con:
             fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, tables, FAST)
         out.append(fc.scores.sort_values("customer_id").reset_index(drop=True))
-    features = next(m for m in fc.models if m["name"] == "purchase_propensity")
+    features = next(m for m in fc.models if m.name == "purchase_propensity")
     unscored = {"sentiment_mean", "sentiment_trend"}  # no sentiment given: empty, dropped
-    assert set(SERVICE_FEATURES) - unscored <= set(features["parameters"]["features"])
+    assert set(SERVICE_FEATURES) - unscored <= set(features.parameters["features"])
     full, cut = out
     assert len(full) == len(cut) > 0
     for col in ("p_alive", "p_purchase", "expected_orders", "expected_revenue", "clv"):
@@ -150,24 +163,24 @@ def test_training_rows_carry_the_service_signals_of_their_own_cutoff(truth, tmp_
     tables = {"orders", "customers", "interactions", "feedback"}
     with ws.connect(read_only=True) as con:
         backend = ibis.duckdb.from_connection(con)
-        orders = steps_predict._truncated(backend, "orders", "order_ts", as_of)
-        occasions = steps_predict._occasions(orders)
+        orders = inputs_before(backend, as_of)
+        occasions = purchase_occasions(orders)
         events = read_service_events(backend, as_of, tables)
         cuts = [as_of - timedelta(days=90), as_of - timedelta(days=135)]
         now = known_customer_features(
             backend.table("orders"), as_of, backend.table("customers")
         ).execute()
-        inputs = steps_predict._Inputs(backend, orders, occasions, tables, events)
-        frame = steps_predict._feature_frame(inputs, cuts, 90, FAST, as_of)
-        reused = steps_predict._feature_frame(
-            steps_predict._Inputs(backend, orders, occasions, tables, events, now),
+        inputs = PurchaseInputs(backend, orders, occasions, tables, events)
+        frame = purchase_training_frame(inputs, cuts, 90, FAST, as_of)
+        reused = purchase_training_frame(
+            PurchaseInputs(backend, orders, occasions, tables, events, now),
             cuts,
             90,
             FAST,
             as_of,
         )
-        bare = steps_predict._feature_frame(
-            steps_predict._Inputs(backend, orders, occasions, tables, None),
+        bare = purchase_training_frame(
+            PurchaseInputs(backend, orders, occasions, tables, None),
             cuts,
             90,
             PredictSettings(exclude_features=("service",)),
@@ -205,21 +218,21 @@ def test_churn_model_sees_the_service_signals(truth, tmp_path):
     tables = {"orders", "customers", "interactions"}
     with ws.connect(read_only=True) as con:
         backend = ibis.duckdb.from_connection(con)
-        fc = steps_predict.forecast_churn(backend, datetime(2025, 1, 1), tables, FAST)
-        off = steps_predict.forecast_churn(
+        fc = forecast_churn(backend, datetime(2025, 1, 1), tables, FAST)
+        off = forecast_churn(
             backend, datetime(2025, 1, 1), tables, PredictSettings(exclude_features=("service",))
         )
     # the service columns (contacts, complaints, tickets, ...) are among the model's inputs
-    assert fc.models[0]["parameters"]["features"] > off.models[0]["parameters"]["features"]
+    assert fc.models[0].parameters["features"] > off.models[0].parameters["features"]
 
 
 def test_rolling_cutoffs_end_their_labels_before_as_of():
     as_of = datetime(2024, 1, 1)
-    every, train = steps_predict.plan_cutoffs(datetime(2023, 1, 1), as_of, 90, PredictSettings())
+    every, train = plan_cutoffs(datetime(2023, 1, 1), as_of, 90, **PLAN)
     assert every[0] == as_of - timedelta(days=90)
     assert all(c + timedelta(days=90) <= as_of for c in every)
     assert train and all(c + timedelta(days=90) <= every[0] for c in train)
-    assert steps_predict.plan_cutoffs(datetime(2023, 12, 1), as_of, 90, PredictSettings()) == (
+    assert plan_cutoffs(datetime(2023, 12, 1), as_of, 90, **PLAN) == (
         [],
         [],
     )
@@ -261,7 +274,7 @@ def test_evaluate_is_plain_data_with_grades(orders_ws, truth, tmp_path):
     from rich.console import Console
 
     console = Console(record=True, width=120)
-    console.print(render(result))
+    console.print(evaluation_table(result))
     assert "Purchase within the horizon" in console.export_text()
 
 
@@ -292,29 +305,21 @@ def test_orders_and_labelled_customers_use_the_contractual_model(truth, tmp_path
 
 
 def test_settings_come_from_the_config_and_bad_ones_are_config_errors():
+    from crmine.config import parse_config
     from crmine.errors import ConfigError
 
-    class Config:
-        def __init__(self, sections):
-            self.sections = sections
-
-        def section(self, name):
-            return dict(self.sections.get(name, {}))
-
-    s = PredictSettings.from_config(
-        Config(
-            {
-                "clv": {"horizon_days": 180, "annual_discount_rate": 0.05},
-                "models": {"candidates": ["logistic"]},
-            }
-        )
-    )
+    config = parse_config({
+        "clv": {"horizon_days": 180, "annual_discount_rate": 0.05},
+        "models": {"candidates": ["logistic"]},
+    })  # fmt: skip
+    s = PredictSettings.from_config(config)
     assert (s.clv_days, s.annual_discount_rate, s.candidates) == (180, 0.05, ("logistic",))
-    assert PredictSettings.from_config(Config({})) == PredictSettings()
+    assert PredictSettings.from_config(parse_config({})) == PredictSettings()
     for bad in (
         {"models": {"candidates": ["magic"]}},
         {"clv": {"horizon_days": "soon"}},
         {"models": {"max_cutoffs": 1}},
     ):
         with pytest.raises(ConfigError):
-            PredictSettings.from_config(Config(bad))
+            parse_config(bad)
+

@@ -10,11 +10,13 @@ import pytest
 
 from crmine.engine import Workspace
 from crmine.errors import WorkspaceError
-from crmine.pipeline import steps as base_steps
 from crmine.pipeline.ingest import ingest
-from crmine.pipeline.run import Step, default_steps, run
+from crmine.pipeline.run import StepFailed, default_steps, run, steps_named
 from crmine.pipeline.snapshots import SnapshotStore
+from crmine.pipeline.step import Step
 from tests.pipeline.conftest import ORDERS_CSV, write
+
+BASE = steps_named("customer features", "rfm")
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def loaded(ws: Workspace, tmp_path: Path) -> Workspace:
 
 
 def test_run_publishes_customer_scores(loaded: Workspace):
-    result = run(loaded, steps=base_steps.STEPS)
+    result = run(loaded, steps=BASE)
     assert result.as_of == date(2024, 1, 11)  # the day after the last order
     snap = SnapshotStore(loaded.snapshots_dir).require_current()
     scores = snap.read("customer_scores").set_index("customer_id")
@@ -46,17 +48,18 @@ def test_failed_run_keeps_previous_snapshot(loaded: Workspace):
     def boom(ctx):
         raise RuntimeError("model failed")
 
-    steps = [*default_steps(), Step("broken", (("orders",),), boom)]
-    with pytest.raises(RuntimeError, match="model failed"):
+    steps = [*default_steps(), Step("broken", boom, needs=(("orders",),))]
+    with pytest.raises(StepFailed, match="RuntimeError: model failed") as failed:
         run(loaded, steps=steps)
     store = SnapshotStore(loaded.snapshots_dir)
     assert store.require_current().run_id == first.run_id
     assert [s.run_id for s in store.all()] == [first.run_id]
     assert not [p for p in loaded.snapshots_dir.iterdir() if p.name.startswith(".tmp")]
+    assert "boom" in failed.value.details  # the traceback, for crmine-error.log
 
 
 def test_as_of_excludes_later_orders(loaded: Workspace):
-    run(loaded, as_of=date(2024, 1, 8), steps=base_steps.STEPS)
+    run(loaded, as_of=date(2024, 1, 8), steps=BASE)
     scores = SnapshotStore(loaded.snapshots_dir).require_current().read("customer_scores")
     row = scores.set_index("customer_id").loc["17850"]
     assert row["revenue_total"] == pytest.approx(7.0 + 1234.5)  # the return came later
@@ -97,6 +100,6 @@ def test_snapshot_reads_back_as_pandas(loaded: Workspace):
 
 
 def test_customer_features_have_a_fixed_row_order(loaded: Workspace):
-    run(loaded, steps=base_steps.STEPS)
+    run(loaded, steps=BASE)
     feats = SnapshotStore(loaded.snapshots_dir).require_current().read("customer_features")
     assert feats["customer_id"].is_monotonic_increasing

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from crmine.config import parse_config
 from crmine.demo import generate, write_files
 from crmine.engine import Workspace
 from crmine.pipeline.ingest_all import ingest_sources
 from crmine.pipeline.run import run
 from crmine.pipeline.snapshots import SnapshotStore
-from crmine.pipeline.steps_basket import rule_settings
 
 
 @pytest.fixture(scope="module")
@@ -41,5 +41,7 @@ def test_bundles_are_found_and_non_products_left_out(published):
 
 
 def test_settings_from_crmine_toml():
-    settings = rule_settings({"min_support": 0.02, "max_len": 0, "exclude": ["POST"]})
-    assert settings.min_support == 0.02 and settings.max_len is None
+    rules = {"min_support": 0.02, "max_len": 0, "exclude": ["POST"]}
+    settings = parse_config({"association_rules": rules}).association_rules
+    assert settings.min_support == 0.02 and settings.max_itemset is None
+    assert settings.exclude == ("POST",)

@@ -15,11 +15,11 @@ from crmine.demo import generate, write_files
 from crmine.engine import Workspace
 from crmine.features.service import SERVICE_FEATURES
 from crmine.models.voice import nps
-from crmine.pipeline import steps_voice
 from crmine.pipeline.ingest import ingest
 from crmine.pipeline.ingest_all import ingest_sources
-from crmine.pipeline.run import run
+from crmine.pipeline.run import run, steps_named
 from crmine.pipeline.snapshots import SnapshotStore
+from tests.conftest import configure
 
 HAS_ZH = (resources.files("crmine.models.text") / "assets" / "zh_sentiment.json").is_file()
 
@@ -50,16 +50,19 @@ def patched():
     mp = pytest.MonkeyPatch()
     model = _model()
     mp.setattr(text_models, "load_default", lambda *a, **k: model, raising=False)
-    mp.setitem(steps_voice.DEFAULTS, "adapt_folds", 3)  # fewer fits: the tests stay quick
     yield
     mp.undo()
 
 
+def _workspace(root: Path) -> Workspace:
+    """A workspace with fewer adaptation folds (fewer fits: the tests stay quick)."""
+    return configure(Workspace.init(root), "feedback", adapt_folds=3)
+
+
 def _steps():
     """Customer features and RFM, then the voice steps: independent of the other models."""
-    from crmine.pipeline import steps
-
-    return [*steps.STEPS, *steps_voice.STEPS]
+    return steps_named("customer features", "rfm", "feedback sentiment", "topics",
+                       "nps and drivers", "service signals")  # fmt: skip
 
 
 REVIEWS = [
@@ -87,7 +90,7 @@ def feedback_only(patched, tmp_path_factory) -> Workspace:
     })  # fmt: skip
     tmp = tmp_path_factory.mktemp("fb")
     frame.to_csv(tmp / "reviews.csv", index=False)
-    ws = Workspace.init(tmp / "ws")
+    ws = _workspace(tmp / "ws")
     ingest(ws, "feedback", tmp / "reviews.csv")
     run(ws)  # the default steps, as `crmine run` does
     return ws
@@ -156,7 +159,7 @@ def demo(patched, tmp_path_factory):
     data = generate(300, seed=4)
     tmp = tmp_path_factory.mktemp("demo")
     paths = write_files(data, tmp / "sources")
-    ws = Workspace.init(tmp / "ws")
+    ws = _workspace(tmp / "ws")
     ingest_sources(ws, sorted(paths.items()))
     result = run(ws, steps=_steps())
     return data, ws, result
@@ -217,7 +220,7 @@ def test_no_text_no_interactions_skips_cleanly(patched, tmp_path: Path):
         "customer_id,date,score\n"
         + "".join(f"{c},2024-01-0{i + 1},{v}\n" for i, (c, v) in enumerate(rows))
     )
-    ws = Workspace.init(tmp_path / "ws")
+    ws = _workspace(tmp_path / "ws")
     ingest(ws, "feedback", csv)
     run(ws, steps=_steps())
     snap = SnapshotStore(ws.snapshots_dir).require_current()
@@ -231,9 +234,9 @@ def test_no_text_no_interactions_skips_cleanly(patched, tmp_path: Path):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_alexa_reviews_adaptation_helps_on_held_out_folds(patched, datasets_dir, tmp_path: Path):
-    ws = Workspace.init(tmp_path / "ws")
+    ws = _workspace(tmp_path / "ws")
     ingest(ws, "feedback", datasets_dir / "amazon_alexa_reviews" / "amazon_alexa_reviews.parquet")
-    run(ws, steps=[steps_voice.STEPS[0]])
+    run(ws, steps=steps_named("feedback sentiment"))
     snap = SnapshotStore(ws.snapshots_dir).require_current()
     scores = snap.read("feedback_scores")
     assert len(scores) == 2435  # ingest drops the 715 exact duplicates

@@ -404,3 +404,10 @@ def known_customer_features(
     if customers is not None:
         out = attach_customers(out, customers)
     return out
+
+
+def customer_attributes(customers: ibis.Table) -> ibis.Table:
+    """One row per listed customer: its own attributes, without personal data or internals."""
+    keep = [c for c in customers.columns if c not in PII_COLUMNS and not c.startswith("_")]
+    listed = customers.filter(customers.customer_id.notnull())
+    return listed.select(keep).distinct(on="customer_id")

@@ -90,7 +90,7 @@ def service_frame(
     """
     import pandas as pd
 
-    from crmine.models.voice import normalised_score
+    from crmine.quality.feedback import normalised_score
 
     cuts = sorted({_stamp(c) for c in cutoffs})
     parts: list[pd.DataFrame] = []

@@ -23,6 +23,7 @@ import numpy as np
 
 from crmine.models import _candidates
 from crmine.models._tabular import TabularEncoder
+from crmine.models.base import Estimator, ModelRecord
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -39,8 +40,10 @@ def noncontractual_risk(p_purchase: Any) -> np.ndarray:
     return 1.0 - np.asarray(p_purchase, float)
 
 
-class ContractualChurnModel:
+class ContractualChurnModel(Estimator):
     """Chooses by stratified k-fold CV among logistic, LightGBM and their blend."""
+
+    record_name = "contractual_churn"
 
     def __init__(
         self,
@@ -53,7 +56,7 @@ class ContractualChurnModel:
         self.folds = folds
         self.random_state = random_state
 
-    def fit(self, frame: pd.DataFrame, churned: Any, as_of: datetime | None = None
+    def fit(self, frame: pd.DataFrame, churned: Any, *, as_of: datetime | None = None
             ) -> ContractualChurnModel:
         """``frame``: attribute columns (no id, no label) of the labelled customers."""
         with _candidates.single_thread():
@@ -107,14 +110,14 @@ class ContractualChurnModel:
                                     learning_rate=0.03, num_leaves=8)
         return _candidates.make(name, self.random_state)
 
-    def _matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if not hasattr(self, "models_"):
-            raise RuntimeError("ContractualChurnModel is not fitted yet: call fit() first")
+    def encode(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The model's design matrix for ``frame`` (the values its reasons quote)."""
+        self._check_fitted()
         return self.encoder_.transform(frame, self.as_of_)[self.features_]
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Probability of churn for each row of ``frame`` (same columns as in fit)."""
-        X = self._matrix(frame)
+        X = self.encode(frame)
         with _candidates.single_thread():
             return np.mean([m.score(X) for m in self.models_], axis=0)
 
@@ -132,12 +135,25 @@ class ContractualChurnModel:
         out[labelled] = self.oof_proba_
         return out
 
-    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Attributions toward churn (log-odds, averaged over a blend) and the encoded matrix."""
-        X = self._matrix(frame)
-        return np.mean([m.contributions(X) for m in self.models_], axis=0), X
+    def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Per-feature pushes toward churn risk (log-odds, averaged over a blend)."""
+        import pandas as pd
+
+        X = self.encode(frame)
+        push = np.mean([m.contributions(X) for m in self.models_], axis=0)
+        return pd.DataFrame(push, index=X.index, columns=self.features_)
+
+    def describe(self) -> ModelRecord:
+        self._check_fitted()
+        snapshot = f" (snapshot at {self.as_of_:%Y-%m-%d})" if self.as_of_ else ""
+        return ModelRecord(
+            self.record_name, self.parameters(),
+            f"{self.n_labelled_:,} customers with a churned label{snapshot}", self.n_labelled_,
+            {"cv_auc": self.cv_auc_, "candidates": self.comparison_},
+        )  # fmt: skip
 
     def parameters(self) -> dict[str, Any]:
+        self._check_fitted()
         return {"chosen": self.chosen_, "folds": self.folds,
                 "models": [m.describe() for m in self.models_],
                 "features": len(self.features_), "labelled": self.n_labelled_}

@@ -32,12 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crmine.models.btyd import BetaGeoModel, GammaGammaModel
+from crmine.models.base import Estimator, ModelRecord
+from crmine.models.btyd import BetaGeoModel, GammaGammaModel, summarise_transactions
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     import pandas as pd
 
-__all__ = ["BtydForecaster", "HurdleRevenue", "value_tiers"]
+__all__ = ["BtydForecaster", "HurdleRevenue", "btyd_forecast_at", "value_tiers"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +48,32 @@ UNIT_DAYS = 7.0
 TIERS: tuple[tuple[str, float], ...] = (("high", 0.20), ("medium", 0.30), ("low", 0.50))
 
 
-class BtydForecaster:
+class BtydForecaster(Estimator):
     """BG/NBD + Gamma-Gamma with the forecasts the run publishes (see the module docstring)."""
 
-    def __init__(self, penalizer: float = 0.0, gg_min_customers: int = 20) -> None:
+    record_name = "bgnbd_gamma_gamma"
+
+    def __init__(
+        self,
+        horizon_days: float = 90.0,
+        *,
+        clv_days: float = 365.0,
+        annual_discount_rate: float = 0.10,
+        penalizer: float = 0.0,
+        gg_min_customers: int = 20,
+    ) -> None:
         """``penalizer`` 0 = maximum likelihood, retried with 0.001 when drop-out runs off."""
+        self.horizon_days = horizon_days
+        self.clv_days = clv_days
+        self.annual_discount_rate = annual_discount_rate
         self.penalizer = penalizer
         self.gg_min_customers = gg_min_customers
 
-    def fit(self, summary: pd.DataFrame) -> BtydForecaster:
-        """``summary``: columns x, t_x, T (weeks) and monetary_value, one row per customer."""
+    def fit(self, summary: pd.DataFrame, *, as_of: date | None = None) -> BtydForecaster:
+        """``summary``: columns x, t_x, T (weeks) and monetary_value, one row per customer,
+        summarising purchase days before ``as_of`` (named in the model's record)."""
+        self.as_of_ = as_of
+        self.rows_ = len(summary)
         x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
         if len(x) == 0:
             raise ValueError("BTYD needs at least one customer")
@@ -81,23 +100,20 @@ class BtydForecaster:
         return self
 
     def spend(self, summary: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
         x, m = summary["x"].to_numpy(float), summary["monetary_value"].to_numpy(float)
         if self.gamma_gamma_ is not None:
             return self.gamma_gamma_.conditional_expected_average_profit(x, m)
         own = (x > 0) & (m > 0)
         return np.where(own, m, self.mean_spend_)
 
-    def predict(
-        self,
-        summary: pd.DataFrame,
-        horizon_days: float,
-        *,
-        clv_days: float = 365.0,
-        annual_discount_rate: float = 0.10,
-    ) -> pd.DataFrame:
+    def predict(self, summary: pd.DataFrame) -> pd.DataFrame:
         """p_alive, p_purchase, expected_orders, spend, expected_revenue, clv per summary row."""
         import pandas as pd
 
+        self._check_fitted()
+        horizon_days, clv_days = self.horizon_days, self.clv_days
+        annual_discount_rate = self.annual_discount_rate
         x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
         bg = self.bgnbd_
         t = horizon_days / UNIT_DAYS
@@ -125,7 +141,15 @@ class BtydForecaster:
             "clv": np.nan_to_num(clv),
         }, index=summary.index)
 
+    def describe(self) -> ModelRecord:
+        self._check_fitted()
+        window = "purchase days" + (f" before {self.as_of_:%Y-%m-%d}" if self.as_of_ else "")
+        return ModelRecord(self.record_name, self.parameters(), window, self.rows_,
+                           {"log_likelihood": self.bgnbd_.log_likelihood_})  # fmt: skip
+
     def parameters(self) -> dict[str, Any]:
+        """The fitted BG/NBD and Gamma-Gamma parameters (what the record publishes)."""
+        self._check_fitted()
         out: dict[str, Any] = {"unit": "weeks", "bgnbd": self.bgnbd_.params_,
                                "bgnbd_converged": self.bgnbd_.converged_,
                                "bgnbd_penalizer": self.bgnbd_.penalizer}
@@ -134,6 +158,40 @@ class BtydForecaster:
         else:
             out["spend"] = f"own mean spend (population mean {self.mean_spend_:.4g})"
         return out
+
+
+def btyd_forecast_at(
+    occasions: pd.DataFrame,
+    cutoff: datetime,
+    horizon_days: int,
+    *,
+    clv_days: float = 365.0,
+    annual_discount_rate: float = 0.10,
+) -> tuple[BtydForecaster, pd.DataFrame] | None:
+    """BTYD fitted on purchase days before ``cutoff`` and its per-customer forecasts.
+
+    ``occasions``: customer_id, day, value (one row per purchase day). None when there is
+    nothing to fit or the fit fails (logged): BTYD is then simply absent, never fatal.
+    """
+    from datetime import timedelta
+
+    before = occasions[occasions["day"] < cutoff]
+    summary = summarise_transactions(
+        before["customer_id"].to_numpy(), before["day"].to_numpy(), before["value"].to_numpy(),
+        calibration_end=cutoff - timedelta(days=1), unit_days=int(UNIT_DAYS),
+    )  # fmt: skip
+    if summary.empty:
+        return None
+    model = BtydForecaster(horizon_days, clv_days=clv_days,
+                           annual_discount_rate=annual_discount_rate)  # fmt: skip
+    try:
+        model.fit(summary, as_of=cutoff.date())
+    except (ValueError, FloatingPointError) as exc:
+        log.warning("BTYD fit before %s failed: %s", cutoff.date(), exc)
+        return None
+    pred = model.predict(summary)
+    pred.insert(0, "customer_id", summary["customer_id"].to_numpy())
+    return model, pred
 
 
 @contextlib.contextmanager

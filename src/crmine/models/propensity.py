@@ -1,6 +1,6 @@
 """Purchase propensity: P(at least one purchase within the horizon) from point-in-time features.
 
-How it is trained (the caller builds the frames; see :mod:`crmine.pipeline.steps_predict`):
+How it is trained (the caller builds the frames; see :mod:`crmine.models.purchase`):
 
 * rows are (cutoff, customer) pairs: features from before the cutoff, label = bought in
   ``[cutoff, cutoff + horizon)``; every label is fully observed before the scoring date;
@@ -169,6 +169,24 @@ class PurchasePropensity:
         _check_fitted(self)
         with _candidates.single_thread():
             return self._blend(self.model_.score(X[self.features_]), X)
+
+    def refit(self, X_all: pd.DataFrame, y_all: Any) -> PurchasePropensity:
+        """A copy with the chosen candidate (and explainer) refit on ``X_all``, keeping the
+        calibration and blend chosen on the validation window (there is no later window to
+        recalibrate on)."""
+        import copy
+
+        _check_fitted(self)
+        final = copy.copy(self)
+        y_all = np.asarray(y_all, bool)
+        with _candidates.single_thread():
+            chosen = _candidates.make(self.chosen_, self.random_state, **self.model_.params)
+            final.model_ = chosen.fit(X_all, y_all)
+            if self.explainer_ is not None:
+                params = self.explainer_.params
+                explainer = _candidates.make("lightgbm", self.random_state, **params)
+                final.explainer_ = explainer.fit(X_all, y_all)
+        return final
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated P(at least one purchase within the horizon), one per row."""

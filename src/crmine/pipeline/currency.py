@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 
 def unify_currency(
-    con: duckdb.DuckDBPyConnection, staged: str, settings: CurrencySettings
+    con: duckdb.DuckDBPyConnection, staged: str, settings: CurrencySettings, workspace: str = ""
 ) -> list[str]:
-    """Set ``currency`` on every staged line and convert amounts; returns notes."""
+    """Set ``currency`` on every staged line and convert amounts; returns notes.
+
+    ``workspace``: the currency of ``[workspace] currency`` (empty: decided from the data).
+    """
     import pandas as pd
 
     from crmine.quality.currency import normalise_currencies
@@ -45,7 +48,7 @@ def unify_currency(
     )
     con.unregister("_currency_codes")
     seen = sorted({c for c in token_codes["code"].dropna()})
-    target = settings.target or _workspace_currency(con) or (seen[0] if len(seen) == 1 else "")
+    target = workspace or _workspace_currency(con) or (seen[0] if len(seen) == 1 else "")
     if not seen:
         return [f"amounts taken to be in {target}"] if target else []
     if not target:

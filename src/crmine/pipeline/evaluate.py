@@ -14,12 +14,10 @@ computed from those events at every training cutoff.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 if TYPE_CHECKING:
     from crmine.engine.workspace import Workspace
@@ -54,7 +52,7 @@ def evaluate_workspace(
     import ibis
 
     from crmine.errors import WorkspaceError
-    from crmine.pipeline.steps_predict import PredictSettings
+    from crmine.pipeline.forecast import PredictSettings
 
     if horizon_days <= 0:
         raise WorkspaceError("--horizon must be a positive number of days")
@@ -119,18 +117,28 @@ def _service_events(
     result: dict[str, Any],
 ):
     """The run's sentiment step on the feedback before the cutoff, then the events."""
-    from crmine.pipeline import steps_voice
-    from crmine.pipeline.run import RunContext
 
-    ctx = RunContext(ws, con, as_of.date(), horizon_days, available)
+    import ibis
+
+    from crmine.pipeline.inputs import RunInputs
+    from crmine.pipeline.step import StepContext
+    from crmine.pipeline.steps.sentiment import feedback_sentiment_step
+    from crmine.pipeline.steps.service import service_events, service_signals_step
+
+    inputs = RunInputs(ibis.duckdb.from_connection(con), as_of.date(), frozenset(available))
+    tables: dict[str, Any] = {}
+
+    def context(step) -> StepContext:
+        return StepContext(step, as_of.date(), horizon_days, frozenset(available), ws.config,
+                           inputs, tables)  # fmt: skip
+
     if "feedback" in available:  # the signals read the feedback's sentiment only
-        detail = steps_voice.feedback_sentiment_step(ctx)
-        result.setdefault("notes", []).append(f"feedback sentiment: {detail}")
-        result.setdefault("models", []).extend(
-            {**m, "parameters": json.loads(m["parameters"]), "metrics": json.loads(m["metrics"])}
-            for m in ctx.models
-        )
-    return steps_voice.service_events(ctx)
+        sentiment = feedback_sentiment_step.step  # type: ignore[attr-defined]
+        outcome = sentiment.run(context(sentiment))
+        result.setdefault("notes", []).append(f"feedback sentiment: {outcome.detail}")
+        result.setdefault("models", []).extend(dataclasses.asdict(m) for m in outcome.models)
+        tables.update(outcome.tables)
+    return service_events(context(service_signals_step.step))  # type: ignore[attr-defined]
 
 
 def _grading_rule() -> str:
@@ -151,7 +159,7 @@ def _orders_sections(
 ) -> None:
     from crmine.evaluation import backtest
     from crmine.features import horizon_labels
-    from crmine.pipeline.steps_predict import forecast_orders
+    from crmine.pipeline.forecast import forecast_orders
 
     last = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
     end = as_of + timedelta(days=horizon_days)
@@ -164,10 +172,10 @@ def _orders_sections(
             f"({end.date()}): the outcome is incomplete"
         )
     fc = forecast_orders(backend, as_of, horizon_days, available, settings, service=service)
-    result["models"] += fc.models
+    result["models"] += [dataclasses.asdict(m) for m in fc.models]
     result["forecast"] = fc.detail
-    if fc.detail.startswith("skipped:") or fc.baselines is None:
-        result["notes"].append(f"purchase forecasts {fc.detail}")
+    if fc.skipped or fc.baselines is None:
+        result["notes"].append(f"purchase forecasts skipped: {fc.detail}")
         return
     truth = horizon_labels(backend.table("orders"), as_of, horizon_days).to_pandas()
     frame = fc.scores.merge(fc.baselines, on="customer_id", how="left")
@@ -216,7 +224,7 @@ def _contractual_section(
 ) -> None:
     from crmine.evaluation import backtest
     from crmine.models._tabular import TabularEncoder
-    from crmine.pipeline.steps_predict import forecast_churn
+    from crmine.pipeline.forecast import forecast_churn
 
     table = backend.table("customers")
     if "churned" not in table.columns:
@@ -234,10 +242,10 @@ def _contractual_section(
         ids, y, test_size=hidden_share, random_state=seed, stratify=y
     )
     fc = forecast_churn(backend, as_of, available, settings, hide=hidden_ids, service=service)
-    if fc.detail.startswith("skipped:"):
-        result["notes"].append(f"contractual churn {fc.detail}")
+    if fc.skipped:
+        result["notes"].append(f"contractual churn skipped: {fc.detail}")
         return
-    result["models"] += fc.models
+    result["models"] += [dataclasses.asdict(m) for m in fc.models]
     risk = fc.scores.set_index("customer_id")["churn_risk"]
     # Baseline: the one attribute that best ranks the training labels.
     attrs = table.to_pandas().drop_duplicates("customer_id").set_index("customer_id")
@@ -257,52 +265,3 @@ def _contractual_section(
     )
     section["best_attribute"] = name
     result["sections"]["contractual_churn"] = section
-
-
-def render(result: dict[str, Any]):
-    """The evaluation as a Rich renderable: one table per section, with grades."""
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    parts: list[Any] = [
-        Text(f"Backtest at {result['cutoff']}, horizon {result['horizon_days']} days", style="bold")
-    ]
-    titles = {
-        "purchase": "Purchase within the horizon",
-        "orders": "Purchase days (BG/NBD)",
-        "revenue": "Revenue within the horizon",
-        "churn": "Churn (no purchase)",
-        "contractual_churn": "Churn (hidden labels)",
-    }
-    colours = {"A": "green", "B": "yellow", "C": "red"}
-    for key, section in result["sections"].items():
-        table = Table(
-            title=f"{titles.get(key, key)} — {section.get('customers', 0):,} customers",
-            title_justify="left",
-            expand=True,
-        )
-        for col in ("metric", "model", "baseline", "grade"):
-            table.add_column(col, no_wrap=True)
-        table.add_column("what it means", overflow="fold", ratio=1)
-        for row in section["metrics"]:
-            base = row["best_baseline"]
-            value = row["baselines"].get(base) if base else None
-            table.add_row(
-                row["metric"].replace("_", " "),
-                _num(row["model"]),
-                f"{_num(value)}\n[dim]{base.replace('_', ' ')}[/]" if base else "–",
-                Text(row["grade"], style=colours.get(row["grade"], "")),
-                row["sentence"],
-            )
-        parts.append(table)
-    for note in result.get("notes", []):
-        parts.append(Text(f"note: {note}", style="dim"))
-    parts.append(Text(f"grades: {result['grading_rule']}", style="dim"))
-    return Group(*parts)
-
-
-def _num(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"

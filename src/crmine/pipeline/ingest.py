@@ -101,7 +101,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
     _stage(con, ws, spec, mapping, notes, info.sha256)
     if spec.name == "orders":
-        notes += unify_currency(con, STAGED, ws.config.currency)
+        notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
     _mark_duplicates(con, spec, mapping)
     _append(con, spec, mapping, path)
     if spec.name == "customers":

@@ -1,17 +1,14 @@
-"""Ingest several sources in one command, in dependency order, with progress."""
+"""Ingest several sources in one command, in dependency order, reporting progress."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError
 from crmine.pipeline.ingest import IngestResult, ingest
 from crmine.schema import TABLES
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 # customers first, so duplicate-customer merges apply to the orders loaded after them
 ORDER = ("customers", "products", "orders", "interactions", "feedback", "campaigns", "subscriptions")
@@ -41,19 +38,17 @@ def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path]]:
 
 
 def ingest_sources(
-    ws: Workspace, sources: list[tuple[str, Path]], *, console: Console | None = None
+    ws: Workspace,
+    sources: list[tuple[str, Path]],
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[IngestResult]:
-    if console is None:
-        return [ingest(ws, entity, path) for entity, path in sources]
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    """Ingest every (entity, path) in turn; ``progress(done, total, what)`` before each."""
     results = []
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(sources))
-        for entity, path in sources:
-            progress.update(task, description=f"{entity} ← {path.name}")
-            results.append(ingest(ws, entity, path))
-            progress.advance(task)
+    for i, (entity, path) in enumerate(sources):
+        if progress is not None:
+            progress(i, len(sources), f"{entity} ← {path.name}")
+        results.append(ingest(ws, entity, path))
+    if progress is not None:
+        progress(len(sources), len(sources), "done")
     return results

@@ -1,90 +1,71 @@
-"""``crmine run``: features → every model the data supports → one published snapshot.
+"""``crmine run``: every declared step the data supports → one published snapshot.
 
-Each step declares the tables it needs; a step whose data is absent is skipped with the
+The steps and their order come from their declarations (:mod:`crmine.pipeline.step`,
+:mod:`crmine.pipeline.graph`). A step whose warehouse tables are absent is skipped with the
 reason, so a workspace holding only customers, only orders or only feedback still runs.
-Steps add tables to the snapshot and rows to the ``models`` table; nothing is published
-unless every step that ran finished (see :mod:`crmine.pipeline.snapshots`).
+Nothing is published unless every step that ran finished (see
+:mod:`crmine.pipeline.snapshots`); a step that fails stops the run with a one-line error
+and leaves the previous snapshot current. ``run.json`` records what the run used and did:
+the settings in force and their hash, the input row counts, each step's result and timing,
+and crmine's version, so a snapshot explains itself.
+
+Progress goes out through a callback (``progress``); this module never prints.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmine.engine.workspace import Workspace, table_names
-from crmine.errors import WorkspaceError
+from crmine.engine.workspace import Workspace
+from crmine.errors import CrmineError, WorkspaceError
 from crmine.pipeline.snapshots import SnapshotStore
+from crmine.pipeline.step import Step, StepContext, StepResult, model_rows
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
-    from rich.console import Console
+
+    from crmine.models.base import ModelRecord
 
 log = logging.getLogger(__name__)
 
+INPUTS = ("customers", "orders", "products", "feedback", "interactions", "campaigns",
+          "subscriptions")  # fmt: skip
 
-@dataclass
-class RunContext:
-    ws: Workspace
-    con: duckdb.DuckDBPyConnection
-    as_of: date
-    horizon_days: int
-    available: set[str]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    models: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def as_of_ts(self) -> datetime:
-        return datetime.combine(self.as_of, datetime.min.time())
+class StepFailed(CrmineError):
+    """A step raised: nothing was published. ``details`` holds the traceback."""
 
-    def ibis(self):
-        """The warehouse as an Ibis backend (features are written once in Ibis)."""
-        import ibis
-
-        return ibis.duckdb.from_connection(self.con)
-
-    def record_model(
-        self,
-        name: str,
-        parameters: dict[str, Any],
-        *,
-        training_window: str,
-        metrics: dict[str, Any] | None = None,
-        rows: int | None = None,
-    ) -> None:
-        self.models.append(
-            {
-                "name": name,
-                "parameters": json.dumps(parameters, default=str, ensure_ascii=False),
-                "training_window": training_window,
-                "training_rows": rows,
-                "metrics": json.dumps(metrics or {}, default=str),
-            }
-        )
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass(frozen=True)
-class Step:
-    name: str
-    needs: tuple[tuple[str, ...], ...]  # each inner tuple: any one of these tables will do
-    run: Callable[[RunContext], str]  # returns a one-line detail
-
-    def missing(self, available: set[str]) -> list[str]:
-        return [" or ".join(alt) for alt in self.needs if not set(alt) & available]
-
-
-@dataclass
 class StepOutcome:
     name: str
-    status: str  # done | skipped
+    status: str  # done | skipped | failed
     detail: str
     seconds: float
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Progress: step ``index`` of ``total`` is starting (outcome None) or has finished."""
+
+    index: int
+    total: int
+    name: str
+    outcome: StepOutcome | None = None
+
+
+Progress = Callable[[StepEvent], None]
 
 
 @dataclass
@@ -98,29 +79,37 @@ class RunResult:
 
 
 def default_steps() -> list[Step]:
-    """Every step, in order: customer features and RFM first, the models that read them after."""
-    from crmine.pipeline import steps, steps_basket, steps_next, steps_predict, steps_voice
+    """Every registered step, in the order their declarations imply."""
+    from crmine.pipeline.graph import order_steps
+    from crmine.pipeline.step import registered_steps
 
-    voice = {s.name: s for s in steps_voice.STEPS}
-    return [
-        *steps.STEPS,  # customer features, RFM
-        voice["feedback sentiment"],
-        voice["topics"],
-        voice["service signals"],  # joins the customer features the models read
-        *steps_predict.STEPS,
-        *steps_basket.STEPS,
-        *steps_next.STEPS,  # recommendations, clusters, next categories
-        voice["nps and drivers"],  # by segment and cluster, so after both
-    ]
+    return order_steps(registered_steps())
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, available: set[str]) -> date:
-    """The day after the last order; today when there are no orders."""
+def steps_named(*names: str) -> list[Step]:
+    """The named registered steps, in run order (a partial run; unknown names are an error)."""
+    ordered = default_steps()
+    unknown = set(names) - {s.name for s in ordered}
+    if unknown:
+        known = ", ".join(s.name for s in ordered)
+        raise ValueError(f"no run step called {sorted(unknown)}; the steps are: {known}")
+    return [s for s in ordered if s.name in names]
+
+
+def input_tables(backend: Any) -> frozenset[str]:
+    """The canonical input tables of the warehouse that hold at least one row."""
+    present = set(backend.list_tables()) & set(INPUTS)
+    return frozenset(t for t in present if int(backend.table(t).limit(1).count().execute()) > 0)
+
+
+def default_as_of(inputs_backend: Any, available: set[str] | frozenset[str]) -> date:
+    """The day after the last order (else feedback, else interaction); today without any."""
     for table, column in (("orders", "order_ts"), ("feedback", "ts"), ("interactions", "ts")):
         if table in available:
-            last = con.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
-            if last is not None:
-                return (last.date() if isinstance(last, datetime) else last) + timedelta(days=1)
+            last = inputs_backend.table(table)[column].max().execute()
+            if last is not None and last == last:  # NaT compares unequal to itself
+                day = last.date() if isinstance(last, datetime) else last
+                return day + timedelta(days=1)
     return date.today()
 
 
@@ -130,89 +119,95 @@ def run(
     as_of: date | None = None,
     horizon_days: int | None = None,
     steps: list[Step] | None = None,
-    console: Console | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
+    """Run ``steps`` (default: every registered step) and publish one snapshot."""
+    import ibis
+
+    from crmine import __version__
+    from crmine.pipeline.inputs import RunInputs
+
     steps = steps if steps is not None else default_steps()
     horizon = horizon_days or ws.config.run.horizon_days
     if horizon <= 0:
         raise WorkspaceError("--horizon must be a positive number of days")
     store = SnapshotStore(ws.snapshots_dir)
     with ws.connect(read_only=True) as con:
-        available = {t for t in table_names(con) if _has_rows(con, t)} & _INPUTS
+        backend = ibis.duckdb.from_connection(con)
+        available = input_tables(backend)
         if not available:
             raise WorkspaceError(
                 f"{ws.root} holds no data yet; load some with: crmine ingest {ws.root} orders=FILE"
             )
-        ctx = RunContext(ws, con, as_of or default_as_of(con, available), horizon, available)
+        day = as_of or default_as_of(backend, available)
+        inputs = RunInputs(backend, day, available)
+        tables: dict[str, pd.DataFrame] = {}
+        records: list[ModelRecord] = []
         outcomes: list[StepOutcome] = []
-        with store.writer() as writer, _progress(console, len(steps)) as advance:
-            for step in steps:
+        with store.writer() as writer:
+            for i, s in enumerate(steps):
+                if progress is not None:
+                    progress(StepEvent(i, len(steps), s.name))
                 started = time.perf_counter()
-                missing = step.missing(available)
-                if missing:
-                    outcomes.append(StepOutcome(step.name, "skipped", f"needs {', '.join(missing)}", 0.0))
-                else:
-                    detail = step.run(ctx)
-                    status = "skipped" if detail.startswith("skipped:") else "done"
-                    detail = detail.removeprefix("skipped:").strip()
-                    outcomes.append(StepOutcome(step.name, status, detail, time.perf_counter() - started))
-                advance(step.name)
-            if ctx.models:
+                ctx = StepContext(s, day, horizon, available, ws.config, inputs, tables)
+                result, trace = _run_step(s, ctx)
+                outcome = StepOutcome(s.name, result.status, result.detail,
+                                      round(time.perf_counter() - started, 3))  # fmt: skip
+                outcomes.append(outcome)
+                if progress is not None:
+                    progress(StepEvent(i, len(steps), s.name, outcome))
+                if result.status == "failed":
+                    raise StepFailed(
+                        f"step {s.name!r} failed ({result.detail}); nothing was published, "
+                        "the previous results stay current",
+                        trace,
+                    )
+                _accept(s, result, tables)
+                records.extend(result.models)
+            if records:
                 import pandas as pd
 
-                ctx.tables["models"] = pd.DataFrame(ctx.models)
-            for name, frame in ctx.tables.items():
+                tables["models"] = pd.DataFrame(model_rows(records))
+            for name, frame in tables.items():
                 writer.add(name, frame)
             writer.meta.update(
-                as_of=ctx.as_of.isoformat(),
+                as_of=day.isoformat(),
                 horizon_days=horizon,
                 created_at=datetime.now().isoformat(timespec="seconds"),
-                inputs={t: _rows(con, t) for t in sorted(available)},
+                crmine_version=__version__,
+                settings=ws.config.as_dict(),
+                settings_hash=ws.config.digest(),
+                inputs={t: int(backend.table(t).count().execute()) for t in sorted(available)},
                 steps=[o.__dict__ for o in outcomes],
-                tables={k: len(v) for k, v in ctx.tables.items()},
+                tables={k: len(v) for k, v in tables.items()},
             )
         snapshot = writer.published
     assert snapshot is not None
-    return RunResult(
-        snapshot.run_id,
-        snapshot.path,
-        ctx.as_of,
-        horizon,
-        outcomes,
-        {k: len(v) for k, v in ctx.tables.items()},
-    )
+    return RunResult(snapshot.run_id, snapshot.path, day, horizon, outcomes,
+                     {k: len(v) for k, v in tables.items()})  # fmt: skip
 
 
-_INPUTS = {"customers", "orders", "products", "feedback", "interactions", "campaigns", "subscriptions"}
+def _run_step(s: Step, ctx: StepContext) -> tuple[StepResult, str]:
+    """The step's result (skipped when its needs are unmet) and, when it failed, the traceback."""
+    missing = s.missing(ctx.available)
+    if missing:
+        return StepResult.skipped(f"needs {', '.join(missing)}"), ""
+    try:
+        result = s.run(ctx)
+    except CrmineError:
+        raise  # bad input or settings: the user's one-line error, as it is
+    except Exception as exc:  # a bug in a step: report it, publish nothing
+        log.debug("step %s failed", s.name, exc_info=True)
+        first = (str(exc).splitlines() or [""])[0]
+        return StepResult.failed(f"{type(exc).__name__}: {first}"), traceback.format_exc()
+    if not isinstance(result, StepResult):
+        raise TypeError(f"step {s.name!r} returned {type(result).__name__}, not a StepResult")
+    return result, ""
 
 
-def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
-
-
-def _rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-class _progress:
-    """A Rich progress bar over the steps, or nothing when there is no console."""
-
-    def __init__(self, console: Console | None, total: int):
-        self.console, self.total = console, total
-
-    def __enter__(self) -> Callable[[str], None]:
-        if self.console is None:
-            return lambda name: None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), console=self.console, transient=True,
-        )
-        self.bar.__enter__()
-        task = self.bar.add_task("run", total=self.total)
-        return lambda name: self.bar.update(task, advance=1, description=name)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.console is not None:
-            self.bar.__exit__(*exc)
+def _accept(s: Step, result: StepResult, tables: dict[str, pd.DataFrame]) -> None:
+    """Take the step's tables into the run, refusing any it did not declare."""
+    undeclared = set(result.tables) - set(s.publishes)
+    if undeclared:
+        raise AssertionError(f"step {s.name!r} published undeclared tables {sorted(undeclared)}")
+    tables.update(result.tables)

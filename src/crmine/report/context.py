@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ReportSettings:
-    """Report knobs; defaults match DESIGN (90-day activity window)."""
+    """Report knobs; defaults match DESIGN. ``active_days`` comes from ``[run] active_days``
+    when the report is made from a workspace."""
 
     active_days: int = 90
     top_regions: int = 15

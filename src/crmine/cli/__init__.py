@@ -32,9 +32,10 @@ def _console():
     return Console(highlight=False)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
+    """One line on stderr and exit: 2 for bad input or settings, 1 for a failure of ours."""
     print(f"crmine: error: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(code)
 
 
 @app.command()
@@ -55,15 +56,16 @@ def ingest(
     ] = None,
 ) -> None:
     """Load source files; print read / loaded / quarantined per table."""
+    from crmine.cli.present import ingest_summary
+    from crmine.cli.progress import file_progress
     from crmine.engine import Workspace
     from crmine.pipeline.ingest_all import ingest_sources, parse_sources
 
     ws = Workspace.open(directory)
     pairs = parse_sources(sources or [], ws)
     console = _console()
-    results = ingest_sources(ws, pairs, console=console)
-    from crmine.pipeline.present import ingest_summary
-
+    with file_progress(console) as progress:
+        results = ingest_sources(ws, pairs, progress=progress)
     console.print(ingest_summary(results))
 
 
@@ -78,13 +80,22 @@ def run(
     ] = None,
 ) -> None:
     """Compute features and every model the data supports, then publish a snapshot."""
+    from crmine.cli.present import run_summary
+    from crmine.cli.progress import step_progress
     from crmine.engine import Workspace
-    from crmine.pipeline.present import run_summary
+    from crmine.pipeline.run import StepFailed
     from crmine.pipeline.run import run as run_pipeline
 
     ws = Workspace.open(directory)
     console = _console()
-    result = run_pipeline(ws, as_of=_date(as_of, "--as-of"), horizon_days=horizon, console=console)
+    try:
+        with step_progress(console) as progress:
+            result = run_pipeline(ws, as_of=_date(as_of, "--as-of"), horizon_days=horizon,
+                                  progress=progress)
+    except StepFailed as exc:
+        log = ws.root / "crmine-error.log"
+        log.write_text(exc.details, encoding="utf-8")
+        _fail(f"{exc} (traceback in {log})", code=1)
     console.print(run_summary(result))
 
 
@@ -107,25 +118,27 @@ def evaluate(
     """Honest backtest: train before the cutoff, score what happened in the horizon after it."""
     import dataclasses
 
+    from crmine.cli.present import evaluation_table
+    from crmine.config.sections import FEATURE_GROUPS
     from crmine.engine import Workspace
-    from crmine.errors import ConfigError
     from crmine.pipeline import evaluation_store
-    from crmine.pipeline.evaluate import evaluate_workspace, render
-    from crmine.pipeline.steps_predict import PredictSettings
+    from crmine.pipeline.evaluate import evaluate_workspace
+    from crmine.pipeline.forecast import PredictSettings
 
     ws = Workspace.open(directory)
     cut = _date(cutoff, "--cutoff")
     settings = PredictSettings.from_config(ws.config)
     if without:
+        unknown = sorted(set(without) - set(FEATURE_GROUPS))
+        if unknown:
+            _fail(f"--without {unknown[0]}: expected one of {', '.join(FEATURE_GROUPS)}")
         groups = tuple(dict.fromkeys([*settings.exclude_features, *without]))
         settings = dataclasses.replace(settings, exclude_features=groups)
-        if problem := settings.problem():
-            raise ConfigError(problem.replace("[models] exclude_features", "--without"))
     console = _console()
     with console.status(f"Backtesting at {cut} (training on the data before it)…"):
         result = evaluate_workspace(ws, cut, horizon or ws.config.run.horizon_days,
                                     settings=settings)
-    console.print(render(result))
+    console.print(evaluation_table(result))
     saved = evaluation_store.save(ws, result, json_path)
     console.print(f"Saved to {json_path or saved}; the next crmine report includes it.")
 
@@ -139,7 +152,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (works offline)."""
     from crmine.engine import Workspace
-    from crmine.pipeline.reporting import write_workspace_report
+    from crmine.report.workspace import write_workspace_report
 
     ws = Workspace.open(directory)
     console = _console()
@@ -171,9 +184,9 @@ def customer(
     customer_id: Annotated[str, typer.Argument(help="The customer's id (merged ids are followed).")],
 ) -> None:
     """Show the customer 360 view: profile, scores, orders, products, feedback."""
+    from crmine.cli.present import customer_panel
     from crmine.engine import Workspace
     from crmine.pipeline.customer360 import customer_view
-    from crmine.pipeline.present import customer_panel
 
     ws = Workspace.open(directory)
     _console().print(customer_panel(customer_view(ws, customer_id)))
@@ -188,7 +201,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 0,
 ) -> None:
     """Synthetic CRM → ingest → run → report, in one go."""
-    from crmine.pipeline.demo import run_demo
+    from crmine.cli.demo import run_demo
 
     console = _console()
     report_path = run_demo(directory, n_customers=customers, seed=seed, console=console)

@@ -1,4 +1,4 @@
-"""``crmine report``: the warehouse and the current snapshot, rendered as one HTML file."""
+"""``crmine report``: a workspace's warehouse and current snapshot, rendered as one HTML file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from crmine.pipeline.snapshots import SnapshotStore
 def write_workspace_report(ws: Workspace, output: Path) -> Path:
     from datetime import date
 
-    from crmine.report import build_report, write_report
+    from crmine.report import ReportSettings, build_report, write_report
 
     snap = SnapshotStore(ws.snapshots_dir).current()
     run_info: dict = {}
@@ -23,8 +23,8 @@ def write_workspace_report(ws: Workspace, output: Path) -> Path:
             as_of = date.fromisoformat(meta["as_of"])
             run_info = {"run": meta["run_id"], "as of": meta["as_of"],
                         "horizon (days)": meta["horizon_days"]}
-            if ws.config.currency.target:
-                run_info["currency"] = ws.config.currency.target
+            if ws.config.workspace.currency:
+                run_info["currency"] = ws.config.workspace.currency
             for table in snap.tables():  # published tables shadow nothing loaded
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {table} AS "
@@ -36,7 +36,8 @@ def write_workspace_report(ws: Workspace, output: Path) -> Path:
             con.register("evaluation_metrics", metrics)
             con.register("evaluation_curves", curves)
             run_info["backtest"] = f"cutoff {evaluation['cutoff']}, {evaluation['horizon_days']} days"
+        settings = ReportSettings(active_days=ws.config.run.active_days)
         html = build_report(con, title=f"crmine · {ws.root.resolve().name}", as_of=as_of,
-                            run_info=run_info)
+                            run_info=run_info, settings=settings)
     write_report(html, output)
     return output

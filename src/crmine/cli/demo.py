@@ -6,11 +6,13 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crmine.cli.present import ingest_summary, run_summary
+from crmine.cli.progress import file_progress, step_progress
 from crmine.engine.workspace import Workspace
 from crmine.errors import WorkspaceError
 from crmine.pipeline.ingest_all import ingest_sources
-from crmine.pipeline.reporting import write_workspace_report
 from crmine.pipeline.run import run
+from crmine.report.workspace import write_workspace_report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,13 +43,15 @@ def run_demo(
     paths = write_files(generate(n_customers, seed=seed), directory / "sources")
     _list_sources(ws, paths)
     ws = Workspace.open(directory)
-    results = ingest_sources(ws, sorted(paths.items()), console=console)
-    if console is not None:
-        from crmine.pipeline.present import ingest_summary, run_summary
-
+    if console is None:
+        ingest_sources(ws, sorted(paths.items()))
+        run(ws)
+    else:
+        with file_progress(console) as files:
+            results = ingest_sources(ws, sorted(paths.items()), progress=files)
         console.print(ingest_summary(results))
-    result = run(ws, console=console)
-    if console is not None:
+        with step_progress(console) as steps:
+            result = run(ws, progress=steps)
         console.print(run_summary(result))
     return write_workspace_report(ws, ws.root / "report.html")
 

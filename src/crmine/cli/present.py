@@ -1,8 +1,10 @@
-"""Terminal presentation of pipeline results (Rich renderables; no computation here)."""
+"""Terminal presentation of results (Rich renderables; no computation here)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -126,3 +128,52 @@ def _fmt(v: Any) -> str:
     if hasattr(v, "strftime"):
         return v.strftime("%Y-%m-%d") if getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0 else v.strftime("%Y-%m-%d %H:%M")
     return str(v)
+
+
+def evaluation_table(result: dict[str, Any]):
+    """The evaluation as a Rich renderable: one table per section, with grades."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = [
+        Text(f"Backtest at {result['cutoff']}, horizon {result['horizon_days']} days", style="bold")
+    ]
+    titles = {
+        "purchase": "Purchase within the horizon",
+        "orders": "Purchase days (BG/NBD)",
+        "revenue": "Revenue within the horizon",
+        "churn": "Churn (no purchase)",
+        "contractual_churn": "Churn (hidden labels)",
+    }
+    colours = {"A": "green", "B": "yellow", "C": "red"}
+    for key, section in result["sections"].items():
+        table = Table(
+            title=f"{titles.get(key, key)} — {section.get('customers', 0):,} customers",
+            title_justify="left",
+            expand=True,
+        )
+        for col in ("metric", "model", "baseline", "grade"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("what it means", overflow="fold", ratio=1)
+        for row in section["metrics"]:
+            base = row["best_baseline"]
+            value = row["baselines"].get(base) if base else None
+            table.add_row(
+                row["metric"].replace("_", " "),
+                _num(row["model"]),
+                f"{_num(value)}\n[dim]{base.replace('_', ' ')}[/]" if base else "–",
+                Text(row["grade"], style=colours.get(row["grade"], "")),
+                row["sentence"],
+            )
+        parts.append(table)
+    for note in result.get("notes", []):
+        parts.append(Text(f"note: {note}", style="dim"))
+    parts.append(Text(f"grades: {result['grading_rule']}", style="dim"))
+    return Group(*parts)
+
+
+def _num(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"

@@ -1,0 +1,111 @@
+"""TOML values → the typed fields of a settings section, or a one-line error.
+
+Types are read off the dataclass annotations, so a new setting is validated the moment it is
+declared. Supported: bool, int, float, str, Literal[...], tuple[X, ...], dict[str, X], unions
+of those, and Any (taken as written).
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from dataclasses import fields
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+
+class Mismatch(Exception):
+    """A value does not fit its type; the message says what was expected."""
+
+
+def section_fields(cls: type) -> dict[str, Any]:
+    """Field name → resolved type hint of a section dataclass."""
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def convert(value: Any, hint: Any) -> Any:
+    """``value`` as ``hint`` asks, or Mismatch."""
+    origin = get_origin(hint)
+    if hint is Any:
+        return value
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise Mismatch("expected true or false")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise Mismatch("expected a whole number")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise Mismatch("expected a number")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise Mismatch("expected text in quotes")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value in choices and type(value) is type(choices[0]):
+            return value
+        raise Mismatch("expected one of " + ", ".join(json.dumps(c) for c in choices))
+    if origin is tuple:
+        (item, _ellipsis) = get_args(hint)
+        if not isinstance(value, list):
+            raise Mismatch(f"expected a list of {describe(item)}")
+        try:
+            return tuple(convert(v, item) for v in value)
+        except Mismatch as exc:
+            raise Mismatch(f"expected a list of {describe(item)} ({exc})") from None
+    if origin is dict:
+        _key, item = get_args(hint)
+        if not isinstance(value, dict):
+            raise Mismatch(f"expected a table of {describe(item)}")
+        try:
+            return {str(k): convert(v, item) for k, v in value.items()}
+        except Mismatch as exc:
+            raise Mismatch(f"expected a table of {describe(item)} ({exc})") from None
+    if origin in (typing.Union, types.UnionType):
+        for option in get_args(hint):
+            try:
+                return convert(value, option)
+            except Mismatch:
+                continue
+        raise Mismatch("expected " + " or ".join(describe(o) for o in get_args(hint)))
+    raise TypeError(f"unsupported settings type {hint!r}")  # a programming error
+
+
+def describe(hint: Any) -> str:
+    """The kind of value ``hint`` accepts, in words."""
+    origin = get_origin(hint)
+    if hint is bool:
+        return "true or false"
+    if hint is int:
+        return "whole numbers"
+    if hint is float:
+        return "numbers"
+    if hint is str:
+        return "text"
+    if origin is Literal:
+        return "one of " + ", ".join(json.dumps(c) for c in get_args(hint))
+    if origin is tuple:
+        return f"a list of {describe(get_args(hint)[0])}"
+    if origin is dict:
+        return f"a table of {describe(get_args(hint)[1])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe(o) for o in get_args(hint))
+    return "any value"
+
+
+def toml_value(value: Any) -> str:
+    """A value written the way it appears in crmine.toml, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return str(value)
