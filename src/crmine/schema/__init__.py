@@ -1,5 +1,30 @@
-"""Canonical tables: names, types, meaning and which columns are required."""
+"""Canonical tables: names, types, meaning and which columns are required.
 
+``tables``: the input tables a workspace loads (DESIGN §3). ``published``: the tables a run
+publishes in a snapshot (DESIGN §4), and :func:`check_published` to hold a table to them.
+"""
+
+from crmine.schema.published import (
+    PUBLISHED_TABLES,
+    ColumnFamily,
+    LogicalType,
+    PublishedColumn,
+    PublishedTable,
+    check_published,
+    published_table,
+)
 from crmine.schema.tables import TABLES, Column, Table, table
 
-__all__ = ["TABLES", "Column", "Table", "table"]
+__all__ = [
+    "PUBLISHED_TABLES",
+    "TABLES",
+    "Column",
+    "ColumnFamily",
+    "LogicalType",
+    "PublishedColumn",
+    "PublishedTable",
+    "Table",
+    "check_published",
+    "published_table",
+    "table",
+]
