@@ -205,7 +205,7 @@ def _snapshot_problems(workspace: Path) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 def test_every_table_of_the_demo_snapshot_is_declared_and_conforms(tmp_path: Path):
-    from crmine.pipeline.demo import run_demo
+    from crmine.cli.demo import run_demo
 
     run_demo(tmp_path / "demo", n_customers=250, seed=3)
     problems = _snapshot_problems(tmp_path / "demo")
@@ -264,7 +264,7 @@ def test_required_columns_are_the_ones_the_steps_always_write():
     """Spot-check required columns against the column lists the steps write from."""
     from crmine.models.basket import RULE_COLUMNS
     from crmine.models.recommend import REC_COLUMNS
-    from crmine.pipeline.steps_voice import SCORE_COLUMNS
+    from crmine.pipeline.steps.sentiment import SCORE_COLUMNS
 
     def required(name: str) -> set[str]:
         return set(published_table(name).required)
