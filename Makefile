@@ -19,6 +19,7 @@ test-fast: install
 
 lint: install
 	.venv/bin/ruff check src tests bench scripts
+	.venv/bin/lint-imports
 
 demo: install
 	.venv/bin/crmine demo $(DEMO_DIR)

@@ -9,7 +9,7 @@ who bought in both). The weighted blend's weights are chosen on the horizon befo
 the learned blend (what ``crmine run`` uses) trains its ranker on that window itself. Prints
 one row per method and the learned blend's candidate recall. ``--ceiling`` also prints the
 in-season ceiling: the precision@k a ranker over the same candidates reaches when it trains on
-half the test window's own customers (see ``crmine.evaluation.recommend.in_season_ceiling``).
+half the test window's own customers (see ``crmine.models.recommend_validation.in_season_ceiling``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmine.evaluation.recommend import METRICS, evaluate_recommender, in_season_ceiling
+from crmine.models.recommend_validation import METRICS, evaluate_recommender, in_season_ceiling
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "online_retail"
 

@@ -273,3 +273,12 @@ def test_required_columns_are_the_ones_the_steps_always_write():
                                              "consequent_names"}  # fmt: skip
     assert required("recommendations") == set(REC_COLUMNS)
     assert required("feedback_scores") == set(SCORE_COLUMNS)
+
+
+def test_published_columns_follow_the_declaration_whatever_the_step_order():
+    from crmine.schema import ordered_columns
+
+    assert ordered_columns("customer_scores", ["customer_id", "cluster", "extra", "rfm_segment",
+                                               "as_of"]) == [
+        "customer_id", "as_of", "rfm_segment", "cluster", "extra"]  # fmt: skip
+    assert ordered_columns("not_declared", ["b", "a"]) == ["b", "a"]

@@ -20,7 +20,7 @@ from crmine.features.customer import (
     rfm_features,
 )
 from crmine.features.labels import LABELS, horizon_labels, training_frame
-from crmine.features.registry import FEATURES, SERVICE_FEATURES, describe
+from crmine.schema.features import FEATURES, SERVICE_FEATURES, describe
 
 __all__ = [
     "DEFAULT_TREND_DAYS",

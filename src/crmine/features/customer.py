@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crmine.features.registry import window_name, zero_when_no_purchase
+from crmine.schema.features import window_name, zero_when_no_purchase
 
 if TYPE_CHECKING:
     import ibis

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crmine.features.registry import SERVICE_FEATURES
+from crmine.schema.features import SERVICE_FEATURES
 
 if TYPE_CHECKING:
     import ibis

@@ -65,7 +65,7 @@ SHORT_LABELS: dict[str, str] = {
 
 def feature_label(name: str) -> str:
     """Short plain words for a feature name (the registry's meaning, up to its first aside)."""
-    from crmine.features import describe
+    from crmine.schema.features import describe
 
     if name in SHORT_LABELS:
         return SHORT_LABELS[name]

@@ -18,7 +18,7 @@ scores are normalised per customer and source, then blended:
   the latest window (fewer than ``min_train_customers`` customers buying in it) the default
   weights are used.
 - ``weights={source: w}``: a fixed weighted sum of the normalised scores (e.g. weights chosen
-  on a validation window by :func:`crmine.evaluation.recommend.choose_weights`).
+  on a validation window by :func:`crmine.models.recommend_validation.choose_weights`).
 
 Only lines strictly before ``as_of`` are read. Returns, lines without a customer or product and
 non-products (postage, fees, adjustments, samples: detected from the data by
@@ -144,7 +144,7 @@ class NextProductRecommender:
         """Blend the fitted sources with new fixed ``weights`` (no refit; drops the ranker).
 
         Used to score a validation window with weights chosen on it, e.g. by
-        :func:`crmine.evaluation.recommend.choose_weights`. Sources not fitted are ignored.
+        :func:`crmine.models.recommend_validation.choose_weights`. Sources not fitted are ignored.
         """
         self._check_fitted()
         self.weights_ = {s: float(weights.get(s, 0.0)) for s in self.enabled_}

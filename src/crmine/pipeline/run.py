@@ -168,8 +168,10 @@ def run(
                 import pandas as pd
 
                 tables["models"] = pd.DataFrame(model_rows(records))
+            from crmine.schema.published import ordered_columns
+
             for name, frame in tables.items():
-                writer.add(name, frame)
+                writer.add(name, frame[ordered_columns(name, list(frame.columns))])
             writer.meta.update(
                 as_of=day.isoformat(),
                 horizon_days=horizon,

@@ -11,6 +11,7 @@ from crmine.schema.published import (
     PublishedColumn,
     PublishedTable,
     check_published,
+    ordered_columns,
     published_table,
 )
 from crmine.schema.tables import TABLES, Column, Table, table
@@ -25,6 +26,7 @@ __all__ = [
     "PublishedTable",
     "Table",
     "check_published",
+    "ordered_columns",
     "published_table",
     "table",
 ]

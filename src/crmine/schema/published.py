@@ -682,3 +682,17 @@ def check_published(name: str, columns: Any) -> list[str]:
         if declared is not None and kind not in _ACCEPTS[declared]:
             problems.append(f"{name}.{col}: holds {kind}, declared {declared}")
     return problems
+
+
+def ordered_columns(name: str, columns: list[str]) -> list[str]:
+    """``columns`` in the table's declared order, undeclared ones after in their own order.
+
+    The published order is the declaration's, not the order the run's steps happened to add
+    the columns in, so reordering steps never reorders a table.
+    """
+    table = PUBLISHED_TABLES.get(name)
+    if table is None:
+        return list(columns)
+    present = set(columns)
+    declared = [c for c in table.column_names if c in present]
+    return [*declared, *(c for c in columns if c not in set(declared))]

@@ -40,8 +40,8 @@ def scored_customers(scores: pd.DataFrame | None, lines: pd.DataFrame) -> pd.Ser
     settings=(RecommendationSettings,),
 )
 def recommendations_step(ctx: StepContext) -> StepResult:
-    from crmine.evaluation.recommend import validate_weights
     from crmine.models.recommend import NextProductRecommender
+    from crmine.models.recommend_validation import validate_weights
 
     conf = ctx.settings(RecommendationSettings)
     if not conf.enabled:

@@ -1,4 +1,4 @@
-"""What every customer feature means, in plain words.
+"""What every customer feature means, in plain words (the columns of customer_features).
 
 Models use this to turn a feature name into a human-readable reason ("orders in the last
 90 days"), and the report uses it to label columns. Trailing-window features are named

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from crmine.evaluation.recommend import METRICS, evaluate_recommender, ranking_metrics
+from crmine.models.recommend_validation import METRICS, evaluate_recommender, ranking_metrics
 
 
 def test_metrics_by_hand() -> None:
@@ -80,8 +80,8 @@ def test_online_retail_blend_beats_baselines() -> None:
 
 def test_candidate_recall_counts_truth_among_candidates() -> None:
     from crmine.demo import generate
-    from crmine.evaluation.recommend import candidate_recall, horizon_truth
     from crmine.models.recommend import NextProductRecommender
+    from crmine.models.recommend_validation import candidate_recall, horizon_truth
 
     lines = generate(300, seed=3, dirty=False).truth.orders
     model = NextProductRecommender(factors=16, n_candidates=5).fit(lines, "2024-07-01")
@@ -97,8 +97,8 @@ def test_candidate_pool_ranks_like_the_full_blend() -> None:
     import numpy as np
 
     from crmine.demo import generate
-    from crmine.evaluation.recommend import _all_sources, _pool_recs, candidate_pool
     from crmine.models.recommend import NextProductRecommender
+    from crmine.models.recommend_validation import _all_sources, _pool_recs, candidate_pool
 
     lines = generate(300, seed=3, dirty=False).truth.orders
     model = NextProductRecommender(weights=_all_sources(), factors=16).fit(lines, "2024-07-01")
@@ -115,7 +115,7 @@ def test_candidate_pool_ranks_like_the_full_blend() -> None:
 
 def test_in_season_ceiling_scores_methods_on_the_held_out_half() -> None:
     from crmine.demo import generate
-    from crmine.evaluation.recommend import in_season_ceiling
+    from crmine.models.recommend_validation import in_season_ceiling
 
     lines = generate(400, seed=5, dirty=False).truth.orders
     table = in_season_ceiling(
