@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.pipeline.run import RunContext, Step
+from crmine.sqlnames import quote_identifier
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +53,7 @@ def read_feedback(ctx: RunContext) -> pd.DataFrame:
     from crmine.models.voice import infer_kind
 
     cols = [c for c in _columns(ctx, "feedback") if not c.startswith("_") or c == "_source"]
-    sel = ", ".join(f'"{c}"' for c in cols)
+    sel = ", ".join(quote_identifier(c) for c in cols)
     fb = ctx.con.execute(
         f"SELECT {sel} FROM feedback WHERE ts < CAST($as_of AS TIMESTAMP) ORDER BY ts",
         {"as_of": ctx.as_of_ts},
