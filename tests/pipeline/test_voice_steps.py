@@ -263,3 +263,20 @@ def test_demo_interaction_texts_are_scored(demo):
     )
     by_topic = it.groupby("topic")["sentiment"].mean()
     assert by_topic["complaint"] < by_topic["product"]
+
+
+def test_read_feedback_selects_columns_whose_names_hold_quotes():
+    """Extra feedback columns are selected by name; a quote in one must not break the SQL."""
+    import duckdb
+    import ibis
+
+    from crmine.features.feedback import read_feedback
+
+    con = duckdb.connect()
+    con.execute(
+        'CREATE TABLE feedback (feedback_id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, '
+        'kind VARCHAR, score DOUBLE, text VARCHAR, "shop ""A""" VARCHAR, _source VARCHAR)'
+    )
+    con.execute("INSERT INTO feedback VALUES ('f1', 'c1', '2024-01-01', 'nps', 9, 'ok', 'x', 's')")
+    fb = read_feedback(ibis.duckdb.from_connection(con).table("feedback"))
+    assert fb['shop "A"'].tolist() == ["x"]

@@ -1,5 +1,5 @@
 """The workspace and its warehouse connection (DuckDB by default)."""
 
-from crmine.engine.workspace import Workspace, column_names, literal, quote, table_names
+from crmine.engine.workspace import Workspace, column_names, table_names
 
-__all__ = ["Workspace", "column_names", "literal", "quote", "table_names"]
+__all__ = ["Workspace", "column_names", "table_names"]

@@ -106,12 +106,3 @@ def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         [table],
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def quote(identifier: str) -> str:
-    """Quote an SQL identifier (headers can hold spaces, quotes, Chinese)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

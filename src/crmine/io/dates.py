@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from crmine.sqlnames import quote_literal
+
 _TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
 _TZ = r"(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # only ever after a time
 _MONTH = r"[A-Za-z]{3,9}\.?"
@@ -142,12 +144,8 @@ def infer_date_spec(samples: list[str | None], dayfirst: bool | None = None) -> 
     return DateSpec(families, first, source, rate, len(nonblank), examples)
 
 
-def _re(pattern: str) -> str:
-    return "'" + pattern.replace("'", "''") + "'"
-
-
 def _fmt_list(formats: list[str]) -> str:
-    return "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+    return "[" + ", ".join(quote_literal(f) for f in formats) + "]"
 
 
 _AMPM = ["%Y-%m-%d %I:%M:%S.%f %p", "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p"]
@@ -205,14 +203,14 @@ def date_sql(expr: str, spec: DateSpec | None = None) -> str:
         ("cjk", _finish(cjk)),
     ]
     whens = [f"WHEN {fast_ok} THEN {fast}"] + [
-        f"WHEN regexp_full_match({s}, {_re(FAMILIES[name])}) THEN {parse}"
+        f"WHEN regexp_full_match({s}, {quote_literal(FAMILIES[name])}) THEN {parse}"
         for name, parse in branches
     ]
     if "excel" in spec.families:
         lo, hi = EXCEL_RANGE
         days = f"TRY_CAST({s} AS DOUBLE)"
         whens.append(
-            f"WHEN regexp_full_match({s}, {_re(FAMILIES['excel'])}) AND {days} >= {lo} "
+            f"WHEN regexp_full_match({s}, {quote_literal(FAMILIES['excel'])}) AND {days} >= {lo} "
             f"AND {days} < {hi} THEN TIMESTAMP '1899-12-30' + "
             f"to_microseconds(CAST(round({days} * 86400000000) AS BIGINT))"
         )

@@ -22,6 +22,7 @@ import numpy as np
 from crmine.errors import InputError
 from crmine.io.encoding import CHUNK, needs_transcoding, sniff_encoding, transcode_to_utf8
 from crmine.io.headers import unique_headers
+from crmine.sqlnames import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +146,6 @@ def sniff_delimiter(records: list[str], prefer: str | None = None) -> str:
     return best if score(best)[0] else (prefer or ",")
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def read_delimited(
     con, path: Path, table_name: str, *, encoding: str | None, delimiter: str | None
 ) -> tuple[DelimitedResult, str]:
@@ -255,14 +252,16 @@ def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: l
     n = len(columns)
     tag = uuid.uuid4().hex[:12]
     rej, scan, view = f"_crmine_rej_{tag}", f"_crmine_scan_{tag}", f"_crmine_lines_{tag}"
-    out = f'"{_ident(table_name)}"'
+    out = quote_identifier(table_name)
     tmp = [f"_c{tag}_{i}" for i in range(n)]
-    spec = ", ".join(f"'{c}': 'VARCHAR'" for c in tmp)
+    spec = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in tmp)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM read_csv({_sql_str(str(src))}, "
-        f"header=true, auto_detect=false, columns={{{spec}}}, delim={_sql_str(delim)}, "
+        f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM read_csv($path, "
+        f"header=true, auto_detect=false, columns={{{spec}}}, delim=$delim, "
         f"quote='\"', escape='\"', ignore_errors=true, store_rejects=true, "
-        f"rejects_table='{rej}', rejects_scan='{scan}', max_line_size=33554432)"
+        f"rejects_table={quote_literal(rej)}, rejects_scan={quote_literal(scan)}, "
+        f"max_line_size=33554432)",
+        {"path": str(src), "delim": delim},
     )
     try:
         rejected = con.execute(
@@ -274,7 +273,7 @@ def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: l
     good_count = con.execute(f"SELECT count(*) FROM {out}").fetchone()[0]
     good_lines, bad = _numbering(data, recs, rejected, good_count, display)
     for c, name in zip(tmp, columns, strict=True):
-        con.execute(f'ALTER TABLE {out} RENAME COLUMN {c} TO "{_ident(name)}"')
+        con.execute(f"ALTER TABLE {out} RENAME COLUMN {c} TO {quote_identifier(name)}")
     con.execute(f"ALTER TABLE {out} ADD COLUMN _source_row BIGINT")
     con.execute(f"ALTER TABLE {out} ADD COLUMN _read_error VARCHAR")
     # Rows written inside an open transaction get rowids from a high base: count from it.
@@ -362,7 +361,3 @@ def _rejected_table(bad: list[tuple[int, str]], delim: str, n: int):
     arrays["_source_row"] = pa.array(lines, pa.int64())
     arrays["_read_error"] = pa.array(errors, pa.string())
     return pa.table(arrays)
-
-
-def _ident(name: str) -> str:
-    return name.replace('"', '""')

@@ -29,6 +29,7 @@ from crmine.errors import InputError
 from crmine.io.delimited import read_delimited
 from crmine.io.encoding import CHUNK
 from crmine.io.headers import unique_headers
+from crmine.sqlnames import quote_identifier
 
 Format = Literal["csv", "excel", "parquet"]
 FORMATS: dict[str, Format] = {
@@ -106,30 +107,28 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _read_parquet(con, path: Path, table_name: str) -> tuple[list[str], int]:
     import duckdb
 
-    src = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
+    src = "read_parquet($path, file_row_number=true)"  # the path is a bound parameter
+    params = {"path": str(path)}
     try:
-        names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", params).fetchall()]
     except duckdb.Error as e:
         raise InputError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
     names = [n for n in names if n != "file_row_number"]
     columns = unique_headers(names)
     select = ", ".join(
-        f"CAST({_q(src_name)} AS VARCHAR) AS {_q(out)}"
+        f"CAST({quote_identifier(src_name)} AS VARCHAR) AS {quote_identifier(out)}"
         for src_name, out in zip(names, columns, strict=True)
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_q(table_name)} AS SELECT {select}, "
+        f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table_name)} AS SELECT {select}, "
         f"file_row_number + 1 AS _source_row, NULL::VARCHAR AS _read_error "
-        f"FROM {src} ORDER BY file_row_number"
+        f"FROM {src} ORDER BY file_row_number",
+        params,
     )
-    rows = con.execute(f"SELECT count(*) FROM {_q(table_name)}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {quote_identifier(table_name)}").fetchone()[0]
     if rows == 0:
         raise InputError(f"{path} has a header but no rows")
     return columns, rows
@@ -201,10 +200,10 @@ def _read_excel(
     view = f"_crmine_xl_{abs(hash((str(path), table_name)))}"
     con.register(view, pa.table(data))
     try:
-        select = ", ".join(f"c{k} AS {_q(c)}" for k, c in enumerate(columns))
+        select = ", ".join(f"c{k} AS {quote_identifier(c)}" for k, c in enumerate(columns))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_q(table_name)} AS SELECT {select}, _source_row, "
-            f"NULL::VARCHAR AS _read_error FROM {view}"
+            f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table_name)} AS SELECT {select}, "
+            f"_source_row, NULL::VARCHAR AS _read_error FROM {view}"
         )
     finally:
         con.unregister(view)

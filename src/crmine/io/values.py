@@ -17,6 +17,7 @@ from typing import Literal
 from crmine.io import currency_marks
 from crmine.io.dates import DateSpec, date_sql, detect_families, infer_date_spec
 from crmine.io.evaluate import run_sql
+from crmine.sqlnames import quote_literal
 
 __all__ = [
     "BOOL_FALSE",
@@ -75,7 +76,7 @@ BOOL_FALSE = ("no", "n", "false", "f", "0", "0.0", "off", "否", "无", "没有"
 
 
 def _in_list(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return ", ".join(quote_literal(v) for v in values)
 
 
 _SLOW_BOOL = "[" + ", ".join(["TRUE"] * len(BOOL_TRUE) + ["FALSE"] * len(BOOL_FALSE)) + "]"
@@ -138,7 +139,7 @@ def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
     fast = f"TRY_CAST({x} AS DOUBLE)"
     guard = "" if spec.decimal == "." else f" AND NOT contains({x}, '.')"
     # Marks go before spaces: "USD 3.25" loses its code only while it stands apart.
-    s = f"regexp_replace({x}, '{_SQL_CURRENCY}', '', 'g')"
+    s = f"regexp_replace({x}, {quote_literal(_SQL_CURRENCY)}, '', 'g')"
     s = f"regexp_replace({s}, '{_WS}+|%', '', 'g')"
     s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"  # accounting negative
     s = f"regexp_replace({s}, '^([^+-].*)-$', '-\\1')"  # trailing minus
@@ -146,7 +147,7 @@ def number_sql(expr: str, spec: NumberSpec | None = None) -> str:
         s = f"replace(replace(replace({s}, '.', ''), '''', ''), ',', '.')"
     else:
         s = f"replace(replace({s}, ',', ''), '''', '')"
-    slow = f"TRY_CAST(NULLIF(regexp_extract({s}, '{_NUMBER}'), '') AS DOUBLE)"
+    slow = f"TRY_CAST(NULLIF(regexp_extract({s}, {quote_literal(_NUMBER)}), '') AS DOUBLE)"
     return f"CASE WHEN isfinite({fast}){guard} THEN {fast} ELSE {slow} END"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crmine.engine.workspace import Workspace, column_names, literal, table_names
+from crmine.engine.workspace import Workspace, column_names, table_names
 from crmine.errors import CrmineError
 from crmine.pipeline.snapshots import SnapshotStore
 
@@ -62,10 +62,9 @@ def customer_view(ws: Workspace, customer_id: str) -> dict[str, Any]:
                 view["scores"] = _snapshot_row(con, snap.table_path("customer_scores"), cid)
             if "recommendations" in snap.tables():
                 view["recommendations"] = con.execute(
-                    f"SELECT rank, product_id, round(score, 3) AS score, source "
-                    f"FROM read_parquet({literal(str(snap.table_path('recommendations')))}) "
-                    f"WHERE customer_id = ? ORDER BY rank LIMIT 10",
-                    [cid],
+                    "SELECT rank, product_id, round(score, 3) AS score, source "
+                    "FROM read_parquet(?) WHERE customer_id = ? ORDER BY rank LIMIT 10",
+                    [str(snap.table_path("recommendations")), cid],
                 ).df()
         else:
             view["notes"].append(f"no scores yet: run crmine run {ws.root}")
@@ -100,7 +99,7 @@ def _row(con: duckdb.DuckDBPyConnection, table: str, cid: str) -> dict[str, Any]
 
 
 def _snapshot_row(con: duckdb.DuckDBPyConnection, path, cid: str) -> dict[str, Any] | None:
-    cur = con.execute(f"SELECT * FROM read_parquet({literal(str(path))}) WHERE customer_id = ?", [cid])
+    cur = con.execute("SELECT * FROM read_parquet(?) WHERE customer_id = ?", [str(path), cid])
     names = [d[0] for d in cur.description]
     row = cur.fetchone()
     return dict(zip(names, row, strict=True)) if row else None

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from crmine.engine.workspace import Workspace, literal, table_names
+from crmine.engine.workspace import Workspace, table_names
 from crmine.errors import CrmineError
 from crmine.pipeline.snapshots import SnapshotStore
+from crmine.sqlnames import quote_literal
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet holds the header
@@ -41,7 +42,8 @@ def export_table(ws: Workspace, table: str, output: Path) -> int:
                 _to_excel(frame, tmp)
             else:
                 options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-                con.execute(f"COPY (SELECT * FROM {source}) TO {literal(str(tmp))} ({options})")
+                target = quote_literal(str(tmp))
+                con.execute(f"COPY (SELECT * FROM {source}) TO {target} ({options})")
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
@@ -62,7 +64,7 @@ def available_tables(ws: Workspace) -> tuple[list[str], list[str]]:
 def _source(ws: Workspace, con, table: str) -> str:
     snap = SnapshotStore(ws.snapshots_dir).current()
     if snap is not None and table in snap.tables():
-        return f"read_parquet({literal(str(snap.table_path(table)))})"
+        return f"read_parquet({quote_literal(str(snap.table_path(table)))})"
     if table in table_names(con) and not table.startswith("_"):
         return table
     published, loaded = available_tables(ws)

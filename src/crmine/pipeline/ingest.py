@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import Workspace, column_names, literal, quote, table_names
+from crmine.engine.workspace import Workspace, column_names, table_names
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import (
     apply_customer_merges,
@@ -24,6 +24,7 @@ from crmine.pipeline.clean import (
 from crmine.pipeline.currency import unify_currency
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
+from crmine.sqlnames import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -134,7 +135,7 @@ def _sample(con: duckdb.DuckDBPyConnection, header: str) -> list[str]:
     Every k-th row (k chosen to look at about SAMPLE_ROWS rows) rather than the first rows,
     so a format that appears only late in a file is still seen; cheaper than a reservoir.
     """
-    col = quote(header)
+    col = quote_identifier(header)
     rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
     stride = max(1, rows // SAMPLE_ROWS)
     found = con.execute(
@@ -150,7 +151,7 @@ def _parse_expr(
     """SQL turning the raw text of ``header`` into ``column``'s type (NULL when unparseable)."""
     from crmine.io import values
 
-    raw = quote(header)
+    raw = quote_identifier(header)
     kind = column.type
     if kind == "id":
         return values.id_sql(raw)
@@ -181,7 +182,7 @@ def _parse_expr(
 def _attribute_expr(con: duckdb.DuckDBPyConnection, ws: Workspace, header: str) -> str:
     from crmine.io import values
 
-    raw = quote(header)
+    raw = quote_identifier(header)
     sample = _sample(con, header)
     kind = values.infer_type(sample) if sample else "text"
     if kind == "bool":
@@ -213,16 +214,16 @@ def _stage(
         header = mapping.canonical.get(col.name)
         if header is None:
             continue
-        raw = quote(header)
+        raw = quote_identifier(header)
         first += [
-            f"{_parse_expr(con, ws, col, header, notes)} AS {quote('p_' + col.name)}",
-            f"nullif(trim({raw}), '') IS NOT NULL AS {quote('has_' + col.name)}",
-            f"{raw} AS {quote('raw_' + col.name)}",
+            f"{_parse_expr(con, ws, col, header, notes)} AS {quote_identifier('p_' + col.name)}",
+            f"nullif(trim({raw}), '') IS NOT NULL AS {quote_identifier('has_' + col.name)}",
+            f"{raw} AS {quote_identifier('raw_' + col.name)}",
         ]
-        parsed[col.name] = quote("p_" + col.name)
+        parsed[col.name] = quote_identifier("p_" + col.name)
     attrs = list(mapping.attributes.values())
     first += [
-        f"{_attribute_expr(con, ws, header)} AS {quote(name)}"
+        f"{_attribute_expr(con, ws, header)} AS {quote_identifier(name)}"
         for header, name in mapping.attributes.items()
     ]
     if spec.name == "orders":
@@ -234,14 +235,14 @@ def _stage(
         header = mapping.canonical.get(col.name)
         if header is None:
             continue
-        has, raw = quote("has_" + col.name), quote("raw_" + col.name)
+        has, raw = quote_identifier("has_" + col.name), quote_identifier("raw_" + col.name)
         if col.row_required:
-            checks.append((f"NOT {has}", literal(f"missing {col.name}"), "NULL"))
+            checks.append((f"NOT {has}", quote_literal(f"missing {col.name}"), "NULL"))
         checks.append(
             (
                 f"{has} AND {parsed[col.name]} IS NULL",
-                literal(f"unparseable {col.name}"),
-                f"{literal(header + ': ')} || {raw}",
+                quote_literal(f"unparseable {col.name}"),
+                f"{quote_literal(header + ': ')} || {raw}",
             )
         )
     checks += _entity_checks(spec, parsed)
@@ -250,8 +251,8 @@ def _stage(
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
     typed = _derived(spec, parsed, source_order_id)
-    cols = [f"{expr} AS {quote(name)}" for name, expr in typed.items()]
-    cols += [quote(a) for a in attrs]
+    cols = [f"{expr} AS {quote_identifier(name)}" for name, expr in typed.items()]
+    cols += [quote_identifier(a) for a in attrs]
     if spec.name == "orders":
         cols.append("_currency_hint")
     con.execute(
@@ -263,12 +264,12 @@ def _stage(
 
 def _raw_key(mapping: ColumnMapping) -> str:
     """A fingerprint of the raw row, for finding exact repeats (compared again in full)."""
-    return f"hash({', '.join(quote(h) for h in mapping.headers)})"
+    return f"hash({', '.join(quote_identifier(h) for h in mapping.headers)})"
 
 
 def _raw_json(mapping: ColumnMapping, alias: str) -> str:
     return "json_object(" + ", ".join(
-        f"{literal(h)}, {alias}.{quote(h)}" for h in mapping.headers
+        f"{quote_literal(h)}, {alias}.{quote_identifier(h)}" for h in mapping.headers
     ) + ")"
 
 
@@ -276,8 +277,9 @@ def _currency_hint(mapping: ColumnMapping) -> str:
     """The currency symbol or code written next to a line's amount or price, if any."""
     from crmine.io.currency_marks import PATTERN
 
+    mark = quote_literal("(" + PATTERN + ")")
     parts = [
-        f"nullif(regexp_extract({quote(mapping.canonical[c])}, {literal('(' + PATTERN + ')')}, 1), '')"
+        f"nullif(regexp_extract({quote_identifier(mapping.canonical[c])}, {mark}, 1), '')"
         for c in ("amount", "unit_price")
         if c in mapping.canonical
     ]
@@ -310,7 +312,7 @@ def _generated_ids(
                 f"strftime(({parsed['order_ts']}), '%Y-%m-%dT%H:%M:%S')"
             )
         elif col == spec.column_names[0] and col.endswith("_id"):
-            out[col] = f"{literal(sha[:10] + ':')} || CAST(_source_row AS VARCHAR)"
+            out[col] = f"{quote_literal(sha[:10] + ':')} || CAST(_source_row AS VARCHAR)"
     return out
 
 
@@ -354,7 +356,10 @@ def _canonical_cols(con: duckdb.DuckDBPyConnection, spec: Table) -> list[str]:
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping) -> None:
     """Quarantine exact repeats inside the file, and rows already loaded from other files."""
-    same = " AND ".join(f"a.{quote(h)} IS NOT DISTINCT FROM b.{quote(h)}" for h in mapping.headers)
+    same = " AND ".join(
+        f"a.{quote_identifier(h)} IS NOT DISTINCT FROM b.{quote_identifier(h)}"
+        for h in mapping.headers
+    )
     con.execute(
         f"""
         UPDATE {STAGED} s SET _reason = 'duplicate', _detail = 'same as row ' || d.first_row
@@ -377,7 +382,7 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: Colum
     )
     key = [k for k in spec.key]
     if key:
-        keys = ", ".join(quote(k) for k in key)
+        keys = ", ".join(quote_identifier(k) for k in key)
         con.execute(
             f"""
             UPDATE {STAGED} s SET _reason = 'duplicate {spec.key[0]}',
@@ -394,11 +399,12 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: Colum
         existing = set(column_names(con, spec.name))
         cols = [c for c in cols if c in existing]
         if cols:
-            row = ", ".join(quote(c) for c in cols)
+            row = ", ".join(quote_identifier(c) for c in cols)
+            staged_row = ", ".join("s." + quote_identifier(c) for c in cols)
             con.execute(
                 f"""
                 UPDATE {STAGED} s SET _reason = 'duplicate', _detail = 'already loaded'
-                WHERE s._reason IS NULL AND hash({", ".join("s." + quote(c) for c in cols)})
+                WHERE s._reason IS NULL AND hash({staged_row})
                     IN (SELECT hash({row}) FROM {spec.name})
                 """
             )
@@ -409,34 +415,36 @@ def _append(
 ) -> None:
     internal = ("_source_row", "_raw_key", "_reason", "_detail", "_currency_hint")
     staged_cols = [c for c in column_names(con, STAGED) if c not in internal]
+    source = quote_literal(str(path))
     if spec.name not in table_names(con):
-        cols = ", ".join(quote(c) for c in staged_cols)
+        cols = ", ".join(quote_identifier(c) for c in staged_cols)
         con.execute(
             f"CREATE TABLE {spec.name} AS SELECT {cols}, "
-            f"{literal(str(path))} AS _source, _source_row FROM {STAGED} WHERE false"
+            f"{source} AS _source, _source_row FROM {STAGED} WHERE false"
         )
     existing = column_names(con, spec.name)
     types = dict(
         con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            f"WHERE table_name = '{STAGED}'"
+            "WHERE table_name = ?",
+            [STAGED],
         ).fetchall()
     )
     for c in staged_cols:
         if c not in existing:  # a later file brought a new attribute
-            con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {quote(c)} {types[c]}")
+            con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {quote_identifier(c)} {types[c]}")
     if spec.key:
-        keys = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.key)
+        keys = " AND ".join(f"t.{quote_identifier(k)} = s.{quote_identifier(k)}" for k in spec.key)
         con.execute(
             f"DELETE FROM {spec.name} t USING {STAGED} s WHERE s._reason IS NULL AND {keys}"
         )
-    cols = ", ".join(quote(c) for c in staged_cols)
+    cols = ", ".join(quote_identifier(c) for c in staged_cols)
     con.execute(
         f"INSERT INTO {spec.name} ({cols}, _source, _source_row) "
-        f"SELECT {cols}, {literal(str(path))}, _source_row FROM {STAGED} WHERE _reason IS NULL"
+        f"SELECT {cols}, {source}, _source_row FROM {STAGED} WHERE _reason IS NULL"
     )
     con.execute(
-        f"INSERT INTO quarantine SELECT {literal(spec.name)}, {literal(str(path))}, s._source_row, "
+        f"INSERT INTO quarantine SELECT {quote_literal(spec.name)}, {source}, s._source_row, "
         f"s._reason, s._detail, {_raw_json(mapping, 'r')}, now() "
         f"FROM {STAGED} s JOIN {RAW} r ON r._source_row = s._source_row "
         f"WHERE s._reason IS NOT NULL ORDER BY s._source_row"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from crmine.errors import MappingError
 from crmine.quality.contacts import normalise_name
+from crmine.sqlnames import quote_identifier
 
 ID = "customer_id"
 SAME_EMAIL = "same email"
@@ -112,18 +113,23 @@ def remap_customer_ids_sql(table: str, id_map_table: str, column: str = ID) -> s
     ``id_map_table`` holds ``old_id`` and ``new_id`` of the same type as ``column``.
     Names may be schema-qualified (``main.orders``); each part must be a plain identifier.
     """
-    t, m, c = _ident(table), _ident(id_map_table), _ident(column)
+    t, m, c = _qualified(table), _qualified(id_map_table), _qualified(column)
     return f"UPDATE {t} AS t SET {c} = m.new_id FROM {m} AS m WHERE t.{c} = m.old_id"
 
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _ident(name: str) -> str:
+def _qualified(name: str) -> str:
+    """``name``, possibly schema-qualified, with each dotted part quoted.
+
+    Stricter than :func:`quote_identifier`: the caller passes table and column names of
+    its own, so anything but plain parts is a mistake worth a clear error.
+    """
     parts = name.split(".")
     if not all(_PLAIN.fullmatch(p) for p in parts):
         raise MappingError(f"not a plain SQL table or column name: {name!r}")
-    return ".".join(f'"{p}"' for p in parts)
+    return ".".join(quote_identifier(p) for p in parts)
 
 
 # --- merging ---------------------------------------------------------------------------------

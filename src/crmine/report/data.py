@@ -10,16 +10,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crmine.sqlnames import quote_identifier
+
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
 _PURCHASE = "NOT coalesce(is_return, false)"
 _ORDERS_BEFORE = "o AS (SELECT * FROM orders WHERE order_ts < CAST($as_of AS TIMESTAMP))"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def inspect_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, frozenset[str]]:
@@ -29,11 +27,11 @@ def inspect_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str
     found: dict[str, frozenset[str]] = {}
     for name in names:
         try:
-            cols = [row[0] for row in con.execute(f"DESCRIBE {_ident(name)}").fetchall()]
+            cols = [row[0] for row in con.execute(f"DESCRIBE {quote_identifier(name)}").fetchall()]
         except duckdb.CatalogException:
             continue
-        counts = ", ".join(f"count({_ident(c)})" for c in cols)
-        row = con.execute(f"SELECT {counts} FROM {_ident(name)}").fetchone() or ()
+        counts = ", ".join(f"count({quote_identifier(c)})" for c in cols)
+        row = con.execute(f"SELECT {counts} FROM {quote_identifier(name)}").fetchone() or ()
         found[name] = frozenset(c for c, n in zip(cols, row, strict=True) if n)
     return found
 
@@ -108,7 +106,7 @@ def last_order_ts(con: duckdb.DuckDBPyConnection, as_of: date) -> Any:
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {_ident(table)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0]
 
 
 def monthly(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crmine.report.data import _ident, _latest_scores
+from crmine.report.data import _latest_scores
+from crmine.sqlnames import quote_identifier
 
 if TYPE_CHECKING:
     import duckdb
@@ -75,11 +76,11 @@ def score_histogram(
     con: duckdb.DuckDBPyConnection, tables: Tables, column: str, bins: int = 20
 ) -> pd.DataFrame:
     """Customers per equal-width bin of a 0–1 score (every bin present, empty ones as 0)."""
+    score = quote_identifier(column)
     sql = f"""
     WITH b AS (
-        SELECT least(CAST(floor(greatest({_ident(column)}, 0) * $bins) AS INTEGER), $bins - 1)
-               AS bin
-        FROM {_latest_scores(tables)} WHERE {_ident(column)} IS NOT NULL
+        SELECT least(CAST(floor(greatest({score}, 0) * $bins) AS INTEGER), $bins - 1) AS bin
+        FROM {_latest_scores(tables)} WHERE {score} IS NOT NULL
     ),
     counts AS (SELECT bin, count(*) AS customers FROM b GROUP BY bin)
     SELECT CAST(g.bin AS INTEGER) AS bin, g.bin / $bins AS low, (g.bin + 1) / $bins AS high,
@@ -332,8 +333,8 @@ def cluster_profile(con: duckdb.DuckDBPyConnection, features: list[str]) -> pd.D
     clusters weighted by size, so one colour scale serves features of any unit."""
     unions = " UNION ALL ".join(
         f"SELECT CAST(cluster AS VARCHAR) AS cluster, coalesce(size, 1) AS w, "
-        f"{i} AS k, '{f.replace(chr(39), chr(39) * 2)}' AS feature, "
-        f"CAST({_ident(f)} AS DOUBLE) AS mean FROM cluster_profiles"
+        f"{i} AS k, CAST(? AS VARCHAR) AS feature, "  # the name itself: a bound parameter
+        f"CAST({quote_identifier(f)} AS DOUBLE) AS mean FROM cluster_profiles"
         for i, f in enumerate(features)
     )
     sql = f"""
@@ -348,7 +349,7 @@ def cluster_profile(con: duckdb.DuckDBPyConnection, features: list[str]) -> pd.D
            CASE WHEN s.sd > 1e-12 THEN (l.mean - s.mu) / s.sd ELSE 0 END AS z
     FROM long l JOIN stats s USING (feature) ORDER BY l.k, l.cluster
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql, list(features)).fetchdf()
 
 
 def projection_sample(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crmine.engine.workspace import Workspace, literal
+from crmine.engine.workspace import Workspace
 from crmine.pipeline import evaluation_store
 from crmine.pipeline.snapshots import SnapshotStore
+from crmine.sqlnames import quote_literal
 
 
 def write_workspace_report(ws: Workspace, output: Path) -> Path:
@@ -28,7 +29,7 @@ def write_workspace_report(ws: Workspace, output: Path) -> Path:
             for table in snap.tables():  # published tables shadow nothing loaded
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                    f"SELECT * FROM read_parquet({literal(str(snap.table_path(table)))})"
+                    f"SELECT * FROM read_parquet({quote_literal(str(snap.table_path(table)))})"
                 )
         evaluation = evaluation_store.latest(ws)
         if evaluation is not None:
