@@ -13,6 +13,7 @@ import pytest
 from scipy.optimize import check_grad
 
 from crmine.models import _btyd_math
+from crmine.models.base import NotFittedError
 from crmine.models.btyd import BetaGeoModel, GammaGammaModel, summarise_transactions
 
 FHL = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL (2005), CDNOW sample, weeks
@@ -293,9 +294,9 @@ def test_customer_lifetime_value_sums_discounted_increments(fhl_fit: BetaGeoMode
 
 
 def test_unfitted_models_refuse_to_predict() -> None:
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         BetaGeoModel().p_alive([1], [1.0], [2.0])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         GammaGammaModel().conditional_expected_average_profit([1], [10.0])
     with pytest.raises(ValueError):
         BetaGeoModel().fit([1], [3.0], [2.0])  # t_x > T

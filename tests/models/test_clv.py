@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from crmine.evaluation.metrics import auc, spearman
+from crmine.models.base import NotFittedError
 from crmine.models.btyd import summarise_transactions
 from crmine.models.clv import BtydForecaster, HurdleRevenue, value_tiers
 
@@ -85,5 +86,5 @@ def test_hurdle_revenue_is_probability_times_spend():
     spend = model.revenue_if_buying(X)
     assert spearman(X["avg"], spend) > 0.8
     assert model.predict(X, np.full(600, 0.5)) == pytest.approx(spend * 0.5)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(NotFittedError):
         HurdleRevenue().revenue_if_buying(X)

@@ -8,6 +8,7 @@ import pytest
 
 from crmine.evaluation.metrics import auc
 from crmine.models._tabular import TabularEncoder
+from crmine.models.base import NotFittedError
 from crmine.models.explain import top_reasons
 from crmine.models.propensity import PurchasePropensity
 
@@ -62,7 +63,7 @@ def test_needs_both_classes_and_a_fit():
     X, y = _window(100, 0)
     with pytest.raises(ValueError):
         PurchasePropensity(("logistic",)).fit(X, np.ones(100, bool), X, y)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(NotFittedError):
         PurchasePropensity().predict_proba(X)
 
 

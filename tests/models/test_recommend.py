@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmine.models._recommend_data import code_shape, detect_non_products
+from crmine.models.base import NotFittedError
 from crmine.models.recommend import REC_COLUMNS, NextProductRecommender
+from crmine.quality.products import code_shape, detect_non_products
 
 AS_OF = pd.Timestamp("2025-01-01")
 
@@ -71,7 +72,7 @@ def test_non_products_by_shape_name_and_price() -> None:
 
 
 def test_output_contract(demo_lines: pd.DataFrame) -> None:
-    model = NextProductRecommender(k=5, random_state=0).fit(demo_lines, AS_OF)
+    model = NextProductRecommender(k=5, random_state=0).fit(demo_lines, as_of=AS_OF)
     customers = model.history_.users[:50]
     recs = model.recommend(customers)
     assert list(recs.columns) == list(REC_COLUMNS)
@@ -88,22 +89,22 @@ def test_future_lines_are_ignored(demo_lines: pd.DataFrame) -> None:
     cut = pd.Timestamp("2024-06-01")
     params = dict(weights={"again": 1.0, "als": 0.3, "items": 0.2, "popular": 0.1})
     past = demo_lines[demo_lines["order_ts"] < cut]
-    a = NextProductRecommender(**params).fit(demo_lines, cut)
-    b = NextProductRecommender(**params).fit(past, cut)
+    a = NextProductRecommender(**params).fit(demo_lines, as_of=cut)
+    b = NextProductRecommender(**params).fit(past, as_of=cut)
     ids = a.history_.users[:40]
     pd.testing.assert_frame_equal(a.recommend(ids), b.recommend(ids))
 
 
 def test_same_seed_same_recommendations(demo_lines: pd.DataFrame) -> None:
     ids = pd.Series(demo_lines["customer_id"].unique()[:30])
-    a = NextProductRecommender(random_state=1).fit(demo_lines, AS_OF).recommend(ids)
-    b = NextProductRecommender(random_state=1).fit(demo_lines, AS_OF).recommend(ids)
+    a = NextProductRecommender(random_state=1).fit(demo_lines, as_of=AS_OF).recommend(ids)
+    b = NextProductRecommender(random_state=1).fit(demo_lines, as_of=AS_OF).recommend(ids)
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_repurchase_cycle_and_reason() -> None:
     lines = _cycle_shop()
-    model = NextProductRecommender(k=3, weights={"again": 1.0, "cycle": 1.0}).fit(lines, AS_OF)
+    model = NextProductRecommender(k=3, weights={"again": 1.0, "cycle": 1.0}).fit(lines, as_of=AS_OF)
     top = model.recommend(["c0"]).iloc[0]
     assert top["product_id"] == "milk"
     assert top["reason"].startswith("you buy this about every 30 days; last bought")
@@ -111,7 +112,7 @@ def test_repurchase_cycle_and_reason() -> None:
 
 def test_rules_reason_names_the_partner() -> None:
     lines = _cycle_shop()
-    model = NextProductRecommender(k=1, weights={"rules": 1.0}).fit(lines, AS_OF)
+    model = NextProductRecommender(k=1, weights={"rules": 1.0}).fit(lines, as_of=AS_OF)
     rec = model.recommend(["c30"]).iloc[0]
     assert rec["product_id"] == "jam"
     assert rec["source"] == "rules"
@@ -122,7 +123,7 @@ def test_without_repurchase_nothing_already_bought(demo_lines: pd.DataFrame) -> 
     model = NextProductRecommender(
         repurchase=False, weights={"als": 1.0, "items": 0.5, "popular": 0.1}
     )
-    model.fit(demo_lines, AS_OF)
+    model.fit(demo_lines, as_of=AS_OF)
     ids = model.history_.users[:40]
     recs = model.recommend(ids)
     bought = demo_lines[demo_lines["order_ts"] < AS_OF][["customer_id", "product_id"]]
@@ -141,7 +142,7 @@ def test_cold_start_gets_group_popularity() -> None:
         ["north"] * 10 + ["south"] * 6,
         index=[f"n{c}" for c in range(10)] + [f"s{c}" for c in range(6)],
     )
-    model = NextProductRecommender(k=2).fit(lines, AS_OF, customer_groups=groups)
+    model = NextProductRecommender(k=2).fit(lines, as_of=AS_OF, customer_groups=groups)
     recs = model.recommend(["new1", "new2", "new3"], groups=["south", "north", None])
     first = recs[recs["rank"] == 1].set_index("customer_id")
     assert first.loc["new1", "product_id"] in {"south item", "everywhere"}
@@ -174,7 +175,7 @@ def test_item_names_as_ids_one_order_customers() -> None:
             for g in rng.choice(goods, 3, replace=False):
                 rows.append((f"m{c}", f"m{c}-{j}", f"2024-{3 + j * 4:02d}-{1 + c:02d}", g))
     lines = _lines(rows)
-    model = NextProductRecommender(k=4).fit(lines, AS_OF)
+    model = NextProductRecommender(k=4).fit(lines, as_of=AS_OF)
     recs = model.recommend(lines["customer_id"].unique())
     assert recs.groupby("customer_id").size().eq(4).all()
     assert set(recs["product_id"]) <= set(goods)
@@ -183,15 +184,15 @@ def test_item_names_as_ids_one_order_customers() -> None:
 
 def test_bad_parameters() -> None:
     with pytest.raises(ValueError, match="unknown sources"):
-        NextProductRecommender(weights={"magic": 1.0}).fit(_cycle_shop(), AS_OF)
+        NextProductRecommender(weights={"magic": 1.0}).fit(_cycle_shop(), as_of=AS_OF)
     with pytest.raises(ValueError, match="no purchases"):
-        NextProductRecommender().fit(_cycle_shop(), "2000-01-01")
-    with pytest.raises(RuntimeError, match="not fitted"):
+        NextProductRecommender().fit(_cycle_shop(), as_of="2000-01-01")
+    with pytest.raises(NotFittedError, match="not fitted"):
         NextProductRecommender().recommend(["c0"])
 
 
 def test_ease_reason_names_one_of_the_customers_items(demo_lines: pd.DataFrame) -> None:
-    model = NextProductRecommender(k=3, weights={"ease": 1.0}).fit(demo_lines, AS_OF)
+    model = NextProductRecommender(k=3, weights={"ease": 1.0}).fit(demo_lines, as_of=AS_OF)
     recs = model.recommend(model.history_.users[:20])
     assert (recs["source"] == "ease").all()
     partner = recs["reason"].str.removeprefix("often bought by the buyers of ")
@@ -207,12 +208,12 @@ def test_fit_passes_csr_to_implicit(demo_lines: pd.DataFrame) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", ParameterWarning)
-        NextProductRecommender(factors=8).fit(demo_lines, "2024-07-01")
+        NextProductRecommender(factors=8).fit(demo_lines, as_of="2024-07-01")
 
 
 def test_learned_blend_trains_on_earlier_windows(demo_lines: pd.DataFrame) -> None:
-    one = NextProductRecommender(train_windows=1).fit(demo_lines, AS_OF)
-    three = NextProductRecommender(train_windows=3).fit(demo_lines, AS_OF)
+    one = NextProductRecommender(train_windows=1).fit(demo_lines, as_of=AS_OF)
+    three = NextProductRecommender(train_windows=3).fit(demo_lines, as_of=AS_OF)
     assert one.training_["mode"] == three.training_["mode"] == "learned"
     assert three.training_["windows"][0] == one.training_["window"]
     assert len(three.training_["windows"]) == 3
@@ -221,8 +222,8 @@ def test_learned_blend_trains_on_earlier_windows(demo_lines: pd.DataFrame) -> No
     assert 0.0 <= one.training_["held_out_precision"] <= 1.0
     assert 0.0 <= one.training_["held_out_buy_again_precision"] <= 1.0
     # Windows stop at the first with too few customers; the ranker still trains on the rest.
-    few = NextProductRecommender(train_windows=40, window_step_days=30).fit(demo_lines, AS_OF)
+    few = NextProductRecommender(train_windows=40, window_step_days=30).fit(demo_lines, as_of=AS_OF)
     assert few.training_["mode"] == "learned"
     assert 1 <= len(few.training_["windows"]) < 40
     with pytest.raises(ValueError, match="train_windows"):
-        NextProductRecommender(train_windows=0).fit(demo_lines, AS_OF)
+        NextProductRecommender(train_windows=0).fit(demo_lines, as_of=AS_OF)

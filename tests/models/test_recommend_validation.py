@@ -84,7 +84,7 @@ def test_candidate_recall_counts_truth_among_candidates() -> None:
     from crmine.models.recommend_validation import candidate_recall, horizon_truth
 
     lines = generate(300, seed=3, dirty=False).truth.orders
-    model = NextProductRecommender(factors=16, n_candidates=5).fit(lines, "2024-07-01")
+    model = NextProductRecommender(factors=16, n_candidates=5).fit(lines, as_of="2024-07-01")
     truth = horizon_truth(lines, model, "2024-07-01", 90)
     small = candidate_recall(model, truth)
     model.n_candidates = model.history_.n_items
@@ -101,7 +101,7 @@ def test_candidate_pool_ranks_like_the_full_blend() -> None:
     from crmine.models.recommend_validation import _all_sources, _pool_recs, candidate_pool
 
     lines = generate(300, seed=3, dirty=False).truth.orders
-    model = NextProductRecommender(weights=_all_sources(), factors=16).fit(lines, "2024-07-01")
+    model = NextProductRecommender(weights=_all_sources(), factors=16).fit(lines, as_of="2024-07-01")
     customers = np.asarray(model.history_.users[:80])
     pool = candidate_pool(model, customers, 30)
     weights = {"again": 0.4, "als": 1.0, "ease": 0.3, "popular": 0.1}

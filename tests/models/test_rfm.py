@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from crmine.errors import ConfigError
+from crmine.models.base import NotFittedError
 from crmine.models.rfm import DEFAULT_SEGMENT_RULES, RFMScorer, SegmentMap
 
 
@@ -146,7 +147,7 @@ def test_fm_rules_and_three_bins():
 
 
 def test_errors():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         RFMScorer().transform(_frame([1.0], [1], [1.0]))
     with pytest.raises(ValueError, match="columns"):
         RFMScorer().fit(pd.DataFrame({"recency_days": [1.0]}))

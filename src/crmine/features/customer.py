@@ -348,8 +348,10 @@ def attach_customers(features: ibis.Table, customers: ibis.Table) -> ibis.Table:
     """Left-join the customers' non-PII attributes onto a per-customer table.
 
     Expects one row per customer_id in ``customers`` (the clean step merges duplicates).
+    Lineage columns (``_source``, ``_source_row``) are not attributes: a model must never
+    learn from the row a customer happened to have in a file.
     """
-    keep = [c for c in customers.columns if c not in PII_COLUMNS]
+    keep = [c for c in customers.columns if c not in PII_COLUMNS and not c.startswith("_")]
     renames = {f"customer_{c}": c for c in keep if c != "customer_id" and c in features.columns}
     attrs = customers.select(keep).rename(renames)
     joined = features.left_join(attrs, "customer_id")

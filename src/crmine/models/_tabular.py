@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import permutations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -131,3 +131,21 @@ def split_name(column: str) -> tuple[str, str | None]:
         base, level = column.split(_SEP, 1)
         return base, level
     return column, None
+
+
+def canonical_order(X: Any, *more: Any) -> np.ndarray:
+    """A row order that depends on the rows' values only, never on their input order.
+
+    Lexicographic over the columns of ``X`` (numeric, as the encoder makes them), then over
+    ``more`` (e.g. the labels). Models sort their training rows by it, so a frame that
+    arrives shuffled (a warehouse returns rows in any order) gives the same fit: bootstrap
+    samples, subsamples and CV folds are drawn from the same sequence of rows.
+    """
+    a = np.asarray(X, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    keys = [np.asarray(m, dtype=float) for m in reversed(more)]
+    keys += [a[:, j] for j in range(a.shape[1] - 1, -1, -1)]
+    if not keys:
+        return np.arange(len(a))
+    return np.lexsort(keys)

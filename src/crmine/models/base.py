@@ -76,6 +76,15 @@ class Estimator:
         """Fitted when any learned attribute (a name ending in one ``_``) is set."""
         return any(k.endswith("_") and not k.startswith("__") for k in vars(self))
 
+    def __getattr__(self, name: str) -> Any:
+        """A learned attribute (``rules_``, ``params_``, …) read before fit: say so clearly."""
+        if name.endswith("_") and not name.startswith("__"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet: call fit(...) before reading "
+                f"{name}"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_fitted(self) -> None:
         if not self.is_fitted:
             raise NotFittedError(

@@ -25,6 +25,8 @@ from typing import Any, Self
 
 import numpy as np
 
+from crmine.models.base import Estimator
+
 ITEMSET_COLUMNS = ("itemset", "support", "count")
 RULE_COLUMNS = (
     "antecedents",
@@ -65,7 +67,7 @@ class RuleSettings:
 _DEFAULTS = RuleSettings()
 
 
-class AssociationRuleMiner:
+class AssociationRuleMiner(Estimator):
     """Frequent itemsets and association rules from (basket id, item id) pairs.
 
     Learned: ``n_baskets_`` (distinct baskets), ``itemsets_`` (itemset as a sorted list of
@@ -95,15 +97,6 @@ class AssociationRuleMiner:
             min_lift=settings.min_lift,
             max_len=settings.max_len,
         )
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Hyper-parameters, as scikit-learn's ``get_params`` gives them."""
-        return {
-            "min_support": self.min_support,
-            "min_confidence": self.min_confidence,
-            "min_lift": self.min_lift,
-            "max_len": self.max_len,
-        }
 
     def fit(self, basket_ids: Any, item_ids: Any) -> Self:
         """Mine itemsets and rules; duplicate (basket, item) pairs count once."""

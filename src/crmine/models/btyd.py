@@ -80,6 +80,7 @@ import numpy as np
 
 from crmine.models import _btyd_math as _m
 from crmine.models._threads import single_thread
+from crmine.models.base import Estimator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -282,15 +283,12 @@ def _warn_if_poor(model: str, fit: _Fit, names: tuple[str, ...]) -> None:
                        "(try a small penalizer)", model, ", ".join(at_bound))
 
 
-def _check_fitted(model: Any) -> None:
-    if not hasattr(model, "params_"):
-        raise RuntimeError(f"{type(model).__name__} is not fitted yet: call fit() first")
 
 
 # --------------------------------------------------------------------------- BG/NBD
 
 
-class BetaGeoModel:
+class BetaGeoModel(Estimator):
     """BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005); see the module docstring.
 
     ``penalizer`` adds ``penalizer * Σ params²`` to the mean negative log-likelihood
@@ -343,7 +341,7 @@ class BetaGeoModel:
         return [np.log(np.clip(s, 1e-12, 1e12)) for s in starts]
 
     def _params(self) -> np.ndarray:
-        _check_fitted(self)
+        self._check_fitted()
         return np.array([self.params_[n] for n in self._names])
 
     def p_alive(self, x: Any, t_x: Any, T: Any) -> np.ndarray:
@@ -378,7 +376,7 @@ class BetaGeoModel:
 # --------------------------------------------------------------------------- Gamma-Gamma
 
 
-class GammaGammaModel:
+class GammaGammaModel(Estimator):
     """Gamma-Gamma model of spend per transaction (FHL 2005, "RFM and CLV").
 
     ``params_`` holds ``p, q, v`` (FHL's γ is ``v``). ``penalizer`` as in BetaGeoModel;
@@ -438,7 +436,7 @@ class GammaGammaModel:
         Customers with frequency 0 (or a NaN mean spend) get the population mean p·v/(q-1);
         a non-positive mean spend is taken as 0 (evidence of low spend), shrunk to the mean.
         """
-        _check_fitted(self)
+        self._check_fitted()
         p, q, v = (self.params_[n] for n in self._names)
         x, m = np.broadcast_arrays(_as_float("frequency", frequency),
                                    _as_float("monetary_value", monetary_value))

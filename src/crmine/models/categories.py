@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from crmine.models.base import Estimator
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,7 +58,7 @@ _BOOSTING: dict[str, Any] = {
 }
 
 
-class CategoryNeeds:
+class CategoryNeeds(Estimator):
     """Multi-label category model (scikit-learn style: ``fit`` then ``predict``).
 
     Learned: ``categories_``, ``derived_`` (whether categories come from product names),
@@ -81,17 +83,8 @@ class CategoryNeeds:
         self.exclude_products = exclude_products
         self.random_state = random_state
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {
-            "horizon_days": self.horizon_days,
-            "top_n": self.top_n,
-            "n_derived": self.n_derived,
-            "min_category_share": self.min_category_share,
-            "exclude_products": list(self.exclude_products),
-            "random_state": self.random_state,
-        }
-
-    def fit(self, order_lines: pd.DataFrame, as_of: Any) -> Self:
+    def fit(self, order_lines: pd.DataFrame, *, as_of: Any) -> Self:
+        """Learn from the lines strictly before ``as_of`` (validated a horizon earlier)."""
         import pandas as pd
 
         from crmine.models import _recommend_data as data
@@ -112,7 +105,7 @@ class CategoryNeeds:
                 f"purchases fall in a single category ({self.categories_[0]}): there is no "
                 "choice of category to predict"
             )
-        self._buys = buys
+        self.excluded_ = excluded
         self.as_of_ = as_of
         h = pd.Timedelta(days=self.horizon_days)
         self.metrics_ = self._validate(buys, as_of - h, as_of)
@@ -127,14 +120,23 @@ class CategoryNeeds:
         )
         return self
 
-    def predict(self, customer_ids: Iterable[Any]) -> pd.DataFrame:
-        """customer_id, rank, category, probability for every customer × category."""
+    def predict(
+        self, order_lines: pd.DataFrame, customer_ids: Iterable[Any] | None = None
+    ) -> pd.DataFrame:
+        """customer_id, rank, category, probability for every customer × category.
+
+        The features are read from ``order_lines`` (lines before the fitted as_of count),
+        categorised as in fit; ``customer_ids`` (default: every buyer in the lines) may name
+        customers without purchases, who get the base rates.
+        """
         import pandas as pd
 
-        if not hasattr(self, "models_"):
-            raise RuntimeError("CategoryNeeds is not fitted; call fit first")
+        self._check_fitted()
+        buys = self._known_categories(order_lines)
+        if customer_ids is None:
+            customer_ids = sorted(buys["customer_id"].astype("string").unique())
         ids = pd.Index(pd.Series(list(customer_ids), dtype="string")).unique()
-        x = _features(self._buys, self.as_of_, self.categories_).reindex(ids)
+        x = _features(buys, self.as_of_, self.categories_).reindex(ids)
         x = _fill(x)
         prob = _predict(self.models_, x, self.categories_)
         order = np.argsort(-prob, axis=1, kind="stable")
@@ -149,6 +151,23 @@ class CategoryNeeds:
         )
 
     # -- internals --------------------------------------------------------------------------
+    def _known_categories(self, order_lines: pd.DataFrame) -> pd.DataFrame:
+        """Purchases before as_of with the category fit learned (the column or the mapping)."""
+        import pandas as pd
+
+        from crmine.models import _recommend_data as data
+
+        lines = order_lines[pd.to_datetime(order_lines["order_ts"]) < self.as_of_]
+        if "product_id" not in lines:
+            lines = lines.assign(product_id=lines.get("category"))
+        buys = data.purchases(lines, self.as_of_, self.excluded_)
+        if self.derived_:
+            buys["category"] = self.product_category_.reindex(buys["product_id"]).to_numpy()
+            return buys[buys["category"].notna()]
+        keep = lines.loc[_purchase_mask(lines, self.as_of_, self.excluded_)]
+        buys["category"] = keep["category"].astype("string").str.strip().to_numpy()
+        return buys[buys["category"].notna() & (buys["category"] != "")]
+
     def _categorised(self, lines: pd.DataFrame, as_of, excluded: set[str]) -> pd.DataFrame:
         import pandas as pd
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.models import _candidates
-from crmine.models._tabular import TabularEncoder
+from crmine.models._tabular import TabularEncoder, canonical_order
 from crmine.models.base import Estimator, ModelRecord
 
 if TYPE_CHECKING:
@@ -81,6 +81,11 @@ class ContractualChurnModel(Estimator):
         if X.shape[1] == 0:
             raise ValueError("the customers table has no usable attribute columns")
         self.features_ = list(X.columns)
+        # Folds and fits read the rows in an order fixed by their values, so the same
+        # customers in any order give the same model; out-of-fold scores go back in the
+        # caller's order (see ``risk``).
+        order = canonical_order(X, y)
+        X, y = X.iloc[order], y[order]
         bases = [c for c in ("logistic", "lightgbm") if c in self.candidates or
                  "blend" in self.candidates]
         oof = {name: np.zeros(len(y)) for name in bases}
@@ -98,7 +103,8 @@ class ContractualChurnModel(Estimator):
         ]
         best = max(self.comparison_, key=lambda r: np.nan_to_num(r["cv_auc"], nan=-1))
         self.chosen_, self.cv_auc_ = best["candidate"], best["cv_auc"]
-        self.oof_proba_ = oof[self.chosen_]
+        self.oof_proba_ = np.empty(len(y))
+        self.oof_proba_[order] = oof[self.chosen_]
         parts = ("logistic", "lightgbm") if self.chosen_ == "blend" else (self.chosen_,)
         self.models_ = [self._make(name).fit(X, y) for name in parts]
         self.n_labelled_ = len(y)

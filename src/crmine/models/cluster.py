@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from crmine.models.base import Estimator
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -51,7 +53,7 @@ _ATTRIBUTE_SKIP = {"customer_id", "name", "email", "phone", "birth_date", "signu
 _NUMERIC = "number"
 
 
-class CustomerClusterer:
+class CustomerClusterer(Estimator):
     """K-Means customer segments (scikit-learn style).
 
     Learned: ``k_`` (chosen k), ``selection_`` (silhouette and stability per k),
@@ -77,16 +79,6 @@ class CustomerClusterer:
         self.min_stability = min_stability
         self.sample_size = sample_size
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {
-            "k_min": self.k_min,
-            "k_max": self.k_max,
-            "random_state": self.random_state,
-            "n_seeds": self.n_seeds,
-            "min_stability": self.min_stability,
-            "sample_size": self.sample_size,
-        }
-
     def fit(self, features: pd.DataFrame) -> Self:
         import sklearn.cluster  # noqa: F401  (loads OpenMP, so that the limit below applies)
         from threadpoolctl import threadpool_limits
@@ -101,7 +93,10 @@ class CustomerClusterer:
 
         if not 2 <= self.k_min <= self.k_max:
             raise ValueError(f"need 2 <= k_min <= k_max, got {self.k_min}, {self.k_max}")
-        frame = _buyers(features)
+        # a fixed row order (by customer): the sample and K-Means' seeding must not depend
+        # on the order the customers arrived in
+        given = _buyers(features)
+        frame = given.sort_values("customer_id", kind="stable", ignore_index=True)
         if len(frame) <= self.k_min:
             raise ValueError(
                 f"need more than k_min={self.k_min} customers with purchases, got {len(frame)}"
@@ -132,6 +127,9 @@ class CustomerClusterer:
         labels = rename[model.labels_]
         ids = frame["customer_id"].astype("string").to_numpy()
         self.labels_ = pd.Series(labels, index=pd.Index(ids, name="customer_id"), name="cluster")
+        self.labels_ = self.labels_.reindex(
+            pd.Index(given["customer_id"].astype("string").to_numpy(), name="customer_id")
+        )  # in the caller's order
         z = self._scaler.transform(raw.to_numpy())
         self.cluster_labels_ = _name_clusters(z, labels, self.k_, self.feature_names_, numeric)
         self.profiles_ = self._profiles(raw, labels)
@@ -142,8 +140,7 @@ class CustomerClusterer:
         """Nearest cluster of each customer with purchases (Series indexed by customer_id)."""
         import pandas as pd
 
-        if not hasattr(self, "k_"):
-            raise RuntimeError("CustomerClusterer is not fitted; call fit first")
+        self._check_fitted()
         frame = _buyers(features)
         raw, _ = _design(frame, self._attributes)
         raw = raw.reindex(columns=self.feature_names_).fillna(self._medians).fillna(0.0)

@@ -207,7 +207,7 @@ def _quiet_unless(loud: bool) -> Iterator[None]:
         btyd_log.setLevel(level)
 
 
-class HurdleRevenue:
+class HurdleRevenue(Estimator):
     """Revenue in the horizon as P(buy) × E[revenue | buy] (see the module docstring)."""
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05,
@@ -238,16 +238,19 @@ class HurdleRevenue:
                 kwargs = {"eval_X": (np.asarray(X_val[rv > 0], float),),
                           "eval_y": (np.log(rv[rv > 0]),),
                           "callbacks": [lgb.early_stopping(30, verbose=False)]}
-        Xb = np.asarray(X[buy], float)
-        self.model_.fit(Xb, np.log(revenue[buy]), **kwargs)
+        from crmine.models._tabular import canonical_order
+
+        Xb, yb = np.asarray(X[buy], float), np.log(revenue[buy])
+        order = canonical_order(Xb, yb)  # the fit must not depend on the input row order
+        Xb, yb = Xb[order], yb[order]
+        self.model_.fit(Xb, yb, **kwargs)
         self.best_iteration_ = int(self.model_.best_iteration_ or self.n_estimators)
-        residual = np.log(revenue[buy]) - self.model_.predict(Xb)
+        residual = yb - self.model_.predict(Xb)
         self.smearing_ = float(np.mean(np.exp(residual)))
         return self
 
     def revenue_if_buying(self, X: pd.DataFrame) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            raise RuntimeError("HurdleRevenue is not fitted yet: call fit() first")
+        self._check_fitted()
         return np.exp(self.model_.predict(np.asarray(X[self.features_], float))) * self.smearing_
 
     def predict(self, X: pd.DataFrame, p_purchase: Any) -> np.ndarray:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.models import _candidates
+from crmine.models.base import Estimator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["PurchasePropensity"]
 
 
-class PurchasePropensity:
+class PurchasePropensity(Estimator):
     """Chooses, calibrates and refits a classifier of "buys within the horizon"."""
 
     def __init__(
@@ -76,8 +77,11 @@ class PurchasePropensity:
 
     def _fit(self, X_train, y_train, X_val, y_val, refit: bool) -> PurchasePropensity:
         from crmine.evaluation import metrics
+        from crmine.models._tabular import canonical_order
 
         y_train, y_val = np.asarray(y_train, bool), np.asarray(y_val, bool)
+        order = canonical_order(X_train, y_train)  # independent of the input row order
+        X_train, y_train = X_train.iloc[order], y_train[order]
         if len(np.unique(y_train)) < 2 or len(np.unique(y_val)) < 2:
             raise ValueError("training and validation windows both need buyers and non-buyers")
         if not self.candidates:
@@ -166,7 +170,7 @@ class PurchasePropensity:
 
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
         """The chosen candidate's score (blended with ``blend_with`` when w > 0)."""
-        _check_fitted(self)
+        self._check_fitted()
         with _candidates.single_thread():
             return self._blend(self.model_.score(X[self.features_]), X)
 
@@ -176,9 +180,13 @@ class PurchasePropensity:
         recalibrate on)."""
         import copy
 
-        _check_fitted(self)
+        self._check_fitted()
+        from crmine.models._tabular import canonical_order
+
         final = copy.copy(self)
         y_all = np.asarray(y_all, bool)
+        order = canonical_order(X_all, y_all)
+        X_all, y_all = X_all.iloc[order], y_all[order]
         with _candidates.single_thread():
             chosen = _candidates.make(self.chosen_, self.random_state, **self.model_.params)
             final.model_ = chosen.fit(X_all, y_all)
@@ -190,12 +198,12 @@ class PurchasePropensity:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated P(at least one purchase within the horizon), one per row."""
-        _check_fitted(self)
+        self._check_fitted()
         return np.clip(self.calibrator_(self.raw_score(X)), 0.0, 1.0)
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """(n, p) attributions in log-odds of buying, columns as ``features_``."""
-        _check_fitted(self)
+        self._check_fitted()
         own = self.model_.contributions(X[self.features_])
         return own if own is not None else self.explainer_.contributions(X[self.features_])
 
@@ -211,6 +219,3 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _check_fitted(model: Any) -> None:
-    if not hasattr(model, "model_"):
-        raise RuntimeError(f"{type(model).__name__} is not fitted yet: call fit() first")

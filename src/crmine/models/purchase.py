@@ -103,6 +103,9 @@ class PurchaseValueModel(Estimator):
         from crmine.evaluation import metrics
         from crmine.models.propensity import PurchasePropensity
 
+        # rows in a fixed order (cutoff, customer): the sample and the fits below must not
+        # depend on the order the frame arrived in
+        frame = frame.sort_values(["cutoff", "customer_id"], kind="stable", ignore_index=True)
         is_train = frame["cutoff"].isin(train_cutoffs).to_numpy()
         if is_train.sum() > self.max_train_rows:  # candidates are compared on a sample
             rng = np.random.default_rng(self.random_state)

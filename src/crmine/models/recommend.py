@@ -22,7 +22,7 @@ scores are normalised per customer and source, then blended:
 
 Only lines strictly before ``as_of`` are read. Returns, lines without a customer or product and
 non-products (postage, fees, adjustments, samples: detected from the data by
-:func:`~crmine.models._recommend_data.detect_non_products`, plus ``exclude_products``) are left
+:func:`~crmine.quality.products.detect_non_products`, plus ``exclude_products``) are left
 out. Every recommendation carries the source that contributed most and a one-line reason.
 """
 
@@ -33,13 +33,15 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from crmine.models.base import Estimator
+
 if TYPE_CHECKING:
     import pandas as pd
 
 REC_COLUMNS = ("customer_id", "rank", "product_id", "score", "source", "reason")
 
 
-class NextProductRecommender:
+class NextProductRecommender(Estimator):
     """Top-k next products per customer (scikit-learn style: ``fit`` then ``recommend``).
 
     Learned: ``history_`` (purchase aggregates), ``sources_`` (fitted sources),
@@ -84,16 +86,11 @@ class NextProductRecommender:
         self.train_windows = train_windows
         self.window_step_days = window_step_days
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        import inspect
-
-        names = inspect.signature(type(self).__init__).parameters
-        return {key: getattr(self, key) for key in names if key != "self"}
-
     # -- fitting --------------------------------------------------------------------------
     def fit(
         self,
         order_lines: pd.DataFrame,
+        *,
         as_of: Any,
         customer_groups: pd.Series | None = None,
     ) -> Self:
@@ -435,9 +432,6 @@ class NextProductRecommender:
             if not any(w > 0 for w in self.weights.values()):
                 raise ValueError("at least one weight must be positive")
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "sources_"):
-            raise RuntimeError("NextProductRecommender is not fitted; call fit first")
 
 
 def _unit_price(lines: pd.DataFrame) -> pd.Series | None:

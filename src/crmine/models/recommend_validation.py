@@ -268,7 +268,7 @@ def validate_weights(
     start = pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days)
     before = lines[pd.to_datetime(lines["order_ts"]) < pd.Timestamp(as_of)]
     model = NextProductRecommender(k=k, weights=_all_sources(), **params)
-    model.fit(before, start, customer_groups)
+    model.fit(before, as_of=start, customer_groups=customer_groups)
     truth = horizon_truth(before, model, start, horizon_days)
     if truth.empty:
         raise ValueError(
@@ -316,7 +316,7 @@ def evaluate_recommender(
     clock = time.perf_counter()
     weights, valid_blend = validate_weights(lines, cutoff, horizon_days, k, params=params)
     valid_model = NextProductRecommender(k=k, weights=_all_sources(), **params)
-    valid_model.fit(lines, valid_start)
+    valid_model.fit(lines, as_of=valid_start)
     valid_truth = horizon_truth(lines, valid_model, valid_start, horizon_days)
     seconds["choose weights"] = time.perf_counter() - clock
 
@@ -374,7 +374,7 @@ def _fit_and_score(
     """
     from crmine.models.recommend import NextProductRecommender
 
-    model = NextProductRecommender(k=k, weights=weights, **params).fit(lines, cutoff)
+    model = NextProductRecommender(k=k, weights=weights, **params).fit(lines, as_of=cutoff)
     if truth is None:
         truth = horizon_truth(lines, model, cutoff, horizon_days)
         if customers is not None:
@@ -416,7 +416,7 @@ def in_season_ceiling(
     params = _with_horizon(params, horizon_days)
     cutoff = pd.Timestamp(cutoff)
     end = cutoff + pd.Timedelta(days=horizon_days)
-    oracle = NextProductRecommender(k=k, weights=None, **params).fit(lines, end)
+    oracle = NextProductRecommender(k=k, weights=None, **params).fit(lines, as_of=end)
     customers = oracle.held_out_customers_
     if customers is None:
         raise ValueError(f"too little data in [{cutoff.date()}, {end.date()}) to train a ranker")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crmine.errors import ConfigError
+from crmine.models.base import Estimator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +168,7 @@ def _score(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return 1 + np.searchsorted(edges, values, side="right")
 
 
-class RFMScorer:
+class RFMScorer(Estimator):
     """Recency / frequency / monetary scores 1..bins and a named segment per customer.
 
     Reads ``recency_days``, ``orders_count`` and ``revenue_total`` (the output of
@@ -226,8 +227,7 @@ class RFMScorer:
         """A copy of ``frame`` with r_score, f_score, m_score (Int64) and rfm_segment."""
         import pandas as pd
 
-        if not hasattr(self, "edges_"):
-            raise RuntimeError("RFMScorer is not fitted; call fit first")
+        self._check_fitted()
         self._validate(frame)
         ok = self._scorable(frame)
         out = frame.copy()

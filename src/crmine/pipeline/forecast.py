@@ -188,7 +188,9 @@ def purchase_training_frame(
         frame = frame.merge(signals, on=["cutoff", "customer_id"], how="left")
         for col in COUNT_FEATURES:
             frame[col] = frame[col].fillna(0).astype("int64")
-    return frame
+    # A fixed row order: the warehouse returns rows in any order, and the fits (samples,
+    # folds, tie-breaks) must not depend on it, so the same data gives the same scores.
+    return frame.sort_values(["cutoff", "customer_id"], kind="stable", ignore_index=True)
 
 
 def forecast_orders(
@@ -317,7 +319,7 @@ def forecast_churn(
     if "signup_date" in table.columns:
         table = table.filter(table.signup_date.isnull() | (table.signup_date < as_of.date()))
     keep = [c for c in table.columns if c not in PII_COLUMNS and not c.startswith("_")]
-    customers = table.select(keep).distinct(on="customer_id").to_pandas()
+    customers = table.select(keep).distinct(on="customer_id").order_by("customer_id").to_pandas()
     customers = customers[customers["customer_id"].notna()].reset_index(drop=True)
     if "orders" in available:
         from crmine.features import customer_features

@@ -274,7 +274,7 @@ def non_products(
     Judged on purchase lines, as the association rules and recommendations do; the ones
     carrying the most money come first, since those are the ones a reader would miss.
     """
-    from crmine.models.products import detect_non_products
+    from crmine.quality.products import detect_non_products
 
     cols = tables["orders"]
     if "product_id" not in cols:

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from crmine.models._threads import single_thread
+from crmine.models.base import Estimator
 
 _CLIP = 0.995
 
@@ -39,7 +40,7 @@ def weak_labels(ratings: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
     return out
 
 
-class DomainCorrection:
+class DomainCorrection(Estimator):
     """Logistic regression on [base log-odds, hashed n-grams]; scikit-learn style."""
 
     def __init__(self, analyzer: str = "word", ngrams: tuple[int, int] = (1, 2),
@@ -76,7 +77,6 @@ class DomainCorrection:
 
     def score(self, texts: Sequence[str], base_score: np.ndarray) -> np.ndarray:
         """Corrected sentiment in (-1, 1)."""
-        if not hasattr(self, "model_"):
-            raise RuntimeError("DomainCorrection is not fitted")
+        self._check_fitted()
         design = self._design(texts, base_score)[:, self.columns_]
         return np.tanh(self.model_.decision_function(design) / 2.0)

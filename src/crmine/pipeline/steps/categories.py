@@ -32,11 +32,11 @@ def next_categories_step(ctx: StepContext) -> StepResult:
         exclude_products=list(conf.exclude_products),
     )
     try:
-        model.fit(lines, ctx.as_of_ts)
+        model.fit(lines, as_of=ctx.as_of_ts)
     except ValueError as exc:
         return StepResult.skipped(str(exc))
     customers = scored_customers(ctx.read("customer_scores"), lines)
-    table = model.predict(customers)
+    table = model.predict(lines, customers)
     info = record(
         "next_categories",
         {**model.get_params(), "categories": model.categories_, "derived": model.derived_},

@@ -76,7 +76,7 @@ def recommendations_step(ctx: StepContext) -> StepResult:
     try:
         model = NextProductRecommender(
             k=k, weights=weights, horizon_days=ctx.horizon_days, **params
-        ).fit(lines, ctx.as_of_ts, groups)
+        ).fit(lines, as_of=ctx.as_of_ts, customer_groups=groups)
     except ValueError as exc:
         return StepResult.skipped(str(exc))
     customers = scored_customers(ctx.read("customer_scores"), lines)

@@ -20,6 +20,14 @@ def basket_lines(ctx: StepContext):
     ).to_pandas()
 
 
+def _product_names(lines):
+    """product_id → its most frequent name (ties: the first alphabetically), so the names
+    shown beside a rule do not depend on the order the warehouse returned the lines in."""
+    counts = lines.groupby(["product_id", "product_name"], dropna=True).size().reset_index(name="n")
+    counts = counts.sort_values(["product_id", "n", "product_name"], ascending=[True, False, True])
+    return counts.drop_duplicates("product_id").set_index("product_id")["product_name"]
+
+
 @step(
     "association rules",
     needs=(("orders",),),
@@ -28,7 +36,7 @@ def basket_lines(ctx: StepContext):
 )
 def association_rules_step(ctx: StepContext) -> StepResult:
     from crmine.models.basket import AssociationRuleMiner
-    from crmine.models.products import detect_non_products
+    from crmine.quality.products import detect_non_products
 
     settings = ctx.settings(AssociationRuleSettings)
     lines = basket_lines(ctx)
@@ -46,7 +54,7 @@ def association_rules_step(ctx: StepContext) -> StepResult:
         max_len=settings.max_itemset,
     ).fit(baskets["order_id"].to_numpy(), baskets["product_id"].to_numpy())
     rules = miner.rules_.copy()
-    names = baskets.drop_duplicates("product_id").set_index("product_id")["product_name"]
+    names = _product_names(baskets)
     for side in ("antecedents", "consequents"):
         rules[f"{side[:-1]}_names"] = [
             [str(names.get(i, i)) for i in items] for items in rules[side]
