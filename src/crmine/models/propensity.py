@@ -41,7 +41,12 @@ __all__ = ["PurchasePropensity"]
 
 
 class PurchasePropensity(Estimator):
-    """Chooses, calibrates and refits a classifier of "buys within the horizon"."""
+    """Chooses, calibrates and refits a classifier of "buys within the horizon".
+
+    Rows are used in the order given: :class:`~crmine.models.purchase.PurchaseValueModel`
+    hands them over sorted by (cutoff, customer), which makes the published scores
+    independent of the order the warehouse returned them in.
+    """
 
     def __init__(
         self,
@@ -77,11 +82,7 @@ class PurchasePropensity(Estimator):
 
     def _fit(self, X_train, y_train, X_val, y_val, refit: bool) -> PurchasePropensity:
         from crmine.evaluation import metrics
-        from crmine.models._tabular import canonical_order
-
         y_train, y_val = np.asarray(y_train, bool), np.asarray(y_val, bool)
-        order = canonical_order(X_train, y_train)  # independent of the input row order
-        X_train, y_train = X_train.iloc[order], y_train[order]
         if len(np.unique(y_train)) < 2 or len(np.unique(y_val)) < 2:
             raise ValueError("training and validation windows both need buyers and non-buyers")
         if not self.candidates:
@@ -181,12 +182,8 @@ class PurchasePropensity(Estimator):
         import copy
 
         self._check_fitted()
-        from crmine.models._tabular import canonical_order
-
         final = copy.copy(self)
         y_all = np.asarray(y_all, bool)
-        order = canonical_order(X_all, y_all)
-        X_all, y_all = X_all.iloc[order], y_all[order]
         with _candidates.single_thread():
             chosen = _candidates.make(self.chosen_, self.random_state, **self.model_.params)
             final.model_ = chosen.fit(X_all, y_all)
