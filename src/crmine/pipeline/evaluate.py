@@ -22,14 +22,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crmine.engine.workspace import Workspace
 
-_INPUTS = ("customers", "orders", "feedback", "interactions")
+def _available(backend) -> set[str]:
+    """The input tables holding rows, as the run sees them."""
+    from crmine.pipeline.run import input_tables
 
-
-def _available(con) -> set[str]:
-    from crmine.engine.workspace import table_names
-
-    names = set(table_names(con)) & set(_INPUTS)
-    return {t for t in names if con.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]}
+    return set(input_tables(backend))
 
 
 def evaluate_workspace(
@@ -73,19 +70,17 @@ def evaluate_workspace(
             "models trained without the feature groups: " + ", ".join(settings.exclude_features)
         )
     with ws.connect(read_only=True) as con:
-        available = _available(con)
+        backend = ibis.duckdb.from_connection(con)
+        available = _available(backend)
         if not available:
             raise WorkspaceError(f"{ws.root} holds no data to evaluate")
-        backend = ibis.duckdb.from_connection(con)
         wanted = bool({"orders", "customers"} & available) and bool(
             {"feedback", "interactions"} & available
         )
         if service is None and wanted and "service" not in settings.exclude_features:
-            service = _service_events(ws, con, as_of, horizon_days, available, result)
+            service = _service_events(ws, backend, as_of, horizon_days, available, result)
         if "orders" in available:
-            _orders_sections(
-                backend, con, as_of, horizon_days, available, settings, result, service
-            )
+            _orders_sections(backend, as_of, horizon_days, available, settings, result, service)
         if "customers" in available:
             _contractual_section(
                 backend, as_of, available, settings, result, hidden_share, seed, service
@@ -104,28 +99,28 @@ def evaluate_workspace(
 def service_events(ws: Workspace, cutoff: date, horizon_days: int = 90):
     """Feedback and interactions before ``cutoff``, scored as ``crmine run --as-of`` would."""
     as_of = datetime(cutoff.year, cutoff.month, cutoff.day)
+    import ibis
+
     with ws.connect(read_only=True) as con:
-        return _service_events(ws, con, as_of, horizon_days, _available(con), {})
+        backend = ibis.duckdb.from_connection(con)
+        return _service_events(ws, backend, as_of, horizon_days, _available(backend), {})
 
 
 def _service_events(
     ws: Workspace,
-    con,
+    backend,
     as_of: datetime,
     horizon_days: int,
     available: set[str],
     result: dict[str, Any],
 ):
     """The run's sentiment step on the feedback before the cutoff, then the events."""
-
-    import ibis
-
     from crmine.pipeline.inputs import RunInputs
     from crmine.pipeline.step import StepContext
     from crmine.pipeline.steps.sentiment import feedback_sentiment_step
     from crmine.pipeline.steps.service import service_events, service_signals_step
 
-    inputs = RunInputs(ibis.duckdb.from_connection(con), as_of.date(), frozenset(available))
+    inputs = RunInputs(backend, as_of.date(), frozenset(available))
     tables: dict[str, Any] = {}
 
     def context(step) -> StepContext:
@@ -149,7 +144,6 @@ def _grading_rule() -> str:
 
 def _orders_sections(
     backend,
-    con,
     as_of: datetime,
     horizon_days: int,
     available: set[str],
@@ -161,7 +155,8 @@ def _orders_sections(
     from crmine.features import horizon_labels
     from crmine.pipeline.forecast import forecast_orders
 
-    last = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
+    last = backend.table("orders").order_ts.max().execute()
+    last = None if last is None or last != last else last.to_pydatetime()  # NaT: no orders
     end = as_of + timedelta(days=horizon_days)
     if last is None or last < as_of:
         result["notes"].append(f"no orders on or after {as_of.date()}: nothing to compare with")
