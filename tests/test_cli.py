@@ -50,6 +50,11 @@ def loaded_ws(tmp_path_factory) -> Path:
         ("export", "{ws}", "orders", "-o", "{tmp}/x.json"),
         ("customer", "{ws}", "nobody"),
         ("evaluate", "{ws}", "--cutoff", "2024-01-08", "--without", "weather"),
+        ("evaluate", "{ws}", "--cutoff", "2024-01-08", "--cutoffs", "2024-01-08,2024-01-09"),
+        ("evaluate", "{ws}"),
+        ("evaluate", "{ws}", "--cutoffs", "2024-01-08"),
+        ("evaluate", "{ws}", "--cutoffs", "2024-01-08,soon"),
+        ("evaluate", "{ws}", "--rolling", "0"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_2(loaded_ws: Path, args):
@@ -74,3 +79,18 @@ def test_main_job_end_to_end(tmp_path: Path):
     assert crmine("export", str(ws), "customer_scores", "-o", str(tmp_path / "s.csv")).returncode == 0
     out = crmine("customer", str(ws), "17850")
     assert out.returncode == 0 and "1001" in out.stdout
+
+
+def test_evaluate_at_several_cutoffs_writes_each_and_the_summary(loaded_ws: Path):
+    import json
+
+    out = loaded_ws.parent / "across.json"
+    result = crmine("evaluate", str(loaded_ws), "--cutoffs", "2024-01-08,2024-01-09",
+                    "--horizon", "2", "--json", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    saved = json.loads(out.read_text("utf-8"))
+    assert [r["cutoff"] for r in saved["results"]] == ["2024-01-08", "2024-01-09"]
+    assert saved["across"]["cutoffs"] == ["2024-01-08", "2024-01-09"]
+    rolled = crmine("evaluate", str(loaded_ws), "--rolling", "2", "--horizon", "1")
+    assert rolled.returncode == 0, rolled.stderr
+    assert "[2/2] backtesting at 2024-01-10" in rolled.stdout

@@ -102,7 +102,19 @@ def run(
 @app.command()
 def evaluate(
     directory: Dir,
-    cutoff: Annotated[str, typer.Option("--cutoff", help="Train on data before this date, e.g. 2011-09-01.")],
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="Train on data before this date, e.g. 2011-09-01.")
+    ] = None,
+    cutoffs: Annotated[
+        str | None,
+        typer.Option("--cutoffs", help="Several cutoffs, comma-separated: each is backtested, "
+                     "and the mean margin over the baselines is shown with its interval."),
+    ] = None,
+    rolling: Annotated[
+        int | None,
+        typer.Option("--rolling", help="N cutoffs one horizon apart, ending one horizon before "
+                     "the last order."),
+    ] = None,
     horizon: Annotated[
         int | None, typer.Option("--horizon", help="Days after the cutoff to compare with (default 90).")
     ] = None,
@@ -125,8 +137,12 @@ def evaluate(
     from crmine.pipeline.evaluate import evaluate_workspace
     from crmine.pipeline.forecast import PredictSettings
 
+    chosen = [o for o, v in (("--cutoff", cutoff), ("--cutoffs", cutoffs), ("--rolling", rolling))
+              if v is not None]  # fmt: skip
+    if len(chosen) != 1:
+        _fail("give exactly one of --cutoff, --cutoffs or --rolling"
+              + (f", not {' and '.join(chosen)}" if chosen else ""))
     ws = Workspace.open(directory)
-    cut = _date(cutoff, "--cutoff")
     settings = PredictSettings.from_config(ws.config)
     if without:
         unknown = sorted(set(without) - set(FEATURE_GROUPS))
@@ -135,6 +151,11 @@ def evaluate(
         groups = tuple(dict.fromkeys([*settings.exclude_features, *without]))
         settings = dataclasses.replace(settings, exclude_features=groups)
     console = _console()
+    days = horizon or ws.config.run.horizon_days
+    if cutoff is None:
+        _evaluate_many(ws, cutoffs, rolling, days, settings, json_path, console)
+        return
+    cut = _date(cutoff, "--cutoff")
     with console.status(f"Backtesting at {cut} (training on the data before it)…"):
         result = evaluate_workspace(ws, cut, horizon or ws.config.run.horizon_days,
                                     settings=settings)
@@ -206,6 +227,31 @@ def demo(
     console = _console()
     report_path = run_demo(directory, n_customers=customers, seed=seed, console=console)
     console.print(f"\nDemo report: [bold]{report_path}[/]")
+
+
+def _evaluate_many(ws, cutoffs: str | None, rolling: int | None, days: int, settings,
+                   json_path: Path | None, console) -> None:
+    """``crmine evaluate --cutoffs`` / ``--rolling``: each cutoff, then the summary."""
+    from crmine.cli.present import across_table
+    from crmine.pipeline import evaluation_store
+    from crmine.pipeline.evaluate import evaluate_cutoffs, rolling_cutoffs
+
+    if cutoffs is not None:
+        dates = [_date(c.strip(), "--cutoffs") for c in cutoffs.split(",") if c.strip()]
+        if len(dates) < 2 or len(set(dates)) != len(dates):
+            _fail("--cutoffs needs at least two different dates, e.g. 2011-06-01,2011-09-01")
+    else:
+        dates = rolling_cutoffs(ws, rolling, days)
+
+    def progress(i: int, n: int, cut: date) -> None:
+        console.print(f"[{i + 1}/{n}] backtesting at {cut} …")
+
+    out = evaluate_cutoffs(ws, dates, days, settings=settings, progress=progress)
+    console.print(across_table(out["across"]))
+    saved = evaluation_store.save(ws, out["results"][-1])  # the report shows the latest
+    if json_path is not None:
+        json_path.write_text(evaluation_store.to_json(out), encoding="utf-8")
+    console.print(f"Saved to {json_path or saved}; the report shows the latest cutoff.")
 
 
 def _date(text: str | None, option: str) -> date | None:

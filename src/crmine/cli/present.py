@@ -173,6 +173,35 @@ def evaluation_table(result: dict[str, Any]):
     return Group(*parts)
 
 
+def across_table(across: dict[str, Any]):
+    """Backtests at several cutoffs: per metric, the margin at each cutoff and the mean."""
+    from rich.table import Table
+
+    table = Table(title=f"Backtest at {len(across['cutoffs'])} cutoffs: margin over the best "
+                  "baseline (90 % interval)")  # fmt: skip
+    table.add_column("task")
+    table.add_column("metric")
+    for cut in across["cutoffs"]:
+        table.add_column(str(cut), justify="right")
+    table.add_column("mean", justify="right")
+    for row in across["metrics"]:
+        cells = [_margin(c["margin"], c["margin_interval"]) for c in row["cutoffs"]]
+        mean = _margin(row["mean_margin"], row["mean_margin_interval"])
+        if row["below_at"]:
+            mean += f" (below at {', '.join(map(str, row['below_at']))})"
+        table.add_row(row["section"], row["metric"], *cells, mean)
+    return table
+
+
+def _margin(value: Any, interval: Any) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:+.3f}"
+    if interval and None not in interval:
+        text += f" ({interval[0]:+.3f} … {interval[1]:+.3f})"
+    return text
+
+
 def _num(value: Any) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"

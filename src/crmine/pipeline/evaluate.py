@@ -260,3 +260,41 @@ def _contractual_section(
     )
     section["best_attribute"] = name
     result["sections"]["contractual_churn"] = section
+
+
+def rolling_cutoffs(ws: Workspace, n: int, horizon_days: int) -> list[date]:
+    """``n`` cutoffs one horizon apart, the last one horizon before the last order."""
+    import ibis
+
+    from crmine.errors import WorkspaceError
+
+    if n < 1:
+        raise WorkspaceError("--rolling must be at least 1")
+    with ws.connect(read_only=True) as con:
+        backend = ibis.duckdb.from_connection(con)
+        if "orders" not in _available(backend):
+            raise WorkspaceError(f"{ws.root} has no orders: name the cutoffs with --cutoffs")
+        last = backend.table("orders").order_ts.max().execute().date()
+    end = last + timedelta(days=1)
+    return [end - timedelta(days=horizon_days * k) for k in range(n, 0, -1)]
+
+
+def evaluate_cutoffs(
+    ws: Workspace,
+    cutoffs: list[date],
+    horizon_days: int = 90,
+    *,
+    settings=None,
+    progress=None,
+) -> dict[str, Any]:
+    """:func:`evaluate_workspace` at each cutoff, and the summary across them
+    (:func:`crmine.evaluation.across.summarise`). ``progress(i, n, cutoff)`` before each."""
+    from crmine.evaluation.across import summarise
+
+    results = []
+    for i, cut in enumerate(sorted(cutoffs)):
+        if progress is not None:
+            progress(i, len(cutoffs), cut)
+        results.append(evaluate_workspace(ws, cut, horizon_days, settings=settings))
+    return {"horizon_days": horizon_days, "results": results, "across": summarise(results)}
+

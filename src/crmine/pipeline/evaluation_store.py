@@ -21,10 +21,15 @@ if TYPE_CHECKING:
 FOLDER = "evaluations"
 
 
+def to_json(result: Any) -> str:
+    """An evaluation result as strict JSON (numpy scalars and dates made plain)."""
+    return json.dumps(result, indent=2, default=_jsonable, allow_nan=False)
+
+
 def save(ws: Workspace, result: dict[str, Any], extra: Path | None = None) -> Path:
     folder = ws.root / FOLDER
     folder.mkdir(exist_ok=True)
-    text = json.dumps(result, indent=2, default=_jsonable, allow_nan=False)
+    text = to_json(result)
     paths = [folder / f"cutoff-{result['cutoff']}-h{result['horizon_days']}.json", folder / "latest.json"]
     if extra is not None:
         paths.append(extra)
