@@ -198,7 +198,8 @@ def test_taobao_style_chinese_order_export():
     assert m.canonical == {"order_id": "订单编号", "customer_id": "买家会员名",
                            "order_ts": "订单创建时间", "product_name": "商品标题",
                            "category": "宝贝种类", "quantity": "商品数量",
-                           "amount": "买家实际支付金额", "region": "省份"}
+                           "amount": "买家实际支付金额", "region": "省份",
+                           "status": "订单状态"}  # 交易关闭 / 退款 there mark returns
 
 
 def test_english_keywords_must_be_the_head_word():

@@ -323,3 +323,17 @@ def test_settings_come_from_the_config_and_bad_ones_are_config_errors():
         with pytest.raises(ConfigError):
             parse_config(bad)
 
+
+
+def test_a_long_horizon_widens_the_cutoff_step_so_training_has_labels():
+    """Orders 2014-2016, horizon 180: 4 cutoffs 45 days apart span 135 days, which left no
+    training cutoff whose labels end before the validation one."""
+    as_of = datetime(2017, 1, 1)
+    every, train = plan_cutoffs(datetime(2014, 1, 3), as_of, 180, **PLAN)
+    assert train, every
+    assert every[0] == as_of - timedelta(days=180)
+    assert all(c + timedelta(days=180) <= every[0] for c in train)
+    assert (every[0] - every[1]).days == 60  # 180 / (4 - 1)
+    # the 90-day plan keeps its 45-day step
+    every90, _ = plan_cutoffs(datetime(2014, 1, 3), as_of, 90, **PLAN)
+    assert (every90[0] - every90[1]).days == 45

@@ -49,6 +49,7 @@ class IngestSettings(Section):
     name: ClassVar[str] = "ingest"
     date_order: Literal["auto", "dayfirst", "monthfirst"] = "auto"
     phone_region: str = "GB"
+    return_id_prefix: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
 

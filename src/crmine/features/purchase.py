@@ -74,7 +74,17 @@ def plan_cutoffs(
     max_cutoffs: int,
     min_history_days: int,
 ) -> tuple[list[datetime], list[datetime]]:
-    """(all training cutoffs, newest first; those whose labels end before the newest)."""
+    """(all training cutoffs, newest first; those whose labels end before the newest).
+
+    The cutoffs are ``step_days`` apart, or wider when the horizon is long: the oldest of
+    ``max_cutoffs`` must lie at least one horizon before the newest, or no training cutoff
+    would have labels ending before the validation one (with a 180-day horizon, 4 cutoffs
+    45 days apart span only 135 days). So the step is at least horizon / (max_cutoffs − 1).
+    """
+    import math
+
+    if max_cutoffs > 1:
+        step_days = max(step_days, math.ceil(horizon_days / (max_cutoffs - 1)))
     latest = as_of - timedelta(days=horizon_days)
     earliest = first_day + timedelta(days=min_history_days)
     every = [latest - timedelta(days=k * step_days) for k in range(max_cutoffs)]

@@ -189,6 +189,11 @@ _TABLE_EXTRA: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ),
     },
     "orders": {
+        "status": (
+            ("status", "order status", "line status", "state of order", "transaction status",
+             "订单状态", "状态", "交易状态", "订单状况"),
+            ("order status", "订单状态", "交易状态"),
+        ),
         "order_ts": (
             ("order date", "order ts", "invoice date", "invoicedate", "order time",
              "order datetime", "date", "datetime", "timestamp", "purchase date",

@@ -246,11 +246,11 @@ def _stage(
             )
         )
     checks += _entity_checks(spec, parsed)
-    source_order_id = parsed.get("order_id")
+    prefix = _return_prefix(con, ws, spec, mapping, parsed, notes)
     parsed.update(_generated_ids(spec, mapping, parsed, info_sha))
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in checks) + " END"
     detail = "CASE " + " ".join(f"WHEN {c} THEN {d}" for c, _, d in checks) + " END"
-    typed = _derived(spec, parsed, source_order_id)
+    typed = _derived(spec, parsed, prefix)
     cols = [f"{expr} AS {quote_identifier(name)}" for name, expr in typed.items()]
     cols += [quote_identifier(a) for a in attrs]
     if spec.name == "orders":
@@ -316,21 +316,63 @@ def _generated_ids(
     return out
 
 
-def _derived(spec: Table, parsed: dict[str, str], source_order_id: str | None) -> dict[str, str]:
-    """Canonical columns in schema order, with values derived where the schema says so."""
+def _negative(qty: str, amount: str) -> str:
+    """SQL: the line's own sign says return (a negative quantity, or amount without one)."""
+    return f"(coalesce(({qty}) < 0, false) OR coalesce(({amount}) < 0 AND ({qty}) IS NULL, false))"
+
+
+def _return_prefix(
+    con: duckdb.DuckDBPyConnection,
+    ws: Workspace,
+    spec: Table,
+    mapping: ColumnMapping,
+    parsed: dict[str, str],
+    notes: list[str],
+) -> tuple[str, str] | None:
+    """(SQL of the source order id, the letters that mark returns) when the data says so."""
+    from crmine.quality.returns import PrefixStats, decide_prefix
+
+    if spec.name != "orders" or "order_id" not in parsed:
+        return None
+    qty = parsed.get("quantity", "CAST(NULL AS DOUBLE)")
+    amount = parsed.get("amount", "CAST(NULL AS DOUBLE)")
+    letters = f"regexp_extract(upper(trim({parsed['order_id']})), '^[A-Z]+', 0)"
+    rows = con.execute(
+        f"SELECT {letters} AS p, count(*), count(*) FILTER (WHERE {_negative(qty, amount)}) "
+        f"FROM {PARSED} WHERE {parsed['order_id']} IS NOT NULL GROUP BY p"
+    ).fetchall()
+    decision = decide_prefix([PrefixStats(p or "", int(n), int(neg)) for p, n, neg in rows],
+                             ws.config.ingest.return_id_prefix)  # fmt: skip
+    if decision.reason:
+        notes.append(decision.reason)
+    return None if decision.prefix is None else (parsed["order_id"], decision.prefix)
+
+
+def _derived(spec: Table, parsed: dict[str, str], prefix: tuple[str, str] | None) -> dict[str, str]:
+    """Canonical columns in schema order, with values derived where the schema says so.
+
+    Orders: returns are marked from the data (:mod:`crmine.quality.returns`); a negative line
+    reduces revenue whichever sign the source used, a line whose status says cancelled or
+    refunded but whose value is positive (a reversed sale) counts none.
+    """
+    from crmine.quality.returns import status_sql
+
     out = {c.name: parsed.get(c.name, f"CAST(NULL AS {_sql_type(c)})") for c in spec.columns}
     if spec.name == "orders":
         qty, price, amount = out["quantity"], out["unit_price"], out["amount"]
-        cancelled = (
-            f" OR coalesce(upper({source_order_id}) LIKE 'C%', false)" if source_order_id else ""
-        )
-        is_return = (
-            f"(coalesce(({qty}) < 0, false) OR coalesce(({amount}) < 0 AND ({qty}) IS NULL, false)"
-            f"{cancelled})"
-        )
+        negative = _negative(qty, amount)
+        by_id = ""
+        if prefix is not None:
+            source_id, letters = prefix
+            letters_of = f"regexp_extract(upper(trim({source_id})), '^[A-Z]+', 0)"
+            by_id = f" OR coalesce({letters_of} = {quote_literal(letters)}, false)"
+        by_status = status_sql(out["status"]) if "status" in parsed else "false"
+        is_return = f"({negative}{by_id} OR {by_status})"
         value = f"coalesce({amount}, ({qty}) * ({price}))"
-        # returns reduce revenue whichever sign the source used for them
-        out["amount"] = f"CASE WHEN {is_return} THEN -abs({value}) ELSE {value} END"
+        out["amount"] = (
+            f"CASE WHEN {negative} OR ({is_return} AND NOT {by_status}) THEN -abs({value}) "
+            f"WHEN {by_status} THEN 0.0 ELSE {value} END"
+        )
         out["is_return"] = is_return
     return out
 

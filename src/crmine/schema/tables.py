@@ -98,6 +98,8 @@ ORDERS = Table(
           "on lines converted into the workspace currency: the currency they were written in"),
         C("channel", "text", "sales channel"),
         C("region", "text", "region or country of the order"),
+        C("status", "text", "the order's or line's status as written; cancelled, refunded or "
+          "returned lines are returns"),
     ),
 )
 
