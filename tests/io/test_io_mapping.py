@@ -149,7 +149,15 @@ def test_require_names_field_headers_and_fix():
     msg = str(err.value)
     assert "\n" not in msg
     assert "customer_id, order_ts" in msg and "Kunde, Buchungsdatum, InvoiceNo" in msg
-    assert '[ingest.orders.columns]: customer_id = "<header>"; order_ts = "<header>"' in msg
+    section, _, line = msg.rpartition("[ingest.columns]: ")
+    assert section and line == 'orders = { customer_id = "<header>", order_ts = "<header>" }'
+    # the hint is what the settings template uses: pasted under its section, it loads
+    import tomllib
+
+    from crmine.config import parse_config
+
+    pasted = tomllib.loads(f"[ingest.columns]\n{line}\n")
+    assert parse_config(pasted).ingest.columns["orders"]["order_ts"] == "<header>"
     ok = auto_map(["InvoiceNo", "CustomerID", "InvoiceDate"], ORDERS)
     assert require(ok) is ok
 

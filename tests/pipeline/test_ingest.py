@@ -100,7 +100,7 @@ def test_orders_of_merged_customers_follow_the_survivor(ws: Workspace, tmp_path:
     [
         ("empty.csv", "", InputError, "empty"),
         ("header.csv", "order_id,customer_id,order_date\n", InputError, "no rows"),
-        ("bad.csv", "order_id,customer_id,order_date\n1,2,3\n", InputError, "not dates"),
+        ("bad.csv", "order_id,customer_id,order_date\n1,2,3\n", MappingError, "not dates"),
         ("nomap.csv", "foo,bar\n1,2\n", MappingError, "order_ts"),
         ("quote.csv", 'order_id,customer_id,order_date\n1,2,2024-01-01\n2,"3', InputError, "cut off"),
         ("short.csv", "order_id,customer_id,order_date\n1,2,2024-01-01\n2,3", InputError, "line 3"),
@@ -133,7 +133,7 @@ def test_missing_file_and_unknown_entity(ws: Workspace, tmp_path: Path):
 
 def test_failed_ingest_leaves_earlier_data_intact(ws: Workspace, tmp_path: Path):
     good = ingest(ws, "orders", write(tmp_path / "a.csv", ORDERS_CSV))
-    with pytest.raises(InputError):
+    with pytest.raises(CrmineError):
         ingest(ws, "orders", write(tmp_path / "b.csv", "order_id,customer_id,order_date\n1,2,x\n"))
     with ws.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == good.loaded

@@ -215,3 +215,31 @@ def date_sql(expr: str, spec: DateSpec | None = None) -> str:
             f"to_microseconds(CAST(round({days} * 86400000000) AS BIGINT))"
         )
     return f"CAST(CASE {' '.join(whens)} ELSE NULL END AS TIMESTAMP)"
+
+
+# ---------------------------------------------------------------- bare years
+
+_YEAR = re.compile(r"\d{4}(?:\.0+)?")
+#: years a date column may plausibly hold (a birth year, a founding year, a model year)
+YEAR_RANGE = (1800, 2100)
+
+
+def is_years(samples: list[str | None], threshold: float = 0.95) -> bool:
+    """True when the column's values are bare years (``1957``): a date column that holds
+    only the year (``Year_Birth``), read as 1 January of it rather than rejected."""
+    nonblank = [s.strip() for s in samples if s is not None and s.strip()]
+    if not nonblank:
+        return False
+    hits = sum(
+        bool(_YEAR.fullmatch(s)) and YEAR_RANGE[0] <= int(float(s)) <= YEAR_RANGE[1]
+        for s in nonblank
+    )
+    return hits >= threshold * len(nonblank)
+
+
+def year_sql(expr: str) -> str:
+    """DuckDB expression: a bare year as TIMESTAMP (1 January), NULL when it is not one."""
+    y = f"TRY_CAST(TRY_CAST(trim(CAST({expr} AS VARCHAR)) AS DOUBLE) AS INTEGER)"
+    lo, hi = YEAR_RANGE
+    return (f"CASE WHEN {y} BETWEEN {lo} AND {hi} "
+            f"THEN CAST(make_date({y}, 1, 1) AS TIMESTAMP) END")

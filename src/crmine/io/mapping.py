@@ -80,6 +80,7 @@ class ColumnMapping:
     headers: list[str] = field(default_factory=list)
     partial: set[str] = field(default_factory=set)  # canonical columns matched by keyword
     derived: dict[str, str] = field(default_factory=dict)  # missing column → how to build it
+    refused: dict[str, str] = field(default_factory=dict)  # column → guess refused and why
 
     @property
     def attribute_headers(self) -> dict[str, str]:
@@ -102,9 +103,13 @@ class ColumnMapping:
 
 
 def auto_map(
-    headers: list[str], table: Table, overrides: dict[str, str] | None = None
+    headers: list[str],
+    table: Table,
+    overrides: dict[str, str] | None = None,
+    refused: set[tuple[str, str]] | None = None,
 ) -> ColumnMapping:
-    """Map ``headers`` onto ``table``; ``overrides`` maps canonical → header ('' to unmap)."""
+    """Map ``headers`` onto ``table``; ``overrides`` maps canonical → header ('' to unmap);
+    ``refused`` holds (column, header) guesses whose values were found not to fit."""
     headers = [h for h in headers if h not in RESERVED]
     canonical: dict[str, str] = {}
     blocked: set[str] = set()
@@ -126,7 +131,7 @@ def auto_map(
             )
         canonical[col] = found
         taken.add(found)
-    partial = _match(headers, table, canonical, blocked | set(canonical), taken)
+    partial = _match(headers, table, canonical, blocked | set(canonical), taken, refused or set())
     attributes = _attribute_names(headers, table, set(canonical.values()))
     ordered = {c: canonical[c] for c in table.column_names if c in canonical}
     missing = [c for c in table.required if c not in canonical]
@@ -153,7 +158,12 @@ def _find_header(wanted: str, headers: list[str]) -> str | None:
 
 
 def _match(
-    headers: list[str], table: Table, canonical: dict[str, str], done: set[str], taken: set[str]
+    headers: list[str],
+    table: Table,
+    canonical: dict[str, str],
+    done: set[str],
+    taken: set[str],
+    refused: set[tuple[str, str]],
 ) -> set[str]:
     """Greedy assignment of the best (column, header) pairs; fills ``canonical`` in place."""
     candidates: list[tuple[int, int, int, int, str, str]] = []
@@ -164,6 +174,8 @@ def _match(
         exact, partial = synonyms(table.name, col)
         exact_keys = {normalise(s) for s in (col, *exact)}
         for hi, (h, toks, key) in enumerate(keys):
+            if (col, h) in refused:
+                continue
             if key and key == normalise(col):  # a header named like the column itself
                 candidates.append((-_NAMESAKE, -len(key), ci, hi, col, h))
                 continue
@@ -209,9 +221,10 @@ def require(mapping: ColumnMapping) -> ColumnMapping:
         return mapping
     missing = mapping.unmapped_required
     plural = "s" if len(missing) > 1 else ""
-    return_hint = "; ".join(f'{c} = "<header>"' for c in missing)
+    return_hint = ", ".join(f'{c} = "<header>"' for c in missing)
+    refused = "".join(f"; {mapping.refused[c]}" for c in missing if c in mapping.refused)
     raise MappingError(
         f"{mapping.table}: no source column for required field{plural} {', '.join(missing)} "
-        f"(headers: {', '.join(mapping.headers) or 'none'}); name it in crmine.toml under "
-        f"[ingest.{mapping.table}.columns]: {return_hint}"
+        f"(headers: {', '.join(mapping.headers) or 'none'}){refused}; name it in crmine.toml under "
+        f"[ingest.columns]: {mapping.table} = {{ {return_hint} }}"
     )

@@ -119,8 +119,9 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ts": (
         ("timestamp", "ts", "date", "datetime", "time", "date time", "created", "created at",
          "created time", "review date", "submitted", "submitted at", "response date",
-         "contact date", "call date", "日期", "时间", "创建时间", "提交时间", "评论时间",
-         "评价时间", "联系时间"),
+         "contact date", "call date", "date opened", "opened", "opened at", "open date",
+         "created date", "creation date", "ticket date", "日期", "时间", "创建时间",
+         "提交时间", "评论时间", "评价时间", "联系时间"),
         ("date", "time", "created", "timestamp", "日期", "时间"),
     ),
     "text": (
@@ -128,7 +129,8 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "review text", "feedback text", "notes", "note", "remark", "remarks", "verbatim",
          "description", "details",
          "评论", "内容", "评价", "评价内容", "评论内容", "留言", "备注", "文本", "反馈内容"),
-        ("review", "reviews", "comment", "text", "message", "评论", "内容", "评价"),
+        ("review", "reviews", "comment", "text", "message", "description", "评论", "内容",
+         "评价"),
     ),
     "score": (
         ("score", "rating", "ratings", "stars", "star rating", "nps", "nps score", "csat",

@@ -22,6 +22,7 @@ from crmine.pipeline.clean import (
     unify_table_categories,
 )
 from crmine.pipeline.currency import unify_currency
+from crmine.pipeline.customer_facts import lift_customer_facts
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
 from crmine.sqlnames import quote_identifier, quote_literal
@@ -82,7 +83,8 @@ def _entity(name: str) -> Table:
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Path) -> IngestResult:
-    from crmine.io.mapping import auto_map, require
+    from crmine.io.guess import complete_customer
+    from crmine.io.mapping import require
     from crmine.io.readers import read_source
 
     info = read_source(con, path, RAW)
@@ -95,9 +97,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
             spec.name, path, info.rows, 0, {}, skipped=True,
             notes=[f"already ingested on {seen[0]:%Y-%m-%d %H:%M} (same content): nothing to do"],
         )
-    overrides = ws.config.ingest.columns.get(spec.name)
-    mapping = require(auto_map(info.columns, spec, overrides))
     notes: list[str] = []
+    mapping = require(complete_customer(con, RAW, _checked_mapping(con, ws, spec, info.columns, notes), notes))
     if info.encoding and info.format == "csv":
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
     _stage(con, ws, spec, mapping, notes, info.sha256)
@@ -105,6 +106,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
     _mark_duplicates(con, spec, mapping)
     _append(con, spec, mapping, path)
+    if spec.name == "orders":
+        notes += lift_customer_facts(con, STAGED, mapping, str(path))
     if spec.name == "customers":
         notes += clean_customers(con, ws.config, str(path))
     if spec.name in ("orders", "products"):
@@ -124,6 +127,62 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
     )
     notes += _after_load_notes(con, spec)
     return IngestResult(spec.name, path, info.rows, int(loaded), counts, mapping.describe(), notes)
+
+
+def _checked_mapping(
+    con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, headers: list[str], notes: list[str]
+) -> ColumnMapping:
+    """The header mapping with every guess checked against its values.
+
+    A guess whose values do not fit (a count named like a date) is refused and the mapping
+    made again, so the next-best header gets its chance; the refused header stays an
+    attribute. Only what the user wrote in ``[ingest.columns]`` is taken unchecked: that
+    alone may stop an ingest.
+    """
+    from crmine.io.guess import unfit_guess
+    from crmine.io.mapping import auto_map
+
+    overrides = ws.config.ingest.columns.get(spec.name)
+    written = set(overrides or {})
+    refused: set[tuple[str, str]] = set()
+    reasons: dict[str, str] = {}
+    kinds = {c.name: c.type for c in spec.columns}
+    samples: dict[str, list[str]] = {}
+    from crmine.io.headers import RESERVED
+
+    filled = _filled_shares(con, [h for h in headers if h not in RESERVED])
+
+    def sample(header: str) -> list[str]:
+        if header not in samples:
+            samples[header] = _sample(con, header)
+        return samples[header]
+
+    while True:
+        mapping = auto_map(headers, spec, overrides, refused)
+        unfit = [
+            (col, header, why)
+            for col, header in mapping.canonical.items()
+            if col not in written
+            and (why := unfit_guess(kinds[col], sample(header), col in mapping.partial,
+                                    ws.config.ingest.dayfirst, filled[header],
+                                    spec.column(col).row_required))
+        ]  # fmt: skip
+        if not unfit:
+            mapping.refused = reasons
+            return mapping
+        for col, header, why in unfit:
+            notes.append(f"{header} is not taken as {col}: {why}; kept as an attribute")
+            reasons.setdefault(col, f"{header!r} is not taken as {col}: {why}")
+            refused.add((col, header))
+
+
+def _filled_shares(con: duckdb.DuckDBPyConnection, headers: list[str]) -> dict[str, float]:
+    """Share of the rows where each header has a non-blank value (one scan of the file)."""
+    if not headers:
+        return {}
+    counts = ", ".join(f"count(nullif(trim({quote_identifier(h)}), ''))" for h in headers)
+    rows, *filled = con.execute(f"SELECT count(*), {counts} FROM {RAW}").fetchone()
+    return {h: (f / rows if rows else 1.0) for h, f in zip(headers, filled, strict=True)}
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -150,6 +209,7 @@ def _parse_expr(
 ) -> str:
     """SQL turning the raw text of ``header`` into ``column``'s type (NULL when unparseable)."""
     from crmine.io import values
+    from crmine.io.dates import is_years, year_sql
 
     raw = quote_identifier(header)
     kind = column.type
@@ -164,6 +224,10 @@ def _parse_expr(
         if not sample:
             return "CAST(NULL AS TIMESTAMP)" if kind == "timestamp" else "CAST(NULL AS DATE)"
         spec = values.infer_date_spec(sample, dayfirst=ws.config.ingest.dayfirst)
+        if spec.parse_rate < 0.5 and is_years(sample):
+            notes.append(f"{header}: bare years (e.g. {sample[0]!r}), read as 1 January of each")
+            expr = year_sql(raw)
+            return expr if kind == "timestamp" else f"CAST({expr} AS DATE)"
         if spec.parse_rate < 0.5:
             examples = ", ".join(repr(s) for s in sample[:3])
             raise InputError(
@@ -308,7 +372,7 @@ def _generated_ids(
             out[col] = parsed[COPIED[(spec.name, col)]]
         elif (spec.name, col) == ("orders", "order_id"):
             out[col] = (
-                f"coalesce(({parsed['customer_id']}), '?') || '@' || "
+                f"coalesce(({parsed.get('customer_id', 'NULL')}), '?') || '@' || "
                 f"strftime(({parsed['order_ts']}), '%Y-%m-%dT%H:%M:%S')"
             )
         elif col == spec.column_names[0] and col.endswith("_id"):

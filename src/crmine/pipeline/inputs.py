@@ -55,9 +55,15 @@ class RunInputs:
         return self._cache["order_lines"]
 
     def feedback(self) -> pd.DataFrame:
-        """Feedback before as_of, ``kind`` inferred per source where the source had none."""
+        """Feedback before as_of (and undated feedback, which cannot be placed in time but can
+        be scored), ``kind`` inferred per source where the source had none. Everything that
+        reads a time (service signals at cutoffs, months, trends) leaves undated rows out."""
         if "feedback" not in self._cache:
+            import ibis
+
             from crmine.features.feedback import read_feedback
 
-            self._cache["feedback"] = read_feedback(self.before("feedback", "ts"))
+            table = self.backend.table("feedback")
+            dated = table.ts < ibis.literal(self.as_of_ts)
+            self._cache["feedback"] = read_feedback(table.filter(dated | table.ts.isnull()))
         return self._cache["feedback"]

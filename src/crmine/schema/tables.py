@@ -140,7 +140,9 @@ FEEDBACK = Table(
         C("feedback_id", "id", "the source's identifier, generated when absent"),
         # optional: public reviews and survey exports are often anonymous
         C("customer_id", "id", "who gave the feedback; empty for anonymous reviews"),
-        C("ts", "timestamp", "when", required=True),
+        # optional: review corpora and exports often carry no date; such feedback is scored
+        # (sentiment, topics, NPS) and left out of everything that needs a time
+        C("ts", "timestamp", "when; empty for undated feedback"),
         C("kind", "text", "nps, csat, rating or review"),
         C("score", "float", "the numeric answer (0-10 for NPS, 1-5 for ratings)"),
         C("text", "text", "free text"),

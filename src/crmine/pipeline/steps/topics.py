@@ -28,7 +28,8 @@ def explode_topics(scores: pd.DataFrame) -> pd.DataFrame:
 
     long = scores[["language", "sentiment", "sentiment_label", "ts", "topics"]].explode("topics")
     long = long.dropna(subset=["topics"]).rename(columns={"topics": "topic"}).reset_index(drop=True)
-    long["month"] = pd.to_datetime(long["ts"]).dt.to_period("M").astype(str)
+    months = pd.to_datetime(long["ts"]).dt.to_period("M")
+    long["month"] = months.astype(str).where(months.notna(), None)  # undated: no month
     return long
 
 

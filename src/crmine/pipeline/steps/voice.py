@@ -51,7 +51,8 @@ def _voice_frame(ctx: StepContext, cfg: FeedbackSettings) -> tuple[pd.DataFrame,
             cust = cust.select("customer_id", *wanted).to_pandas()
             frame = frame.merge(cust, on="customer_id", how="left")
             dims.extend(c for c in wanted if frame[c].notna().any())
-    frame["month"] = pd.to_datetime(frame["ts"]).dt.to_period("M").astype(str)
+    months = pd.to_datetime(frame["ts"]).dt.to_period("M")
+    frame["month"] = months.astype(str).where(months.notna(), None)  # undated: no month
     low_card = [c for c in attrs if 1 < frame[c].nunique() <= cfg.max_levels]
     return frame, dims + low_card
 

@@ -1,0 +1,160 @@
+"""Required columns the header names did not give: found from the values, or made.
+
+The customer is often there under a name no synonym list has (``Member_number``, ``cust``,
+``account``, ``Customer Email``) or not there at all (one row per client, no id). Decided
+from the data, in this order:
+
+1. a header whose *whole words* say it identifies someone (id, number, no, code, key,
+   member, account, cust, client, subscriber, email) and whose values behave like a
+   customer key: near-unique in a customers table (one row each), repeated across the lines
+   of any other table; or any column of e-mail-shaped values that behaves so;
+2. a customers table with no such column: a stable id per row (the file's hash and the row
+   number: the same file gives the same ids), said in the notes;
+3. orders with no customer column at all: the lines are kept without a customer (product,
+   revenue and demand figures), said in the notes.
+
+A guess is only ever taken when its values fit; a user's ``[ingest.columns]`` always wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from crmine.io.mapping import ColumnMapping, _tokens
+from crmine.sqlnames import quote_identifier
+
+if TYPE_CHECKING:
+    import duckdb
+
+ID_WORDS = {"id", "ids", "number", "no", "nr", "num", "code", "key", "member", "account",
+            "acct", "cust", "customer", "client", "subscriber", "email", "mail", "e"}  # fmt: skip
+PERSON_WORDS = {"member", "account", "acct", "cust", "customer", "client", "subscriber",
+                "user", "buyer", "email", "mail"}  # fmt: skip
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: distinct / non-null values for "one row per customer"
+UNIQUE_SHARE = 0.98
+#: filled share a key column needs
+FILLED_SHARE = 0.95
+
+
+def complete_customer(
+    con: duckdb.DuckDBPyConnection, raw: str, mapping: ColumnMapping, notes: list[str]
+) -> ColumnMapping:
+    """``mapping`` with customer_id found from the values, generated, or left empty on
+    purpose; unchanged when customer_id is mapped or not missing."""
+    if "customer_id" not in mapping.unmapped_required:
+        return mapping
+    one_row_each = mapping.table == "customers"
+    best: tuple[int, str, str] | None = None
+    for header in mapping.attributes:
+        words = set(_tokens(header))
+        named = bool(words & PERSON_WORDS) and bool(words & ID_WORDS)
+        stats = _stats(con, raw, header)
+        if stats is None:
+            continue
+        rows, filled, distinct, emails = stats
+        if filled < FILLED_SHARE * rows or distinct < 2:
+            continue
+        unique = distinct >= UNIQUE_SHARE * filled
+        # one row per customer in a customers table, repeated across an order's lines; other
+        # tables (subscriptions, contacts, feedback) may hold one row or many per customer
+        if one_row_each:
+            fits = unique
+        elif mapping.table == "orders":
+            fits = not unique and distinct < filled
+        else:
+            fits = True
+        is_email = emails >= 0.9 * filled
+        if not fits or not (named or is_email):
+            continue
+        rank = 0 if is_email and named else 1 if named else 2
+        if best is None or rank < best[0]:
+            why = "e-mail addresses" if is_email else "an identifier"
+            how = "one per row" if one_row_each else "repeated across the lines"
+            best = (rank, header, f"{why}, {how}")
+    missing = [c for c in mapping.unmapped_required if c != "customer_id"]
+    if best is not None:
+        _, header, why = best
+        notes.append(f"customer_id is {header!r}: its values are {why}")
+        canonical = {**mapping.canonical, "customer_id": header}
+        attributes = {h: a for h, a in mapping.attributes.items() if h != header}
+        return replace(mapping, canonical=canonical, attributes=attributes,
+                       unmapped_required=missing)  # fmt: skip
+    if one_row_each:
+        notes.append("no customer id column: each row gets a stable generated id (the file's "
+                     "hash and row number); name one under [ingest.columns] to use your own")
+        derived = {**mapping.derived, "customer_id": "generated: one per row"}
+        return replace(mapping, derived=derived, unmapped_required=missing)
+    if mapping.table == "orders":
+        notes.append("no customer column: the lines are kept without a customer (product, "
+                     "revenue and demand figures; the customer models skip)")
+        derived = {**mapping.derived, "customer_id": "none in the source: lines without a customer"}
+        return replace(mapping, derived=derived, unmapped_required=missing)
+    return mapping
+
+
+def _stats(con, raw: str, header: str) -> tuple[int, int, int, int] | None:
+    col = f"nullif(trim(CAST({quote_identifier(header)} AS VARCHAR)), '')"
+    try:
+        row = con.execute(
+            f"SELECT count(*), count({col}), count(DISTINCT {col}), "
+            f"count(*) FILTER (WHERE regexp_matches({col}, ?)) FROM {raw}",
+            [EMAIL],
+        ).fetchone()
+    except Exception:  # a column DuckDB cannot read as text: not a key
+        return None
+    return tuple(int(v) for v in row)  # type: ignore[return-value]
+
+
+
+
+#: share of a guessed column's values that must read as its type
+FIT_SHARE = {"exact": 0.5, "keyword": 0.9}
+
+
+def unfit_guess(
+    kind: str,
+    sample: list[str],
+    by_keyword: bool,
+    dayfirst: bool | None,
+    filled_share: float = 1.0,
+    row_required: bool = False,
+) -> str | None:
+    """Why a guessed column's values do not fit the canonical type, or None when they do.
+
+    Checked before the guess is taken, so a header that merely *says* date (a count named
+    ``NumberOfDeviceRegistered``) does not become the signup date. A guess by keyword must
+    read cleanly (90 %), an exact synonym only mostly (50 %: dirty rows are quarantined);
+    a column every row needs must be filled on as large a share.
+    """
+    from crmine.io import values
+    from crmine.io.dates import is_years
+
+    nonblank = [s.strip() for s in sample if s is not None and s.strip()]
+    if not nonblank or kind in ("id", "text"):
+        return None
+    need = FIT_SHARE["keyword" if by_keyword else "exact"]
+    if row_required and filled_share < need:
+        # a column every row needs, empty on many: taking it would quarantine those rows
+        return f"it is empty on {1 - filled_share:.0%} of the rows, which would be quarantined"
+    examples = ", ".join(repr(s) for s in nonblank[:3])
+    if kind in ("timestamp", "date"):
+        if is_years(nonblank):
+            return None
+        counts, _, _ = values.detect_families(nonblank)
+        if by_keyword and set(counts) <= {"excel"}:
+            return f"its values are not dates (e.g. {examples})"
+        if values.infer_date_spec(nonblank, dayfirst).parse_rate < need:
+            return f"its values are not dates (e.g. {examples})"
+        return None
+    if kind in ("float", "int"):
+        if values.infer_number_spec(nonblank).parse_rate < need:
+            return f"its values are not numbers (e.g. {examples})"
+        return None
+    if kind == "bool":
+        parsed = values.parse_bools(nonblank)
+        if sum(v is not None for v in parsed) < need * len(nonblank):
+            return f"its values are not yes/no (e.g. {examples})"
+        return None
+    return None
