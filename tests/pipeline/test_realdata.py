@@ -41,6 +41,22 @@ def test_cdnow(tmp_path):
     assert ids == (23_570, "00001")  # zero padding kept
 
 
+def test_cdnow_p_purchase_never_loses_to_the_bgnbd_score_beside_it(tmp_path):
+    """Calibration to 1997-09-30, 39-week holdout: too little history for the propensity
+    model, so p_purchase is BTYD's; BG/NBD's expected purchases ranked better (0.763 against
+    0.747), so on validation the data chose to rank by them."""
+    from datetime import date
+
+    from crmine.pipeline.evaluate import evaluate_workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    ingest(ws, "orders", dataset_file("cdnow"))
+    result = evaluate_workspace(ws, date(1997, 10, 1), 273)
+    auc = next(m for m in result["sections"]["purchase"]["metrics"] if m["metric"] == "auc")
+    assert auc["model"] >= max(auc["baselines"].values()) - 1e-9, auc
+    assert auc["model"] > auc["baselines"]["bgnbd"] + 0.01
+
+
 def test_telco_customers(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     r = ingest(ws, "customers", dataset_file("telco_customer_churn"))

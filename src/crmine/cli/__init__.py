@@ -70,6 +70,33 @@ def ingest(
 
 
 @app.command()
+def check(
+    directory: Dir,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", help="Prediction horizon in days (default 90).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the facts and verdicts as JSON.")
+    ] = None,
+) -> None:
+    """Data readiness: what each model can do with this workspace's data, and why not."""
+    from crmine.cli.present import readiness_table
+    from crmine.engine import Workspace
+    from crmine.pipeline.readiness import assess, gather_facts, summary_lines, to_json
+
+    ws = Workspace.open(directory)
+    facts = gather_facts(ws)
+    verdicts = assess(facts, ws.config, horizon)
+    console = _console()
+    for line in summary_lines(facts):
+        console.print(f"  {line}")
+    console.print(readiness_table(verdicts))
+    if json_path is not None:
+        json_path.write_text(to_json(facts, verdicts), encoding="utf-8")
+        console.print(f"Written to {json_path}")
+
+
+@app.command()
 def run(
     directory: Dir,
     as_of: Annotated[

@@ -206,3 +206,16 @@ def _num(value: Any) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def readiness_table(verdicts: list[Any]):
+    """One row per model family: ready / partly / no, why, and what would change it."""
+    from rich.table import Table
+
+    marks = {"ready": "[green]ready[/]", "partly": "[yellow]partly[/]", "no": "[red]no[/]"}
+    table = Table(title="Data readiness", title_justify="left")
+    for col in ("model", "runs", "why", "what would change it"):
+        table.add_column(col)
+    for v in verdicts:
+        table.add_row(v.family, marks[v.status], v.detail, v.change)
+    return table

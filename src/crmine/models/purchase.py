@@ -100,7 +100,6 @@ class PurchaseValueModel(Estimator):
         Raises ValueError when the windows cannot be learned from (no buyers or no
         non-buyers in the training or validation window).
         """
-        from crmine.evaluation import metrics
         from crmine.models.propensity import PurchasePropensity
 
         # rows in a fixed order (cutoff, customer): the sample and the fits below must not
@@ -148,14 +147,46 @@ class PurchaseValueModel(Estimator):
             "validation_auc_blended": propensity.blended_validation_auc_,
             "candidates": propensity.comparison_,
         }
-        if "btyd_p_purchase" in frame:
-            self.validation_metrics_["bgnbd_validation_auc"] = metrics.auc(
-                y[is_val], frame.loc[is_val, "btyd_p_purchase"].to_numpy(float)
-            )
+        self._choose_published(frame, y, is_val, propensity)
         self.parameters_ = {**propensity.params_, "features": self.features_}
         self._fit_revenue(frame, X_train, X_val, X_all, is_train, is_val, is_all,
                           propensity.validation_proba_)  # fmt: skip
         return self
+
+    def _choose_published(self, frame, y, is_val, propensity) -> None:
+        """The model's blended propensity, or BTYD's own P(purchase), whichever ranks the
+        validation window better (ties keep the model): a published score never loses on
+        validation to the baseline published beside it. BTYD's is then Platt-calibrated on
+        that window (where BTYD has no score, the model's is kept)."""
+        from crmine.evaluation import metrics
+
+        self.published_, self.bgnbd_calibrator_ = "model", None
+        model_auc = propensity.blended_validation_auc_
+        self.validation_metrics_ |= {"published": "model", "validation_auc_model": model_auc}
+        if "btyd_p_purchase" not in frame:
+            return
+        prior = frame.loc[is_val, "btyd_p_purchase"].to_numpy(float)
+        known = np.isfinite(prior)
+        if known.sum() < 2 or len(np.unique(y[is_val][known])) < 2:
+            return
+        calibrator = _platt(prior[known], y[is_val][known])
+        published = propensity.validation_proba_.copy()
+        published[known] = calibrator(prior[known])
+        bgnbd_auc = metrics.auc(y[is_val], published)
+        self.validation_metrics_ |= {
+            "bgnbd_validation_auc": metrics.auc(y[is_val][known], prior[known]),
+            "validation_auc_bgnbd": bgnbd_auc,
+        }
+        if np.nan_to_num(bgnbd_auc, nan=-1) > np.nan_to_num(model_auc, nan=-1):
+            self.published_, self.bgnbd_calibrator_ = "bgnbd", calibrator
+            self.validation_metrics_ |= {
+                "published": "bgnbd",
+                "validation_brier": metrics.brier(y[is_val], published),
+            }
+        self.validation_metrics_["published_rule"] = (
+            "higher validation AUC of the model (blended, calibrated) and BG/NBD's P(purchase) "
+            "(Platt-calibrated on the validation window); ties keep the model"
+        )
 
     def _fit_revenue(self, frame, X_train, X_val, X_all, is_train, is_val, is_all, p_val):
         """Hurdle vs BTYD×GG vs their mean on the validation window; the hurdle refit."""
@@ -202,11 +233,21 @@ class PurchaseValueModel(Estimator):
         X, _ = encode_per_cutoff(rows, self.not_features, self.encoder_)
         p = self.propensity_.predict_proba(X)
         at = rows[["customer_id"]].copy()
-        at["p_purchase"] = p
+        at["p_purchase"] = self._published(rows, p)
         at["revenue_ml"] = np.nan if self.revenue_model_ is None else self.revenue_model_.predict(X, p)
         contrib = self.contributions(X)
         reasons = top_reasons(contrib.to_numpy(), list(X.columns), X.copy(), k=self.reasons)
         return PurchaseForecast(at.reset_index(drop=True), reasons, self.revenue_choice_)
+
+    def _published(self, rows: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        """The published P(purchase): the model's ``p``, or calibrated BTYD's where chosen."""
+        if getattr(self, "published_", "model") != "bgnbd" or "btyd_p_purchase" not in rows:
+            return p
+        prior = rows["btyd_p_purchase"].to_numpy(float)
+        known = np.isfinite(prior)
+        out = np.asarray(p, float).copy()
+        out[known] = self.bgnbd_calibrator_(prior[known])
+        return out
 
     def contributions(self, X: pd.DataFrame):
         """Per-feature pushes toward the published churn risk (= away from buying)."""
@@ -233,6 +274,18 @@ class PurchaseValueModel(Estimator):
         return [self.describe(), revenue]
 
 
+def _platt(score: np.ndarray, y: np.ndarray):
+    """Platt's sigmoid on the log-odds of ``score``: strictly increasing, so ranks are kept."""
+    from sklearn.linear_model import LogisticRegression
+
+    def logit(p):
+        p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p)).reshape(-1, 1)
+
+    fitted = LogisticRegression(C=1e6).fit(logit(score), np.asarray(y, bool))
+    return lambda s: np.clip(fitted.predict_proba(logit(s))[:, 1], 0.0, 1.0)
+
+
 def _days(n: int):
     from datetime import timedelta
 
@@ -256,12 +309,14 @@ def combine_forecasts(
     clv_days: int,
     annual_discount_rate: float,
     priced: bool = True,
+    btyd_ranking: tuple[str, dict[str, Any]] | None = None,
 ) -> Combined:
     """Published columns from BTYD's forecasts (``btyd_scores``: customer_id, p_alive,
     p_purchase, expected_orders, expected_revenue, clv; only customer_id without BTYD) and
     the supervised model's. ``priced``: orders carry amounts; without them revenue and CLV
     are unknown (not 0), so none is published and value tiers rank expected orders."""
     from crmine.models.churn import noncontractual_risk
+    from crmine.models.clv import reorder
 
     out = Combined(btyd_scores[["customer_id"]].copy())
     pub = out.scores
@@ -293,6 +348,14 @@ def combine_forecasts(
         out.records.extend(records)
     elif has_btyd:
         pub["p_purchase"] = btyd_scores["p_purchase"].to_numpy()
+        if btyd_ranking is not None:  # without a supervised model: BTYD's better-ranking score
+            by, measured = btyd_ranking
+            if by == "expected_orders":
+                pub["p_purchase"] = reorder(pub["p_purchase"].to_numpy(),
+                                            btyd_scores["expected_orders"].to_numpy())  # fmt: skip
+                out.notes.append("p_purchase ranked by BG/NBD's expected purchases (they "
+                                 "ranked better on validation)")  # fmt: skip
+            btyd_record = replace(btyd_record, metrics={**btyd_record.metrics, **measured})
     if btyd_record is not None:
         out.records.insert(0, btyd_record)
     if priced:

@@ -250,10 +250,15 @@ def forecast_orders(
     if supervised is None and btyd is None:
         return Forecast(empty, detail="; ".join(notes), skipped=True)
     priced = bool(occasions["value"].notna().any())
+    ranking = None
+    if supervised is None and btyd is not None:
+        from crmine.models.clv import btyd_purchase_ranking
+
+        ranking = btyd_purchase_ranking(occasions, as_of, horizon_days, settings.min_history_days)
     combined = combine_forecasts(
         scores, btyd[0].describe() if btyd is not None else None, supervised,
         clv_days=settings.clv_days, annual_discount_rate=settings.annual_discount_rate,
-        priced=priced,
+        priced=priced, btyd_ranking=ranking,
     )  # fmt: skip
     notes.extend(combined.notes)
     baselines = _baselines(occasions, as_of, horizon_days, scores)

@@ -1,0 +1,78 @@
+"""A published purchase score never loses on validation to the BG/NBD score beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from crmine.evaluation import metrics
+from crmine.models.clv import reorder
+from crmine.models.purchase import PurchaseValueModel
+
+AS_OF = pd.Timestamp("2024-12-01")
+
+
+def _frame(seed: int, signal_in_features: float) -> pd.DataFrame:
+    """Rows at four cutoffs and as_of; BG/NBD's score knows who buys, the features as much
+    as ``signal_in_features`` says."""
+    rng = np.random.default_rng(seed)
+    cutoffs = [pd.Timestamp("2024-09-02") - pd.Timedelta(days=45 * k) for k in range(4)]
+    parts = []
+    for cut in [*cutoffs, AS_OF]:
+        n = 400
+        appetite = rng.normal(0, 1.5, n)
+        p = 1 / (1 + np.exp(-appetite))
+        bought = rng.random(n) < p
+        parts.append(pd.DataFrame({
+            "customer_id": [f"c{i:03d}" for i in range(n)], "cutoff": cut,
+            "orders_count": signal_in_features * appetite + rng.normal(0, 1, n),
+            "recency_days": rng.uniform(1, 300, n),
+            "btyd_p_purchase": p,
+            "purchased": bought if cut != AS_OF else False,
+            "revenue_in_horizon": np.where(bought, rng.gamma(2, 50, n), 0.0) if cut != AS_OF else 0.0,
+        }))  # fmt: skip
+    frame = pd.concat(parts, ignore_index=True)
+    frame["cutoff"] = frame["cutoff"].astype("datetime64[ns]")
+    return frame
+
+
+def _fit(frame: pd.DataFrame) -> PurchaseValueModel:
+    cuts = sorted(frame["cutoff"].unique(), reverse=True)[1:]
+    cuts = [pd.Timestamp(c).to_pydatetime() for c in cuts]
+    model = PurchaseValueModel(("logistic", "lightgbm"), random_state=0,
+                               not_features=("customer_id", "cutoff", "purchased",
+                                             "revenue_in_horizon"))  # fmt: skip
+    return model.fit(frame, train_cutoffs=[c for c in cuts if c <= cuts[0] - pd.Timedelta(days=90)],
+                     validation_cutoff=cuts[0], refit_cutoffs=cuts, horizon_days=90)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("signal", [0.0, 1.0])
+def test_the_published_score_is_at_least_bgnbd_on_validation(seed: int, signal: float):
+    frame = _frame(seed, signal)
+    model = _fit(frame)
+    m = model.validation_metrics_
+    published = m["validation_auc_bgnbd"] if m["published"] == "bgnbd" else m["validation_auc_model"]
+    assert published >= m["bgnbd_validation_auc"] - 1e-12
+    now = frame[frame["cutoff"] == AS_OF]
+    p = model.predict(now).scores["p_purchase"].to_numpy()
+    assert np.all((p >= 0) & (p <= 1))
+    if m["published"] == "bgnbd":  # BG/NBD's ranking, calibrated
+        assert spearmanr(p, now["btyd_p_purchase"]).statistic > 0.999
+
+
+def test_reorder_keeps_the_probabilities_and_takes_the_ranking():
+    rng = np.random.default_rng(0)
+    p, by = rng.random(200), rng.random(200)
+    p[3] = np.nan
+    by[10:20] = by[10]  # ties stay ties
+    out = reorder(p, by)
+    assert np.isnan(out[3])
+    known = ~np.isnan(p)
+    assert np.nanmean(out) == pytest.approx(np.nanmean(p))
+    assert np.unique(out[10:20]).size == 1
+    assert spearmanr(out[known], by[known]).statistic == pytest.approx(1.0)
+    y = rng.random(200) < by
+    assert metrics.auc(y[known], out[known]) == pytest.approx(metrics.auc(y[known], by[known]))
