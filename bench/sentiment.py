@@ -19,9 +19,14 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from crmine.models.text._en import LexiconScorer
+    from crmine.models.text._en_ngram import EnSentiment
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("CRMINE_DATASETS", REPO.parent / "shared" / "datasets"))
@@ -75,6 +80,96 @@ def load_twitter(datasets: Path = DATASETS) -> pd.DataFrame:
     text = t["text"].str.replace("Late Flight", "late", regex=False)
     t["text"] = text.str.replace("Cancelled Flight", "cancel", regex=False)
     return t
+
+
+# English corpora that may train a shipped model (all CC BY 4.0; see their READMEs), and the
+# domain each belongs to: a domain is left out of training as a whole (both movie corpora at once).
+EN_CORPORA = {
+    "uci_amazon": "phones", "uci_yelp": "restaurants", "uci_imdb": "movies",
+    "liu_customer_reviews": "products", "liu_pros_cons": "pros_cons", "pang_lee": "movies",
+}  # fmt: skip
+
+
+def load_english_corpora(datasets: Path = DATASETS) -> pd.DataFrame:
+    """The four CC BY 4.0 English corpora as (text, y, corpus, domain), y = 1 positive.
+
+    - uci_sentiment_labelled_sentences: one corpus per site (amazon phones, yelp restaurants,
+      imdb movies); the imdb texts' trailing spaces stripped.
+    - liu_customer_reviews: sentences with an opinion tag (polarity +1 / -1); sentences tagged
+      both ways are dropped (52: their labels are feature-level, not the sentence's); neutral
+      (0) sentences dropped.
+    - liu_pros_cons: pros = positive, cons = negative; empty entries dropped.
+    - pang_lee_sentence_polarity: as published.
+    Texts are compared lower-cased with collapsed spaces: those seen with both labels (the
+    pros/cons placeholders "none", "-", "price", ...) are dropped, repeats kept once.
+    """
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_parquet(datasets / name / f"{name}.parquet")
+
+    u = read("uci_sentiment_labelled_sentences")
+    c = read("liu_customer_reviews")
+    c = c[(c["polarity"] != 0) & ~((c["n_pos"] > 0) & (c["n_neg"] > 0))]
+    p = read("liu_pros_cons").dropna(subset=["text"])
+    r = read("pang_lee_sentence_polarity")
+    d = pd.concat([
+        pd.DataFrame({"text": u["text"], "y": u["label"], "corpus": "uci_" + u["source"]}),
+        pd.DataFrame({"text": c["sentence"], "y": (c["polarity"] > 0).astype(int),
+                      "corpus": "liu_customer_reviews"}),
+        pd.DataFrame({"text": p["text"], "y": p["label"], "corpus": "liu_pros_cons"}),
+        pd.DataFrame({"text": r["text"], "y": r["label"], "corpus": "pang_lee"}),
+    ], ignore_index=True)  # fmt: skip
+    d["text"] = d["text"].str.strip()
+    d = d[d["text"].str.len() > 0]
+    key = d["text"].str.lower().str.replace(r"\s+", " ", regex=True)
+    n_labels = d.groupby(key)["y"].nunique()
+    d = d[~key.isin(n_labels[n_labels > 1].index)]
+    d = d.loc[~key[d.index].duplicated()]
+    d["y"] = d["y"].astype(int)
+    return d.assign(domain=d["corpus"].map(EN_CORPORA)).reset_index(drop=True)
+
+
+def load_english_evaluation(datasets: Path = DATASETS) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Evaluation-only English sets (their licences forbid training a shipped model on them):
+    amazon_alexa 1-2 vs 4-5 stars and twitter_airline_sentiment negative vs positive."""
+    a = load_alexa(datasets)
+    t = load_twitter(datasets)
+    t = t[t["airline_sentiment"] != "neutral"]
+    return {
+        "amazon_alexa": (a["verified_reviews"].tolist(), a["y"].to_numpy()),
+        "twitter_airline": (t["text"].tolist(), (t["airline_sentiment"] == "positive").to_numpy(int)),
+    }
+
+
+def fit_english(d: pd.DataFrame, lexicon: LexiconScorer | None = None) -> EnSentiment:
+    """The shipped English recipe: defaults of EnSentiment, the stacker's folds by domain
+    (``lexicon``: the stacked lexicon scorer; None: the shipped one)."""
+    from crmine.models.text._en_ngram import EnSentiment
+
+    return EnSentiment(lexicon).fit(
+        d["text"].tolist(), d["y"].to_numpy(), groups=d["domain"].to_numpy()
+    )
+
+
+def leave_one_domain_out(d: pd.DataFrame, domains: list[str] | None = None,
+                         lexicon: LexiconScorer | None = None) -> pd.DataFrame:  # fmt: skip
+    """Per corpus: the recipe trained on every *other* domain, against VADER and the lexicon
+    scorer alone (rows: corpus; balanced accuracy at score > 0, VADER at compound >= 0.05)."""
+    from crmine.models.text._en import shipped_lexicon
+
+    lexicon = lexicon or shipped_lexicon()
+    rows = []
+    for dom in domains or sorted(d["domain"].unique()):
+        model = fit_english(d[d["domain"] != dom], lexicon)
+        for corpus, g in d[d["domain"] == dom].groupby("corpus"):
+            texts, y = g["text"].tolist(), g["y"].to_numpy()
+            s, v, lex = model.score(texts), vader_scores(texts), lexicon.score(texts)
+            rows.append({"domain": dom, "corpus": corpus, "n": len(g),
+                         "balanced_accuracy": balanced_accuracy(y, s > 0), "auc": auc(y, s),
+                         "vader_balanced_accuracy": balanced_accuracy(y, v >= 0.05),
+                         "vader_auc": auc(y, v),
+                         "lexicon_balanced_accuracy": balanced_accuracy(y, lex > 0)})  # fmt: skip
+    return pd.DataFrame(rows).set_index("corpus")
 
 
 # ---- metrics -------------------------------------------------------------------------------

@@ -158,7 +158,8 @@ def test_cross_fit_never_scores_a_text_with_its_own_rating():
     n = 400
     texts = pd.Series([f"word{i} item{i * 7919 % 10007}" for i in range(n)])
     rating = (rng.random(n) < 0.5).astype(float)
-    res = cross_fit_sentiment(_zero_model(), texts, rating, folds=5, min_rated=20)
+    res = cross_fit_sentiment(_zero_model(), texts, rating, folds=5, min_rated=20,
+                              keep_if_worse=False)
     assert res.adapted
     assert res.metrics["balanced_accuracy_sign_after"] < 0.6
     # sanity: an in-sample fit does memorise, so the check above can fail
@@ -185,12 +186,33 @@ def test_cross_fit_scores_the_base_once_on_the_whole_batch():
     rng = np.random.default_rng(2)
     texts = pd.Series([f"the speaker {'blips' if g else 'zorps'} {i}"
                        for i, g in enumerate(rng.random(400) < 0.5)])  # fmt: skip
-    res = cross_fit_sentiment(model, texts, (rng.random(400) < 0.5).astype(float), min_rated=20)
+    res = cross_fit_sentiment(model, texts, (rng.random(400) < 0.5).astype(float), min_rated=20,
+                              keep_if_worse=False)
     assert res.adapted and scorer.calls == 1
     assert np.all(res.base_scores == 0.1)  # the whole batch's base, never a fold subset's
     adapted = res.model.models[0]
     np.testing.assert_allclose(adapted.score(texts[:50], base=np.full(50, 0.1)),
                                adapted.score(texts[:50], base=res.base_scores[:50]))
+
+
+def test_cross_fit_keeps_the_base_model_when_adapting_loses_on_held_out_texts():
+    # ratings that contradict what the texts say: adapting can only learn noise
+    good = np.arange(300) % 2 == 0
+    texts = pd.Series(np.where(good, "love it, great", "awful, broke") + pd.Series(
+        np.arange(300).astype(str)))
+    base = SentimentModel({"en": _Sign(), "zh": _Sign()})
+    rating = np.random.default_rng(1).random(300).round()
+    res = cross_fit_sentiment(base, texts, rating, folds=5, min_rated=20)
+    assert not res.adapted and res.metrics["kept"].startswith("shipped model")
+    assert res.metrics["balanced_accuracy_label_after"] < res.metrics["balanced_accuracy_label_before"]
+    np.testing.assert_array_equal(res.scores, res.base_scores)
+
+
+class _Sign:
+    """A base scorer that reads the first word: right about the texts, blind to ratings."""
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        return np.array([0.8 if str(t).startswith("love") else -0.8 for t in texts])
 
 
 def test_cross_fit_keeps_base_model_without_enough_ratings():

@@ -178,7 +178,8 @@ def adaptation_metrics(y: np.ndarray, base: np.ndarray, adapted: np.ndarray,
 
 def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.ndarray,
                         *, train: np.ndarray | None = None, folds: int = 5, seed: int = 0,
-                        min_rated: int = 20, max_fit: int | None = None) -> CrossFitResult:  # fmt: skip
+                        min_rated: int = 20, max_fit: int | None = None,
+                        keep_if_worse: bool = True) -> CrossFitResult:  # fmt: skip
     """Score every text, adapting the model to the domain by the ratings without self-leakage.
 
     ``rating01`` is each text's rating on 0-1 (NaN when unrated); ``train`` marks the ratings
@@ -188,7 +189,9 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
     the mean score of the fold models (:class:`FoldEnsemble`), none of which saw their rating
     either: no extra fit is needed. Adaptation is skipped (base model
     for all) when fewer than ``min_rated`` texts of either polarity are available. ``max_fit``
-    caps the texts each adaptation learns from (a random sample) to bound its cost.
+    caps the texts each adaptation learns from (a random sample) to bound its cost. When the
+    adapted scores label the held-out rated texts worse than the base model's, the base
+    model is kept (``keep_if_worse``; off only to inspect the cross-fitting itself).
     """
     import pandas as pd
 
@@ -242,6 +245,12 @@ def cross_fit_sentiment(model: SentimentModel, texts: pd.Series, rating01: np.nd
             metrics[lang] = {
                 k: v for k, v in sub.items() if k.startswith("bal") or k == "heldout_texts"
             }
+    if keep_if_worse and (metrics["balanced_accuracy_label_after"]
+                          < metrics["balanced_accuracy_label_before"]):  # fmt: skip
+        # adapting lost on the held-out rated texts: the shipped model is kept (chosen by
+        # validation, like every published score)
+        metrics |= {"adapted": False, "kept": "shipped model: adapting did not help held-out texts"}
+        return CrossFitResult(base, model.label(base), base, False, metrics, model)
     return CrossFitResult(scores, model.label(scores), base, True, metrics, full)
 
 

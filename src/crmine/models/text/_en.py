@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
 from itertools import chain
 
 import numpy as np
@@ -56,7 +58,19 @@ class LexiconScorer:
             return np.zeros(n)
         flat = np.array(list(chain.from_iterable(tokens)), dtype=object)
         doc = np.repeat(np.arange(n), lengths)
-        return _score_flat(self, flat, doc, n)
+        total = np.bincount(doc, weights=_token_valences(self, flat, doc, n), minlength=n)
+        return total / np.sqrt(total * total + _ALPHA)
+
+
+@cache
+def shipped_lexicon() -> LexiconScorer:
+    """The scorer on the shipped lexicon (assets/en_lexicon.tsv: VADER's, MIT), read once."""
+    assets = resources.files("crmine.models.text") / "assets"
+    lexicon: dict[str, float] = {}
+    for line in (assets / "en_lexicon.tsv").read_text(encoding="utf-8").splitlines():
+        word, valence = line.split("\t")
+        lexicon[word] = float(valence)
+    return LexiconScorer(lexicon)
 
 
 def _shift(a: np.ndarray, k: int, fill: object) -> np.ndarray:
@@ -75,7 +89,22 @@ def _clause_seen(flag: np.ndarray, clause: np.ndarray) -> np.ndarray:
     return (csum - flag - np.repeat((csum - flag)[starts], run)) > 0
 
 
-def _score_flat(m: LexiconScorer, flat: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
+def clauses(tok: pd.Series, doc: np.ndarray) -> np.ndarray:
+    """Clause id per token of a flat token array: a clause ends at punctuation, a contrast word
+    or the end of a text (the punctuation or contrast token opens the next clause)."""
+    is_break = tok.isin(_PUNCT).to_numpy() | tok.isin(R.CONTRAST).to_numpy()
+    doc_start = np.concatenate(([True], doc[1:] != doc[:-1])) if len(doc) else np.zeros(0, bool)
+    return np.cumsum(is_break | doc_start)
+
+
+def after_negator(tok: pd.Series, clause: np.ndarray) -> np.ndarray:
+    """True for tokens after a negator in the same clause ("not" in "not very good ." marks
+    "very" and "good"), the marking of Das & Chen (2001) for n-gram models."""
+    return _clause_seen(tok.isin(R.NEGATORS).to_numpy(), clause)
+
+
+def _token_valences(m: LexiconScorer, flat: np.ndarray, doc: np.ndarray, n: int) -> np.ndarray:
+    """Each token's valence after phrases, intensifiers, negation, irrealis and contrast."""
     pos = m.words_.get_indexer(flat)
     val = np.where(pos >= 0, m.valences_[pos], 0.0)
     tok = pd.Series(flat)
@@ -91,10 +120,8 @@ def _score_flat(m: LexiconScorer, flat: np.ndarray, doc: np.ndarray, n: int) -> 
             val[hit] = m.phrase_valences_[which[hit]]
             in_phrase[hit] = in_phrase[hit + 1] = True
 
-    is_punct = tok.isin(_PUNCT).to_numpy()
     is_contrast = tok.isin(R.CONTRAST).to_numpy()
-    doc_start = np.concatenate(([True], doc[1:] != doc[:-1]))
-    clause = np.cumsum(is_punct | is_contrast | doc_start)  # clause ids never straddle texts
+    clause = clauses(tok, doc)  # clause ids never straddle texts
     same = np.concatenate(([False], clause[1:] == clause[:-1]))
 
     # intensifiers / dampeners on the next word
@@ -125,5 +152,4 @@ def _score_flat(m: LexiconScorer, flat: np.ndarray, doc: np.ndarray, n: int) -> 
     has = np.bincount(doc, weights=is_contrast, minlength=n) > 0
     factor = np.where(has[doc], np.where(seen > 0, R.AFTER_CONTRAST, R.BEFORE_CONTRAST), 1.0)
 
-    total = np.bincount(doc, weights=val * factor, minlength=n)
-    return total / np.sqrt(total * total + _ALPHA)
+    return val * factor

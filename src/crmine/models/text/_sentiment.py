@@ -1,9 +1,9 @@
 """Mixed-language sentiment: route each text by language, score in [-1, 1], label with a neutral band.
 
-Scores are on one scale for both languages: 2 P(positive) - 1 for the Chinese model, the normalised
-lexicon valence for English. Texts with no sentiment signal (empty, None, digits) score 0 and are
-labelled neutral; their language is 'unknown'. Emoji-only texts go to the English scorer, whose
-lexicon covers common emoji.
+Scores are on one scale for both languages: 2 P(positive) - 1 from each language's trained model
+(Chinese `_zh`, English `_en_ngram`). Texts with no sentiment signal (empty, None, digits) score 0
+and are labelled neutral; their language is 'unknown'. Emoji-only texts go to the English scorer,
+whose lexicon covers common emoji.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Protocol
 
 import numpy as np
@@ -121,15 +122,27 @@ class SentimentModel:
 
 def load_default(neutral_band: float = NEUTRAL_BAND) -> SentimentModel:
     """The shipped Chinese and English models, read from package data (offline)."""
-    from crmine.models.text._en import LexiconScorer
+    assets = resources.files("crmine.models.text") / "assets"
+    return SentimentModel({"zh": load_zh(assets), "en": load_en(assets)}, neutral_band)
+
+
+def _arrays(path: Traversable) -> dict[str, np.ndarray]:
+    with path.open("rb") as fh, np.load(fh) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def load_zh(assets: Traversable) -> Scorer:
+    """The Chinese model stored in ``assets`` (zh_sentiment.json + .npz)."""
     from crmine.models.text._zh import ZhSentiment
 
-    assets = resources.files("crmine.models.text") / "assets"
     meta = json.loads((assets / "zh_sentiment.json").read_text(encoding="utf-8"))
-    with (assets / "zh_sentiment.npz").open("rb") as fh, np.load(fh) as npz:
-        zh = ZhSentiment.from_arrays(meta, {k: npz[k] for k in npz.files})
-    lexicon: dict[str, float] = {}
-    for line in (assets / "en_lexicon.tsv").read_text(encoding="utf-8").splitlines():
-        word, valence = line.split("\t")
-        lexicon[word] = float(valence)
-    return SentimentModel({"zh": zh, "en": LexiconScorer(lexicon)}, neutral_band)
+    return ZhSentiment.from_arrays(meta, _arrays(assets / "zh_sentiment.npz"))
+
+
+def load_en(assets: Traversable) -> Scorer:
+    """The English model stored in ``assets`` (en_sentiment.json + .npz, on en_lexicon.tsv)."""
+    from crmine.models.text._en import shipped_lexicon
+    from crmine.models.text._en_ngram import EnSentiment
+
+    meta = json.loads((assets / "en_sentiment.json").read_text(encoding="utf-8"))
+    return EnSentiment.from_arrays(meta, _arrays(assets / "en_sentiment.npz"), shipped_lexicon())

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crmine.models._threads import single_thread
+from crmine.models.text._nblr import NgramLogit, fit_ngram_logit
 from crmine.models.text._zh_batch import BatchSelfTraining
 from crmine.models.text._zh_lexicon import N_FEATURES, lexicon_features
 
@@ -240,47 +241,6 @@ class ZhSentiment:
         return f"ZhSentiment({json.dumps(asdict(self.features))}, C={self.C})"
 
 
-@dataclass(frozen=True)
-class _NgramLogit:
-    """The n-gram logistic regression in folded form: logit = (X a) / sqrt(X q) + intercept."""
-
-    index: np.ndarray
-    a: np.ndarray
-    q: np.ndarray
-    intercept: float
-
-    def logit(self, X: sp.csr_matrix) -> np.ndarray:
-        Xk = X[:, self.index]
-        num = Xk @ self.a
-        den = np.sqrt(Xk @ self.q)
-        return np.divide(num, den, out=np.zeros_like(num), where=den > 0) + self.intercept
-
-
-def _fit_ngram(X: sp.csr_matrix, y: np.ndarray, m: ZhSentiment) -> _NgramLogit:
-    """NB-weighted, L2-normalised n-grams and a logistic regression on them (trained on the float16
-    ratios that are shipped)."""
-    from sklearn.linear_model import LogisticRegression
-
-    keep = np.asarray(X.sum(axis=0)).ravel() >= m.min_df
-    index = np.flatnonzero(keep).astype(np.uint32)
-    Xk = sp.csr_matrix(X[:, index])
-    r = _nb_ratio(Xk, y, m.nb_alpha).astype(np.float16).astype(np.float64)
-    clf = LogisticRegression(C=m.C, max_iter=2000, random_state=m.random_state)
-    with single_thread(user_api="blas"):
-        clf.fit(_nb_normalise(Xk, r, r * r), y)
-    return _NgramLogit(index, clf.coef_.ravel() * r, r * r, float(clf.intercept_[0]))
-
-
-def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float) -> np.ndarray:
-    """Naive-Bayes log-count ratio per feature."""
-    p = np.asarray(X[y == 1].sum(axis=0)).ravel() + alpha
-    q = np.asarray(X[y == 0].sum(axis=0)).ravel() + alpha
-    return np.log(p / p.sum()) - np.log(q / q.sum())
-
-
-def _nb_normalise(X: sp.csr_matrix, r: np.ndarray, q: np.ndarray) -> sp.csr_matrix:
-    """Rows of X * r scaled to unit L2 norm (X binary, so the squared norm is X @ r**2)."""
-    Xr = sp.csr_matrix(X.multiply(r.reshape(1, -1)))
-    den = np.sqrt(X @ q)
-    inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0)
-    return sp.csr_matrix(Xr.multiply(inv.reshape(-1, 1)))
+def _fit_ngram(X: sp.csr_matrix, y: np.ndarray, m: ZhSentiment) -> NgramLogit:
+    return fit_ngram_logit(X, y, C=m.C, min_df=m.min_df, nb_alpha=m.nb_alpha,
+                           random_state=m.random_state)  # fmt: skip
