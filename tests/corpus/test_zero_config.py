@@ -8,7 +8,10 @@ For each input, checked against the source file itself (never against crmine's o
 - no more lines are marked as returns than the data marks as such (negative quantities or
   amounts, a status saying cancelled / refunded / returned);
 - net revenue of the loaded lines equals the source's over the same rows;
-- ``crmine run`` finishes: every step is done or skipped with a reason, none failed.
+- ``crmine run`` finishes: every step is done or skipped with a reason, none failed;
+- every published score is at least its baseline on validation (the purchase model and
+  BG/NBD, category needs and the customers' own history or the base rate), and a
+  probability calibrated on the validation window is at its observed level there.
 """
 
 from __future__ import annotations
@@ -99,7 +102,29 @@ def _check_ingest_and_run(ws: Workspace, files: dict[str, Path]) -> dict[str, ob
     assert failed == []
     for s in outcome.steps:
         assert s.status in ("done", "skipped") and s.detail, s
+    _check_models(outcome.snapshot_path / "models.parquet")
     return results
+
+
+def _check_models(path: Path) -> None:
+    """Every published score is at least its baseline on validation; every probability
+    calibrated there is at its observed level."""
+    import json
+
+    if not path.exists():
+        return
+    models = pd.read_parquet(path)
+    for name, raw in zip(models["name"], models["metrics"], strict=True):
+        m = json.loads(raw)
+        if name == "purchase_propensity" and "bgnbd_validation_auc" in m:
+            published = m["validation_auc_bgnbd" if m["published"] == "bgnbd" else "validation_auc_model"]
+            assert published >= m["bgnbd_validation_auc"] - 1e-9, m
+        if name == "next_categories" and "mean_auc" in m:
+            assert m["mean_auc"] >= m["mean_auc_baseline_own_history"] - 1e-4, m
+            if m["published"] == "model":
+                assert m["brier"] < m["brier_baseline_base_rate"], m
+            if str(m.get("calibration", "")).startswith("Platt"):
+                assert abs(m["mean_predicted"] - m["observed_rate"]) < 0.05, m
 
 
 @pytest.mark.parametrize("name", sorted(SHARED))

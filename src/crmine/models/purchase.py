@@ -159,6 +159,7 @@ class PurchaseValueModel(Estimator):
         validation to the baseline published beside it. BTYD's is then Platt-calibrated on
         that window (where BTYD has no score, the model's is kept)."""
         from crmine.evaluation import metrics
+        from crmine.models._calibration import Platt
 
         self.published_, self.bgnbd_calibrator_ = "model", None
         model_auc = propensity.blended_validation_auc_
@@ -169,7 +170,7 @@ class PurchaseValueModel(Estimator):
         known = np.isfinite(prior)
         if known.sum() < 2 or len(np.unique(y[is_val][known])) < 2:
             return
-        calibrator = _platt(prior[known], y[is_val][known])
+        calibrator = Platt().fit(prior[known], y[is_val][known])
         published = propensity.validation_proba_.copy()
         published[known] = calibrator(prior[known])
         bgnbd_auc = metrics.auc(y[is_val], published)
@@ -272,18 +273,6 @@ class PurchaseValueModel(Estimator):
             self.revenue_metrics_,
         )  # fmt: skip
         return [self.describe(), revenue]
-
-
-def _platt(score: np.ndarray, y: np.ndarray):
-    """Platt's sigmoid on the log-odds of ``score``: strictly increasing, so ranks are kept."""
-    from sklearn.linear_model import LogisticRegression
-
-    def logit(p):
-        p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
-        return np.log(p / (1 - p)).reshape(-1, 1)
-
-    fitted = LogisticRegression(C=1e6).fit(logit(score), np.asarray(y, bool))
-    return lambda s: np.clip(fitted.predict_proba(logit(s))[:, 1], 0.0, 1.0)
 
 
 def _days(n: int):

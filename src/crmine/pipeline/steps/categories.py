@@ -49,6 +49,12 @@ def next_categories_step(ctx: StepContext) -> StepResult:
     note = f"; validation mean AUC {auc:.3f}" if isinstance(auc, float) else ""
     if note and isinstance(base, float):
         note += f" (own history {base:.3f})"
+    m = model.metrics_
+    if m.get("published") == "base rate":
+        note += "; the model did not beat the base rate on validation: base rates published"
+    elif str(m.get("calibration", "")).startswith("Platt"):
+        note += (f"; calibrated on the validation window (mean {m['mean_predicted']:.3f}, "
+                 f"observed {m['observed_rate']:.3f})")  # fmt: skip
     source = "derived from product names" if model.derived_ else "from the data"
     return StepResult.done(
         f"{len(model.categories_)} categories ({source}) for {customers.size:,} customers{note}",
