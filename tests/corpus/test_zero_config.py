@@ -8,7 +8,8 @@ For each input, checked against the source file itself (never against crmine's o
 - no more lines are marked as returns than the data marks as such (negative quantities or
   amounts, a status saying cancelled / refunded / returned);
 - net revenue of the loaded lines equals the source's over the same rows;
-- ``crmine run`` finishes: every step is done or skipped with a reason, none failed;
+- ``crmine run`` finishes: every step is done or skipped with a reason, none failed, and
+  the report builds;
 - every published score is at least its baseline on validation (the purchase model and
   BG/NBD, category needs and the customers' own history or the base rate), and a
   probability calibrated on the validation window is at its observed level there.
@@ -103,6 +104,10 @@ def _check_ingest_and_run(ws: Workspace, files: dict[str, Path]) -> dict[str, ob
     for s in outcome.steps:
         assert s.status in ("done", "skipped") and s.detail, s
     _check_models(outcome.snapshot_path / "models.parquet")
+    from crmine.report.workspace import write_workspace_report
+
+    html = write_workspace_report(ws, ws.root / "report.html").read_text("utf-8")
+    assert "The data" in html  # the report builds, headed by the data's facts
     return results
 
 

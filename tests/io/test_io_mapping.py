@@ -195,7 +195,8 @@ def test_superstore_export_prefers_a_header_named_like_the_column():
     assert m.canonical == {"order_id": "Order ID", "customer_id": "Customer ID",
                            "order_ts": "Order Date", "product_id": "Product ID",
                            "product_name": "Product Name", "category": "Category",
-                           "quantity": "Quantity", "amount": "Sales", "region": "Region"}
+                           "quantity": "Quantity", "amount": "Sales", "profit": "Profit",
+                           "region": "Region"}
     assert m.attributes["Country"] == "country"
 
 

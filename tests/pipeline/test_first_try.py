@@ -243,3 +243,20 @@ def test_facts_fill_gaps_but_never_overwrite_a_customers_file(ws: Workspace, tmp
     with ws.connect(read_only=True) as con:
         got = dict(con.execute("SELECT customer_id, name FROM customers").fetchall())
     assert got["C000"] == "From the CRM" and got["C001"] == "Client 1" and len(got) == 30
+
+
+def test_a_profit_column_gives_profit_clv_and_tiers(ws: Workspace, tmp_path: Path):
+    from crmine.pipeline.run import run
+    from tests.corpus import shapes
+
+    files, _ = shapes.lines_repeating_customer_facts(tmp_path / "files")
+    result = ingest(ws, "orders", files["orders"])
+    assert "Profit → profit" in result.mapping
+    outcome = run(ws)
+    purchase = next(s for s in outcome.steps if s.name == "purchase and value models")
+    assert "value tiers by profit CLV" in purchase.detail
+    scores = pd.read_parquet(outcome.snapshot_path / "customer_scores.parquet")
+    assert scores["clv_profit"].notna().all()
+    ranked = scores.sort_values("clv_profit", ascending=False)
+    assert ranked["value_tier"].iloc[0] == "high" and ranked["value_tier"].iloc[-1] == "low"
+    assert (scores["clv_profit"].abs() <= scores["clv"].abs() * 1.5).all()

@@ -105,3 +105,13 @@ def test_the_command(tmp_path: Path, args: list[str]):
     assert out.returncode == 0, out.stderr
     assert "Data readiness" in out.stdout and "purchase" in out.stdout
     assert json.loads((tmp_path / "r.json").read_text("utf-8"))["models"]
+
+
+def test_the_same_facts_head_the_report(tmp_path: Path):
+    from crmine.report.workspace import write_workspace_report
+
+    ws = Workspace.init(tmp_path / "ws")
+    ingest(ws, "orders", _orders(tmp_path / "f", days=200))
+    html = write_workspace_report(ws, tmp_path / "r.html").read_text("utf-8")
+    facts = summary_lines(gather_facts(ws))
+    assert "The data" in html and all(line in html for line in facts)

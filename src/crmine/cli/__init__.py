@@ -123,6 +123,10 @@ def run(
         log = ws.root / "crmine-error.log"
         log.write_text(exc.details, encoding="utf-8")
         _fail(f"{exc} (traceback in {log})", code=1)
+    from crmine.pipeline.readiness import gather_facts, summary_lines
+
+    for line in summary_lines(gather_facts(ws)):
+        console.print(f"  {line}")
     console.print(run_summary(result))
 
 

@@ -40,6 +40,19 @@ def purchase_occasions(orders: ibis.Table) -> pd.DataFrame:
     return frame
 
 
+def customer_margins(orders: ibis.Table) -> pd.DataFrame | None:
+    """customer_id, revenue, profit summed over the lines that carry both (``orders`` is
+    already cut at as_of); None when the orders have no profit column or no such line."""
+    if "profit" not in orders.columns or "amount" not in orders.columns:
+        return None
+    lines = orders.filter(orders.customer_id.notnull() & orders.profit.notnull()
+                          & orders.amount.notnull())  # fmt: skip
+    frame = lines.group_by("customer_id").aggregate(
+        revenue=lines.amount.sum(), profit=lines.profit.sum()
+    ).to_pandas()
+    return None if frame.empty else frame
+
+
 def decayed_activity(
     occasions: pd.DataFrame, cutoffs: list[datetime], half_lives: tuple[int, ...] = (14, 30, 90)
 ) -> pd.DataFrame:

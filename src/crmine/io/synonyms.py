@@ -63,6 +63,11 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "单价", "价格", "售价", "商品单价", "成交价"),
         ("unit price", "单价"),
     ),
+    "profit": (
+        ("profit", "gross profit", "line profit", "margin", "gross margin", "margin amount",
+         "毛利", "利润", "毛利润", "毛利额"),
+        ("profit", "毛利", "利润"),
+    ),
     "amount": (
         ("amount", "sales", "revenue", "total", "total amount", "line total", "order total",
          "total price", "total sales", "sales amount", "order amount", "value",

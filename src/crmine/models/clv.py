@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["BtydForecaster", "HurdleRevenue", "btyd_forecast_at", "value_tiers"]
+__all__ = ["BtydForecaster", "HurdleRevenue", "btyd_forecast_at", "profit_forecasts",
+           "value_tiers"]
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,32 @@ def btyd_forecast_at(
     pred = model.predict(summary)
     pred.insert(0, "customer_id", summary["customer_id"].to_numpy())
     return model, pred
+
+
+def profit_forecasts(scores: pd.DataFrame, margins: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``scores`` with expected_profit, clv_profit and value tiers by clv_profit.
+
+    A customer's margin is their profit over their revenue so far, shrunk toward the shop's
+    margin by one median customer's revenue (a customer with one small order says little
+    about their margin; one with many says much): m = (profit + shop × r0) / (revenue + r0).
+    A customer who returned more than they bought has no margin of their own (the shop's).
+    """
+    import pandas as pd
+
+    out = scores.copy()
+    rev = margins["revenue"].to_numpy(float)
+    prof = margins["profit"].to_numpy(float)
+    positive = rev > 0
+    shop = float(prof[positive].sum() / rev[positive].sum()) if positive.any() else 0.0
+    r0 = float(np.median(rev[positive])) if positive.any() else 1.0
+    own = np.where(positive, (prof + shop * r0) / (np.where(positive, rev, 0.0) + r0), shop)
+    margin = pd.Series(own, index=margins["customer_id"].to_numpy())
+    m = margin.reindex(out["customer_id"].to_numpy()).fillna(shop).to_numpy(float)
+    out["expected_profit"] = out["expected_revenue"].to_numpy(float) * m
+    out["clv_profit"] = out["clv"].to_numpy(float) * m
+    out["value_tier"] = value_tiers(out["clv_profit"].to_numpy(float))
+    return out, (f"value tiers by profit CLV (the orders' profit column: shop margin "
+                 f"{shop:.1%}, each customer's own shrunk toward it)")  # fmt: skip
 
 
 #: shortest validation window worth fitting BTYD for, in days

@@ -212,7 +212,7 @@ def forecast_orders(
     """
     import pandas as pd
 
-    from crmine.features.purchase import plan_cutoffs, purchase_occasions
+    from crmine.features.purchase import customer_margins, plan_cutoffs, purchase_occasions
     from crmine.models.purchase import combine_forecasts
 
     orders = _truncated(backend, "orders", "order_ts", as_of)
@@ -261,8 +261,15 @@ def forecast_orders(
         priced=priced, btyd_ranking=ranking,
     )  # fmt: skip
     notes.extend(combined.notes)
+    published = combined.scores
+    margins = customer_margins(orders) if priced else None
+    if margins is not None and "clv" in published:
+        from crmine.models.clv import profit_forecasts
+
+        published, note = profit_forecasts(published, margins)
+        notes.append(note)
     baselines = _baselines(occasions, as_of, horizon_days, scores)
-    return Forecast(combined.scores, combined.records, "; ".join(notes), baselines)
+    return Forecast(published, combined.records, "; ".join(notes), baselines)
 
 
 def _supervised(inputs: PurchaseInputs, as_of, horizon_days, settings, every, train_cuts):

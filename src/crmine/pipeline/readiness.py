@@ -80,47 +80,52 @@ class Readiness:
 
 def gather_facts(ws: Workspace) -> DataFacts:
     """Read the warehouse once (read-only) into :class:`DataFacts`."""
+    with ws.connect(read_only=True) as con:
+        return gather_facts_from(con)
+
+
+def gather_facts_from(con: duckdb.DuckDBPyConnection) -> DataFacts:
+    """:func:`gather_facts` on an open connection to the warehouse (e.g. the report's)."""
     from crmine.engine.workspace import column_names, table_names
 
-    with ws.connect(read_only=True) as con:
-        present = table_names(con)
-        rows = {t: _count(con, f"SELECT count(*) FROM {t}") for t in INPUT_TABLES if t in present}
-        facts: dict = {"rows": rows}
-        if rows.get("orders"):
-            facts |= _order_facts(con, set(column_names(con, "orders")))
-        if rows.get("customers") and "churned" in column_names(con, "customers"):
-            churned, stayed = con.execute(
-                "SELECT count(*) FILTER (WHERE churned), count(*) FILTER (WHERE NOT churned) "
-                "FROM customers"
-            ).fetchone()
-            facts["churn_labels"] = {"churned": int(churned), "stayed": int(stayed)}
-        if rows.get("feedback"):
-            texts, undated = con.execute(
-                "SELECT count(*) FILTER (WHERE nullif(trim(text), '') IS NOT NULL), "
-                "count(*) FILTER (WHERE ts IS NULL) FROM feedback"
-            ).fetchone() if "text" in column_names(con, "feedback") else (0, 0)
-            facts |= {"feedback_texts": int(texts), "feedback_undated": int(undated)}
-        if rows.get("interactions") and "text" in column_names(con, "interactions"):
-            facts["interaction_texts"] = _count(
-                con, "SELECT count(*) FROM interactions WHERE nullif(trim(text), '') IS NOT NULL"
-            )
-        if rows.get("campaigns") and "group" in column_names(con, "campaigns"):
-            facts["campaign_groups"] = {
-                str(g): int(n)
-                for g, n in con.execute(
-                    'SELECT lower(coalesce("group", \'(none)\')), count(*) FROM campaigns '
-                    "GROUP BY 1 ORDER BY 1"
-                ).fetchall()
-            }
-        if "quarantine" in present:
-            facts["quarantined"] = {
-                f"{e}: {r}": int(n)
-                for e, r, n in con.execute(
-                    "SELECT entity, reason, count(*) FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC"
-                ).fetchall()
-            }
-        if "customer_merges" in present:
-            facts["merged_customers"] = _count(con, "SELECT count(*) FROM customer_merges")
+    present = table_names(con)
+    rows = {t: _count(con, f"SELECT count(*) FROM {t}") for t in INPUT_TABLES if t in present}
+    facts: dict = {"rows": rows}
+    if rows.get("orders"):
+        facts |= _order_facts(con, set(column_names(con, "orders")))
+    if rows.get("customers") and "churned" in column_names(con, "customers"):
+        churned, stayed = con.execute(
+            "SELECT count(*) FILTER (WHERE churned), count(*) FILTER (WHERE NOT churned) "
+            "FROM customers"
+        ).fetchone()
+        facts["churn_labels"] = {"churned": int(churned), "stayed": int(stayed)}
+    if rows.get("feedback"):
+        texts, undated = con.execute(
+            "SELECT count(*) FILTER (WHERE nullif(trim(text), '') IS NOT NULL), "
+            "count(*) FILTER (WHERE ts IS NULL) FROM feedback"
+        ).fetchone() if "text" in column_names(con, "feedback") else (0, 0)
+        facts |= {"feedback_texts": int(texts), "feedback_undated": int(undated)}
+    if rows.get("interactions") and "text" in column_names(con, "interactions"):
+        facts["interaction_texts"] = _count(
+            con, "SELECT count(*) FROM interactions WHERE nullif(trim(text), '') IS NOT NULL"
+        )
+    if rows.get("campaigns") and "group" in column_names(con, "campaigns"):
+        facts["campaign_groups"] = {
+            str(g): int(n)
+            for g, n in con.execute(
+                'SELECT lower(coalesce("group", \'(none)\')), count(*) FROM campaigns '
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        }
+    if "quarantine" in present:
+        facts["quarantined"] = {
+            f"{e}: {r}": int(n)
+            for e, r, n in con.execute(
+                "SELECT entity, reason, count(*) FROM quarantine GROUP BY 1, 2 ORDER BY 3 DESC"
+            ).fetchall()
+        }
+    if "customer_merges" in present:
+        facts["merged_customers"] = _count(con, "SELECT count(*) FROM customer_merges")
     return DataFacts(**facts)
 
 

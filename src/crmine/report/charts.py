@@ -208,8 +208,10 @@ def hbars_option(
 
 def region_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True) -> Chart:
     """Horizontal bars of net revenue (else of orders) per region, largest at the top."""
+    import pandas as pd
+
     labels = [
-        "(not recorded)" if r is None or r != r else (f"Other ({n} regions)" if k else str(r))
+        "(not recorded)" if pd.isna(r) else (f"Other ({n} regions)" if k else str(r))
         for r, n, k in zip(
             df["region"], df["regions"], df["region"].eq("Other") & (df["regions"] > 1), strict=True
         )
@@ -473,9 +475,10 @@ def cohort_heatmap(df: pd.DataFrame) -> Chart:
 
 def products_chart(df: pd.DataFrame, money: Money, *, with_revenue: bool = True) -> Chart:
     """Horizontal bars of net revenue (else of orders) for the top products."""
+    named = df["name"].notna().to_numpy()
     labels = [
-        str(n) if n is not None and n == n and str(n) else str(p)
-        for p, n in zip(df["product"], df["name"], strict=True)
+        str(n) if has and str(n) else str(p)
+        for p, n, has in zip(df["product"], df["name"], named, strict=True)
     ]
     measure = df["revenue"] if with_revenue else df["orders"]
     data = [

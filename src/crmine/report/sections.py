@@ -109,6 +109,18 @@ def anonymous_note(k: dict, money: Money) -> list[str]:
     ]
 
 
+@section("data", "The data", tables=("orders", "customers"))
+def data_section(ctx: ReportContext) -> SectionContent | Omitted:
+    """The facts ``crmine check`` starts with: period, counts, quality."""
+    from crmine.pipeline.readiness import gather_facts_from, summary_lines
+
+    facts = gather_facts_from(ctx.con)
+    if not facts.rows:
+        return Omitted("Nothing is loaded yet.")
+    return SectionContent(notes=[*summary_lines(facts), "What each model can do with this "
+                                 "data, and why not: crmine check DIR."])  # fmt: skip
+
+
 @section("kpis", "Key figures", tables=("orders", "customers", "customer_scores"))
 def kpi_section(ctx: ReportContext) -> SectionContent | Omitted:
     on_file = data.count_rows(ctx.con, "customers") if "customers" in ctx.tables else None
@@ -241,7 +253,7 @@ def product_section(ctx: ReportContext) -> SectionContent | Omitted:
         return Omitted("No orders were placed before the report date.")
     money = ctx.money
     with_money = _has_money(ctx)
-    names = ["" if n is None or n != n else str(n) for n in df["name"]]
+    names = df["name"].astype(object).where(df["name"].notna(), "").astype(str).tolist()
     with_codes = any(name != str(p) for p, name in zip(df["product"], names, strict=True))
     header = ["#", "Code", "Product", "Net revenue", "Net units", "Orders"]
     rows = [

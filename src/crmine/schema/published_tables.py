@@ -21,6 +21,7 @@ _ORDERS = "the workspace has orders"
 _BOUGHT = "some customer purchased before as_of"
 _BTYD = "the BG/NBD purchase model was fitted (orders with enough purchase history)"
 _PRICED = "orders carry prices and BG/NBD was fitted"
+_PROFIT = "orders carry a profit column beside their amounts, and clv is published"
 _SERVICE = "feedback or interactions name customers"
 _ATTRIBUTE = "the customers table has the column"
 
@@ -162,8 +163,13 @@ CUSTOMER_SCORES = PublishedTable(
           "expected discounted revenue over the CLV horizon ([clv] horizon_days, default 365)",
           MONEY, promised=True, when=_PRICED),
         C("value_tier", "string",
-          "high (top 20 %), medium (next 30 %) or low, by clv; by expected_orders when orders "
-          "carry no prices", promised=True, when=_BTYD),
+          "high (top 20 %), medium (next 30 %) or low, by clv_profit when orders carry a "
+          "profit column, else by clv; by expected_orders when orders carry no prices",
+          promised=True, when=_BTYD),
+        C("expected_profit", "float", "expected_revenue × the customer's margin (their profit "
+          "over revenue so far, shrunk toward the shop's)", MONEY, when=_PROFIT),
+        C("clv_profit", "float", "clv × the customer's margin, as expected_profit", MONEY,
+          when=_PROFIT),
         C("churn_risk", "float",
           "the contractual churn model's risk when customers carry a churned label, else "
           "1 - p_purchase", PROBABILITY, promised=True,

@@ -89,6 +89,8 @@ ORDERS = Table(
         C("quantity", "float", "units on the line; negative for returns"),
         C("unit_price", "float", "price of one unit"),
         C("amount", "float", "line value; quantity × unit_price when absent"),
+        C("profit", "float", "the line's profit or gross margin as the source states it "
+          "(Superstore's Profit, 毛利): profit-based CLV and value tiers when present"),
         C("currency", "text", "ISO currency code of the amounts"),
         C("amount_original", "float",
           "on lines converted into the workspace currency: the amount as written"),
