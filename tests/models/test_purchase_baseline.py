@@ -76,3 +76,26 @@ def test_reorder_keeps_the_probabilities_and_takes_the_ranking():
     assert spearmanr(out[known], by[known]).statistic == pytest.approx(1.0)
     y = rng.random(200) < by
     assert metrics.auc(y[known], out[known]) == pytest.approx(metrics.auc(y[known], by[known]))
+
+
+def test_without_signal_the_base_rate_is_published():
+    frame = _frame(4, 0.0)
+    rng = np.random.default_rng(9)
+    frame["btyd_p_purchase"] = rng.random(len(frame))  # BG/NBD knows nothing either
+    frame["purchased"] = np.where(frame["cutoff"] == AS_OF, False, rng.random(len(frame)) < 0.3)
+    model = _fit(frame)
+    m = model.validation_metrics_
+    assert m["published"] == "base rate", m
+    now = frame[frame["cutoff"] == AS_OF]
+    p = model.predict(now).scores["p_purchase"].to_numpy()
+    assert np.unique(p).size == 1
+    assert p[0] == pytest.approx(frame.loc[frame["cutoff"] != AS_OF, "purchased"].mean(), abs=0.01)
+    assert model.predict(now).reasons is None  # no reasons for a number no model made
+
+
+def test_auc_standard_error_matches_hanley_mcneil():
+    from crmine.evaluation.metrics import auc_standard_error
+
+    # by hand: Q1 = 0.8/1.2, Q2 = 2·0.64/1.8, var = (0.16 + 49(Q1−0.64) + 49(Q2−0.64))/2500
+    assert auc_standard_error(0.8, 50, 50) == pytest.approx(0.0445, abs=0.0002)
+    assert auc_standard_error(0.5, 400, 400) < auc_standard_error(0.5, 40, 40)

@@ -102,6 +102,17 @@ def top_decile_capture(actual: object, score: object, fraction: float = 0.1) -> 
     return float(_top_share(s, fraction) @ a / a.sum())
 
 
+def auc_standard_error(auc_value: float, n_positive: int, n_negative: int) -> float:
+    """Hanley & McNeil's (1982) standard error of an AUC from its class counts."""
+    if n_positive == 0 or n_negative == 0 or not np.isfinite(auc_value):
+        return float("nan")
+    a = auc_value
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_positive - 1) * (q1 - a * a)
+           + (n_negative - 1) * (q2 - a * a)) / (n_positive * n_negative)  # fmt: skip
+    return float(np.sqrt(max(var, 0.0)))
+
+
 def brier(y_true: object, probability: object) -> float:
     y, p = _check(y_true, probability)
     return float(np.mean((p - (y > 0)) ** 2)) if len(y) else float("nan")

@@ -148,6 +148,7 @@ class PurchaseValueModel(Estimator):
             "candidates": propensity.comparison_,
         }
         self._choose_published(frame, y, is_val, propensity)
+        self._against_base_rate(y, is_train, is_val, is_all, propensity)
         self.parameters_ = {**propensity.params_, "features": self.features_}
         self._fit_revenue(frame, X_train, X_val, X_all, is_train, is_val, is_all,
                           propensity.validation_proba_)  # fmt: skip
@@ -188,6 +189,32 @@ class PurchaseValueModel(Estimator):
             "higher validation AUC of the model (blended, calibrated) and BG/NBD's P(purchase) "
             "(Platt-calibrated on the validation window); ties keep the model"
         )
+
+    def _against_base_rate(self, y, is_train, is_val, is_all, propensity) -> None:
+        """Publish the base rate when the chosen score does not beat it on validation.
+
+        Beating the base rate means ranking buyers above non-buyers better than chance: a
+        validation AUC above 0.5 by more than 1.645 standard errors (Hanley & McNeil), so a
+        model on purchases that carry no signal does not pass its noise off as knowledge.
+        (Brier cannot decide it: a probability calibrated on the validation window always
+        matches the base rate's Brier there.) The published base rate is the share of buyers
+        over every cutoff the model is refit on.
+        """
+        from crmine.evaluation import metrics
+
+        y_val = np.asarray(y[is_val], bool)
+        key = "validation_auc_bgnbd" if self.published_ == "bgnbd" else "validation_auc_model"
+        auc = float(self.validation_metrics_.get(key, float("nan")))
+        se = metrics.auc_standard_error(auc, int(y_val.sum()), int((~y_val).sum()))
+        self.base_rate_ = float(np.mean(y[is_all]))
+        self.validation_metrics_["validation_auc_standard_error"] = se
+        if not np.isfinite(auc) or auc <= 0.5 + 1.645 * np.nan_to_num(se, nan=0.0):
+            self.published_ = "base rate"
+            self.validation_metrics_["published"] = "base rate"
+            self.validation_metrics_["published_rule"] = (
+                "the chosen score ranked no better than chance on validation (AUC within 1.645 "
+                "standard errors of 0.5): the base rate is published"
+            )
 
     def _fit_revenue(self, frame, X_train, X_val, X_all, is_train, is_val, is_all, p_val):
         """Hurdle vs BTYD×GG vs their mean on the validation window; the hurdle refit."""
@@ -238,11 +265,16 @@ class PurchaseValueModel(Estimator):
         at["revenue_ml"] = np.nan if self.revenue_model_ is None else self.revenue_model_.predict(X, p)
         contrib = self.contributions(X)
         reasons = top_reasons(contrib.to_numpy(), list(X.columns), X.copy(), k=self.reasons)
+        if self.published_ == "base rate":  # nothing the published number follows from
+            reasons = None
         return PurchaseForecast(at.reset_index(drop=True), reasons, self.revenue_choice_)
 
     def _published(self, rows: pd.DataFrame, p: np.ndarray) -> np.ndarray:
-        """The published P(purchase): the model's ``p``, or calibrated BTYD's where chosen."""
-        if getattr(self, "published_", "model") != "bgnbd" or "btyd_p_purchase" not in rows:
+        """The published P(purchase): the model's ``p``, calibrated BTYD's where chosen, or
+        the base rate when neither beat it on validation."""
+        if self.published_ == "base rate":
+            return np.full(len(p), self.base_rate_)
+        if self.published_ != "bgnbd" or "btyd_p_purchase" not in rows:
             return p
         prior = rows["btyd_p_purchase"].to_numpy(float)
         known = np.isfinite(prior)
