@@ -260,3 +260,22 @@ def test_a_profit_column_gives_profit_clv_and_tiers(ws: Workspace, tmp_path: Pat
     ranked = scores.sort_values("clv_profit", ascending=False)
     assert ranked["value_tier"].iloc[0] == "high" and ranked["value_tier"].iloc[-1] == "low"
     assert (scores["clv_profit"].abs() <= scores["clv"].abs() * 1.5).all()
+
+
+def test_a_bare_id_header_keys_a_customers_file(ws: Workspace, tmp_path: Path):
+    path = tmp_path / "c.csv"
+    path.write_text("ID,Year_Birth,Dt_Customer\n" + "".join(
+        f"{5524 + i},{1950 + i % 40},2013-0{1 + i % 9}-1{i % 9}\n" for i in range(60)),
+        encoding="utf-8")  # fmt: skip
+    result = ingest(ws, "customers", path)
+    assert "ID → customer_id" in result.mapping and "Dt_Customer → signup_date" in result.mapping
+    with ws.connect(read_only=True) as con:
+        assert con.execute("SELECT min(customer_id) FROM customers").fetchone()[0] == "5524"
+
+
+def test_customers_without_ids_who_look_alike_are_all_kept(ws: Workspace, tmp_path: Path):
+    path = tmp_path / "recipients.csv"
+    path.write_text("recency,channel,visit\n" + "3,Web,0\n" * 40 + "5,Phone,1\n" * 10,
+                    encoding="utf-8")  # fmt: skip
+    result = ingest(ws, "customers", path)
+    assert (result.loaded, result.quarantined_total) == (50, 0)

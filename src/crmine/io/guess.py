@@ -49,7 +49,11 @@ def complete_customer(
     best: tuple[int, str, str] | None = None
     for header in mapping.attributes:
         words = set(_tokens(header))
-        named = bool(words & PERSON_WORDS) and bool(words & ID_WORDS)
+        # "Member_number", "cust", "account id"; in a customers table a bare "ID" or "No"
+        # names the row's own key
+        named = (bool(words & PERSON_WORDS) and bool(words & ID_WORDS)) or (
+            one_row_each and bool(words) and words <= ID_WORDS
+        )
         stats = _stats(con, raw, header)
         if stats is None:
             continue

@@ -112,7 +112,8 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "signup_date": (
         ("signup date", "sign up date", "signup", "registration date", "registration",
          "registered", "register date", "join date", "joined", "date joined", "created",
-         "created at", "customer since", "member since", "注册时间", "注册日期", "入会时间",
+         "created at", "customer since", "member since", "dt customer", "date joined",
+         "enrollment date", "enrolment date", "enrolled", "注册时间", "注册日期", "入会时间",
          "开户日期", "加入时间"),
         ("signup", "registration", "registered", "join date", "注册"),
     ),
