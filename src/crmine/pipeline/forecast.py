@@ -219,7 +219,11 @@ def forecast_orders(
     occasions = purchase_occasions(orders)
     empty = pd.DataFrame({"customer_id": pd.Series(dtype=object)})
     if occasions.empty:
-        return Forecast(empty, detail=f"no purchases before {as_of.date()}", skipped=True)
+        named = int(orders.filter(orders.customer_id.notnull()).count().execute())
+        anonymous = named == 0 and int(orders.count().execute()) > 0
+        why = ("no order line names a customer (the lines serve product and demand figures)"
+               if anonymous else f"no purchases before {as_of.date()}")  # fmt: skip
+        return Forecast(empty, detail=why, skipped=True)
     n_buyers = occasions["customer_id"].nunique()
     btyd = _btyd_at(occasions, as_of, horizon_days, settings)
     scores = pd.DataFrame({"customer_id": occasions["customer_id"].unique()})
