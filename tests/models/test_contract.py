@@ -244,13 +244,7 @@ def _propensity() -> Case:
 
 
 def _purchase_value() -> Case:
-    from crmine.models.purchase import PurchaseValueModel
-
-    def fit(m, frame):
-        cuts = sorted(frame["cutoff"].unique(), reverse=True)[1:]  # without as_of
-        cuts = [pd.Timestamp(c).to_pydatetime() for c in cuts]
-        return m.fit(frame, train_cutoffs=[c for c in cuts if c <= cuts[0] - pd.Timedelta(days=90)],
-                     validation_cutoff=cuts[0], refit_cutoffs=cuts, horizon_days=90)  # fmt: skip
+    from tests.models._purchase import fit_on_cutoffs, purchase_value_model
 
     def score(m, frame):
         now = frame[frame["cutoff"] == AS_OF]
@@ -258,10 +252,7 @@ def _purchase_value() -> Case:
 
     return Case(
         "purchase_value",
-        lambda seed: PurchaseValueModel(("logistic", "lightgbm"), random_state=seed,
-                                        not_features=("customer_id", "cutoff", "purchased",
-                                                      "revenue_in_horizon")),
-        _purchase_frame, fit, score, _rows, records=True,
+        purchase_value_model, _purchase_frame, fit_on_cutoffs, score, _rows, records=True,
     )  # fmt: skip
 
 

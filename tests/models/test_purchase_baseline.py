@@ -8,8 +8,9 @@ import pytest
 from scipy.stats import spearmanr
 
 from crmine.evaluation import metrics
-from crmine.models.clv import reorder
+from crmine.models._calibration import reorder
 from crmine.models.purchase import PurchaseValueModel
+from tests.models._purchase import fit_on_cutoffs, purchase_value_model
 
 AS_OF = pd.Timestamp("2024-12-01")
 
@@ -39,13 +40,7 @@ def _frame(seed: int, signal_in_features: float) -> pd.DataFrame:
 
 
 def _fit(frame: pd.DataFrame) -> PurchaseValueModel:
-    cuts = sorted(frame["cutoff"].unique(), reverse=True)[1:]
-    cuts = [pd.Timestamp(c).to_pydatetime() for c in cuts]
-    model = PurchaseValueModel(("logistic", "lightgbm"), random_state=0,
-                               not_features=("customer_id", "cutoff", "purchased",
-                                             "revenue_in_horizon"))  # fmt: skip
-    return model.fit(frame, train_cutoffs=[c for c in cuts if c <= cuts[0] - pd.Timedelta(days=90)],
-                     validation_cutoff=cuts[0], refit_cutoffs=cuts, horizon_days=90)  # fmt: skip
+    return fit_on_cutoffs(purchase_value_model(), frame)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

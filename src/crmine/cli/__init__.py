@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 
 Dir = Annotated[Path, typer.Argument(help="The workspace folder.")]
+Horizon = Annotated[
+    int | None, typer.Option("--horizon", help="Prediction horizon in days (default 90).")
+]
 
 
 def _console():
@@ -72,9 +75,7 @@ def ingest(
 @app.command()
 def check(
     directory: Dir,
-    horizon: Annotated[
-        int | None, typer.Option("--horizon", help="Prediction horizon in days (default 90).")
-    ] = None,
+    horizon: Horizon = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the facts and verdicts as JSON.")
     ] = None,
@@ -102,9 +103,7 @@ def run(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Score as of this date (default: day after the last order).")
     ] = None,
-    horizon: Annotated[
-        int | None, typer.Option("--horizon", help="Prediction horizon in days (default 90).")
-    ] = None,
+    horizon: Horizon = None,
 ) -> None:
     """Compute features and every model the data supports, then publish a snapshot."""
     from crmine.cli.present import run_summary

@@ -18,11 +18,11 @@ A guess is only ever taken when its values fit; a user's ``[ingest.columns]`` al
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from crmine.io.mapping import ColumnMapping, _tokens
-from crmine.sqlnames import quote_identifier
+from crmine.io.mapping import ColumnMapping, tokens
+from crmine.sqlnames import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,18 +47,16 @@ def complete_customer(
         return mapping
     one_row_each = mapping.table == "customers"
     best: tuple[int, str, str] | None = None
-    for header in mapping.attributes:
-        words = set(_tokens(header))
+    profiles = column_profiles(con, raw, list(mapping.attributes), keys=True)
+    for header, profile in profiles.items():
+        words = set(tokens(header))
         # "Member_number", "cust", "account id"; in a customers table a bare "ID" or "No"
         # names the row's own key
         named = (bool(words & PERSON_WORDS) and bool(words & ID_WORDS)) or (
             one_row_each and bool(words) and words <= ID_WORDS
         )
-        stats = _stats(con, raw, header)
-        if stats is None:
-            continue
-        rows, filled, distinct, emails = stats
-        if filled < FILLED_SHARE * rows or distinct < 2:
+        filled, distinct = profile.filled, profile.distinct
+        if profile.filled_share < FILLED_SHARE or distinct < 2:
             continue
         unique = distinct >= UNIQUE_SHARE * filled
         # one row per customer in a customers table, repeated across an order's lines; other
@@ -69,7 +67,7 @@ def complete_customer(
             fits = not unique and distinct < filled
         else:
             fits = True
-        is_email = emails >= 0.9 * filled
+        is_email = profile.emails >= 0.9 * filled
         if not fits or not (named or is_email):
             continue
         rank = 0 if is_email and named else 1 if named else 2
@@ -98,19 +96,38 @@ def complete_customer(
     return mapping
 
 
-def _stats(con, raw: str, header: str) -> tuple[int, int, int, int] | None:
-    col = f"nullif(trim(CAST({quote_identifier(header)} AS VARCHAR)), '')"
-    try:
-        row = con.execute(
-            f"SELECT count(*), count({col}), count(DISTINCT {col}), "
-            f"count(*) FILTER (WHERE regexp_matches({col}, ?)) FROM {raw}",
-            [EMAIL],
-        ).fetchone()
-    except Exception:  # a column DuckDB cannot read as text: not a key
-        return None
-    return tuple(int(v) for v in row)  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Profile:
+    """What one raw column holds: rows, non-blank values, distinct values, e-mail-shaped."""
+
+    rows: int
+    filled: int
+    distinct: int = 0
+    emails: int = 0
+
+    @property
+    def filled_share(self) -> float:
+        return self.filled / self.rows if self.rows else 1.0
 
 
+def column_profiles(
+    con: duckdb.DuckDBPyConnection, raw: str, headers: list[str], *, keys: bool = False
+) -> dict[str, Profile]:
+    """A :class:`Profile` per header, in one scan of ``raw`` (its columns are text).
+    ``keys``: also count distinct and e-mail-shaped values (what a key guess needs)."""
+    if not headers:
+        return {}
+    per: list[str] = []
+    for h in headers:
+        col = f"nullif(trim({quote_identifier(h)}), '')"
+        per.append(f"count({col})")
+        if keys:
+            per += [f"count(DISTINCT {col})",
+                    f"count(*) FILTER (WHERE regexp_matches({col}, {quote_literal(EMAIL)}))"]  # fmt: skip
+    rows, *counts = con.execute(f"SELECT count(*), {', '.join(per)} FROM {raw}").fetchone()
+    width = 3 if keys else 1
+    return {h: Profile(int(rows), *(int(c) for c in counts[i * width:(i + 1) * width]))
+            for i, h in enumerate(headers)}  # fmt: skip
 
 
 #: share of a guessed column's values that must read as its type

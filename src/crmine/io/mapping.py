@@ -34,14 +34,15 @@ DERIVABLE: dict[tuple[str, str], str] = {
 COPIED: dict[tuple[str, str], str] = {("orders", "product_id"): "product_name"}
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
+    """The words of a header: NFKC, camelCase split, lower case, punctuation dropped."""
     text = unicodedata.normalize("NFKC", text).strip()
     return _WORD.findall(_CAMEL.sub(" ", text).lower())
 
 
 def normalise(text: str) -> str:
     """Comparison key: 'Customer ID', 'customer_id', 'ＣｕｓｔｏｍｅｒＩＤ' → 'customerid'."""
-    return "".join(_tokens(text))
+    return "".join(tokens(text))
 
 
 def _is_ascii_word(s: str) -> bool:
@@ -49,7 +50,7 @@ def _is_ascii_word(s: str) -> bool:
 
 
 def _partial_match(keyword: str, header_tokens: list[str], header_key: str) -> bool:
-    kw = _tokens(keyword)
+    kw = tokens(keyword)
     if not kw:
         return False
     if all(_is_ascii_word(t) for t in kw):
@@ -63,7 +64,7 @@ def attribute_name(header: str, position: int) -> str:
     """snake_case name for a kept column, in the header's own words (``会员等级`` stays
     readable in reasons, drivers and cluster labels); ``attr_<position>`` when nothing is
     left."""
-    name = "_".join(_tokens(header))
+    name = "_".join(tokens(header))
     if not name:
         return f"attr_{position}"
     return f"attr_{name}" if name[0].isdigit() else name
@@ -167,7 +168,7 @@ def _match(
 ) -> set[str]:
     """Greedy assignment of the best (column, header) pairs; fills ``canonical`` in place."""
     candidates: list[tuple[int, int, int, int, str, str]] = []
-    keys = [(h, _tokens(h), normalise(h)) for h in headers]
+    keys = [(h, tokens(h), normalise(h)) for h in headers]
     for ci, col in enumerate(table.column_names):
         if col in done:
             continue

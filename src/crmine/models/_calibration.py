@@ -1,4 +1,4 @@
-"""Probability calibration on a held-out time window.
+"""Probability calibration on a held-out time window, and rank-only rearrangement.
 
 A score that ranks well can still say 0.34 where 0.21 then happens: a model trained on one
 window and used on the next inherits that window's level (a season, a promotion). Platt's
@@ -48,3 +48,21 @@ class Platt:
     def __call__(self, score: np.ndarray) -> np.ndarray:
         z = self.slope_ * _logit(score) + self.intercept_
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def reorder(values: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """``values`` rearranged to follow the order of ``by``: the same probabilities (so the
+    same mean: calibration in the large is kept), ranked as ``by``; ties in ``by`` share
+    the mean of their places."""
+    values, by = np.asarray(values, float), np.asarray(by, float)
+    out = np.full(len(values), np.nan)
+    known = np.isfinite(values) & np.isfinite(by)
+    slots = np.flatnonzero(known)
+    order = np.argsort(by[known], kind="stable")
+    ranked = np.sort(values[known])
+    # customers tied in ``by`` share the mean of their places: ties stay ties
+    _, group = np.unique(by[known][order], return_inverse=True)
+    shared = np.bincount(group, ranked) / np.bincount(group)
+    out[slots[order]] = shared[group]
+    out[~known] = values[~known]
+    return out

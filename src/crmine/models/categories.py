@@ -250,7 +250,7 @@ class CategoryNeeds(Estimator):
         else:
             out["calibration"] = "none: too little history to test one on a later window"
         prob = self.calibrator_(raw)
-        base = np.broadcast_to(y_before.mean(axis=0), y.shape) if len(y_before) else raw
+        base = np.broadcast_to(y_before.mean(axis=0), y.shape)
         brier, brier_base = float(np.mean((prob - y) ** 2)), float(np.mean((base - y) ** 2))
         self.base_rate_only_ = brier >= brier_base
         return out | {
@@ -264,7 +264,6 @@ class CategoryNeeds(Estimator):
     def _validate(self, buys: pd.DataFrame, start, end) -> dict[str, Any]:
         """Train a horizon earlier, score [start, end): AUC per category, hit@n vs baseline."""
         import pandas as pd
-        from sklearn.metrics import roc_auc_score
 
         h = pd.Timedelta(days=self.horizon_days)
         x_tr, y_tr, _ = self._frame(buys, start - h, start)
@@ -277,9 +276,12 @@ class CategoryNeeds(Estimator):
         # score never loses on validation to the baseline beside it)
         blend = _predict(models, x_te, self.categories_)
         by_own = _ranked_by_own_history(blend, x_te, self.categories_)
-        auc_blend, auc_own = _mean_auc(blend, y_te), _mean_auc(by_own, y_te)
-        self.by_own_history_ = bool(auc_own > auc_blend)
+        blend_aucs = _category_aucs(blend, y_te, self.categories_)
+        by_own_aucs = _category_aucs(by_own, y_te, self.categories_)
+        self.by_own_history_ = bool(_mean(by_own_aucs) > _mean(blend_aucs))
         raw = by_own if self.by_own_history_ else blend
+        # calibration is strictly increasing: the chosen scores' AUCs are those published
+        aucs = by_own_aucs if self.by_own_history_ else blend_aucs
         x_pp, y_pp, _ = self._frame(buys, start - 2 * h, start - h)
         earlier = None
         if not x_pp.empty:  # one window further back: does calibrating carry forward?
@@ -291,27 +293,20 @@ class CategoryNeeds(Estimator):
         calibration = self._calibrate(raw, y_te, y_tr, earlier)
         prob = self.calibrator_(raw)
         own = _own_history(x_te, self.categories_)
-        aucs, base_aucs = {}, {}
-        for j, cat in enumerate(self.categories_):
-            y = y_te[:, j]
-            if 0 < y.sum() < y.size:
-                aucs[cat] = float(roc_auc_score(y, prob[:, j]))
-                base_aucs[cat] = float(roc_auc_score(y, own[:, j]))
+        base_aucs = _category_aucs(own, y_te, self.categories_)
         buyers = y_te.any(axis=1)
         n = min(self.top_n, len(self.categories_))
         out: dict[str, Any] = {
             "window": f"[{start.date()}, {end.date()})",
             "customers": int(buyers.sum()),
             "auc": {k: round(v, 4) for k, v in aucs.items()},
-            "mean_auc": float(np.mean(list(aucs.values()))) if aucs else float("nan"),
-            "mean_auc_baseline_own_history": float(np.mean(list(base_aucs.values())))
-            if base_aucs
-            else float("nan"),
+            "mean_auc": _mean(aucs),
+            "mean_auc_baseline_own_history": _mean(base_aucs),
             f"hit@{n}": _hit(prob[buyers], y_te[buyers], n),
             f"hit@{n}_baseline_own_top": _hit(own[buyers] + 1e-9 * prob[buyers], y_te[buyers], n),
             "ranking": "each category's probabilities ranked by the customers' own history "
             "(it ranked better than the model)" if self.by_own_history_ else "model",
-            "mean_auc_model": round(auc_blend, 4),
+            "mean_auc_model": round(_mean(blend_aucs), 4),
             **calibration,
             "descriptions": {
                 "auc": "chance a random buyer of the category is ranked above a random "
@@ -485,18 +480,22 @@ def _fit_models(x: pd.DataFrame, y: np.ndarray, categories: list[str], seed: int
     return {"model": model, "own_rate": own_rate}
 
 
-def _mean_auc(prob: np.ndarray, y: np.ndarray) -> float:
+def _category_aucs(score: np.ndarray, y: np.ndarray, categories: list[str]) -> dict[str, float]:
+    """AUC per category (columns of ``score`` and ``y``), where it has buyers and non-buyers."""
     from sklearn.metrics import roc_auc_score
 
-    aucs = [roc_auc_score(y[:, j], prob[:, j]) for j in range(y.shape[1])
-            if 0 < y[:, j].sum() < y.shape[0]]  # fmt: skip
-    return float(np.mean(aucs)) if aucs else float("nan")
+    return {cat: float(roc_auc_score(y[:, j], score[:, j])) for j, cat in enumerate(categories)
+            if 0 < y[:, j].sum() < y.shape[0]}  # fmt: skip
+
+
+def _mean(values: dict[str, float]) -> float:
+    return float(np.mean(list(values.values()))) if values else float("nan")
 
 
 def _ranked_by_own_history(prob: np.ndarray, x: pd.DataFrame, categories: list[str]) -> np.ndarray:
     """Each category's probabilities (its level kept) reassigned in the order of the
     customers' own history in it: the baseline's ranking with the model's calibration."""
-    from crmine.models.clv import reorder
+    from crmine.models._calibration import reorder
 
     own = _own_history(x, categories)
     return np.column_stack([reorder(prob[:, j], own[:, j]) for j in range(prob.shape[1])])

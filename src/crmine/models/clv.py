@@ -211,7 +211,7 @@ def profit_forecasts(scores: pd.DataFrame, margins: pd.DataFrame) -> tuple[pd.Da
     positive = rev > 0
     shop = float(prof[positive].sum() / rev[positive].sum()) if positive.any() else 0.0
     r0 = float(np.median(rev[positive])) if positive.any() else 1.0
-    own = np.where(positive, (prof + shop * r0) / (np.where(positive, rev, 0.0) + r0), shop)
+    own = np.where(positive, (prof + shop * r0) / (np.maximum(rev, 0.0) + r0), shop)
     margin = pd.Series(own, index=margins["customer_id"].to_numpy())
     m = margin.reindex(out["customer_id"].to_numpy()).fillna(shop).to_numpy(float)
     out["expected_profit"] = out["expected_revenue"].to_numpy(float) * m
@@ -263,24 +263,6 @@ def btyd_purchase_ranking(
     choice = "expected_orders" if gains and float(np.mean(gains)) > 0 else "p_purchase"
     return choice, {"p_purchase_ranked_by": choice, "validation_windows_days": windows,
                     "validation_auc_gain_of_expected_orders": gains}  # fmt: skip
-
-
-def reorder(values: np.ndarray, by: np.ndarray) -> np.ndarray:
-    """``values`` rearranged to follow the order of ``by``: the same probabilities (so the
-    same mean: calibration in the large is kept), ranked as ``by``; ties in ``by`` share
-    the mean of their places."""
-    values, by = np.asarray(values, float), np.asarray(by, float)
-    out = np.full(len(values), np.nan)
-    known = np.isfinite(values) & np.isfinite(by)
-    slots = np.flatnonzero(known)
-    order = np.argsort(by[known], kind="stable")
-    ranked = np.sort(values[known])
-    # customers tied in ``by`` share the mean of their places: ties stay ties
-    _, group = np.unique(by[known][order], return_inverse=True)
-    shared = np.bincount(group, ranked) / np.bincount(group)
-    out[slots[order]] = shared[group]
-    out[~known] = values[~known]
-    return out
 
 
 @contextlib.contextmanager

@@ -336,8 +336,8 @@ def combine_forecasts(
     p_purchase, expected_orders, expected_revenue, clv; only customer_id without BTYD) and
     the supervised model's. ``priced``: orders carry amounts; without them revenue and CLV
     are unknown (not 0), so none is published and value tiers rank expected orders."""
+    from crmine.models._calibration import reorder
     from crmine.models.churn import noncontractual_risk
-    from crmine.models.clv import reorder
 
     out = Combined(btyd_scores[["customer_id"]].copy())
     pub = out.scores

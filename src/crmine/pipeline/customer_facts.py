@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import column_names, table_names
+from crmine.engine.workspace import column_names, column_types, table_names
 from crmine.sqlnames import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def find_facts(
     from crmine.io.mapping import auto_map
     from crmine.schema import table
 
-    candidates = [a for a in mapping.attributes.values()]
+    candidates = list(mapping.attributes.values())
     candidates += [c for c in CANONICAL_CANDIDATES if c in mapping.canonical]
     if not candidates:
         return []
@@ -117,13 +117,11 @@ def lift_customer_facts(
             f"CREATE TABLE customers AS SELECT customer_id, {', '.join(q(c) for c in cols)}, "
             f"{where} AS _source, _source_row FROM _customer_facts ORDER BY customer_id"
         )
-        added, filled = _count(con, "_customer_facts"), 0
+        added = con.execute("SELECT count(*) FROM _customer_facts").fetchone()[0]
+        filled = 0
     else:
         existing = set(column_names(con, "customers"))
-        types = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = '_customer_facts'"
-        ).fetchall())  # fmt: skip
+        types = column_types(con, "_customer_facts")
         for c in cols:
             if c not in existing:
                 con.execute(f"ALTER TABLE customers ADD COLUMN {q(c)} {types[c]}")
@@ -164,6 +162,3 @@ def lift_customer_facts(
         )
     return notes
 
-
-def _count(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])

@@ -219,8 +219,9 @@ def forecast_orders(
     occasions = purchase_occasions(orders)
     empty = pd.DataFrame({"customer_id": pd.Series(dtype=object)})
     if occasions.empty:
-        named = int(orders.filter(orders.customer_id.notnull()).count().execute())
-        anonymous = named == 0 and int(orders.count().execute()) > 0
+        counts = orders.aggregate(lines=orders.count(), named=orders.customer_id.count())
+        lines, named = counts.execute().iloc[0]
+        anonymous = named == 0 and lines > 0
         why = ("no order line names a customer (the lines serve product and demand figures)"
                if anonymous else f"no purchases before {as_of.date()}")  # fmt: skip
         return Forecast(empty, detail=why, skipped=True)

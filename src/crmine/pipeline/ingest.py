@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import Workspace, column_names, table_names
+from crmine.engine.workspace import Workspace, column_names, column_types, table_names
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import (
     apply_customer_merges,
@@ -98,10 +98,12 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
             notes=[f"already ingested on {seen[0]:%Y-%m-%d %H:%M} (same content): nothing to do"],
         )
     notes: list[str] = []
-    mapping = require(complete_customer(con, RAW, _checked_mapping(con, ws, spec, info.columns, notes), notes))
+    samples = _Samples(con)
+    mapping = _checked_mapping(con, ws, spec, info.columns, samples, notes)
+    mapping = require(complete_customer(con, RAW, mapping, notes))
     if info.encoding and info.format == "csv":
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
-    _stage(con, ws, spec, mapping, notes, info.sha256)
+    _stage(con, ws, spec, mapping, samples, notes, info.sha256)
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
     _mark_duplicates(con, spec, mapping)
@@ -130,7 +132,12 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
 
 
 def _checked_mapping(
-    con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, headers: list[str], notes: list[str]
+    con: duckdb.DuckDBPyConnection,
+    ws: Workspace,
+    spec: Table,
+    headers: list[str],
+    samples: _Samples,
+    notes: list[str],
 ) -> ColumnMapping:
     """The header mapping with every guess checked against its values.
 
@@ -139,7 +146,8 @@ def _checked_mapping(
     attribute. Only what the user wrote in ``[ingest.columns]`` is taken unchecked: that
     alone may stop an ingest.
     """
-    from crmine.io.guess import unfit_guess
+    from crmine.io.guess import column_profiles, unfit_guess
+    from crmine.io.headers import RESERVED
     from crmine.io.mapping import auto_map
 
     overrides = ws.config.ingest.columns.get(spec.name)
@@ -147,24 +155,15 @@ def _checked_mapping(
     refused: set[tuple[str, str]] = set()
     reasons: dict[str, str] = {}
     kinds = {c.name: c.type for c in spec.columns}
-    samples: dict[str, list[str]] = {}
-    from crmine.io.headers import RESERVED
-
-    filled = _filled_shares(con, [h for h in headers if h not in RESERVED])
-
-    def sample(header: str) -> list[str]:
-        if header not in samples:
-            samples[header] = _sample(con, header)
-        return samples[header]
-
+    profiles = column_profiles(con, RAW, [h for h in headers if h not in RESERVED])
     while True:
         mapping = auto_map(headers, spec, overrides, refused)
         unfit = [
             (col, header, why)
             for col, header in mapping.canonical.items()
             if col not in written
-            and (why := unfit_guess(kinds[col], sample(header), col in mapping.partial,
-                                    ws.config.ingest.dayfirst, filled[header],
+            and (why := unfit_guess(kinds[col], samples(header), col in mapping.partial,
+                                    ws.config.ingest.dayfirst, profiles[header].filled_share,
                                     spec.column(col).row_required))
         ]  # fmt: skip
         if not unfit:
@@ -176,36 +175,36 @@ def _checked_mapping(
             refused.add((col, header))
 
 
-def _filled_shares(con: duckdb.DuckDBPyConnection, headers: list[str]) -> dict[str, float]:
-    """Share of the rows where each header has a non-blank value (one scan of the file)."""
-    if not headers:
-        return {}
-    counts = ", ".join(f"count(nullif(trim({quote_identifier(h)}), ''))" for h in headers)
-    rows, *filled = con.execute(f"SELECT count(*), {counts} FROM {RAW}").fetchone()
-    return {h: (f / rows if rows else 1.0) for h, f in zip(headers, filled, strict=True)}
-
-
 # --- parsing -----------------------------------------------------------------------------
 
 
-def _sample(con: duckdb.DuckDBPyConnection, header: str) -> list[str]:
-    """Distinct non-blank values of a column, drawn evenly from the whole file.
+class _Samples:
+    """Distinct non-blank values of each column, drawn evenly from the whole file.
 
     Every k-th row (k chosen to look at about SAMPLE_ROWS rows) rather than the first rows,
     so a format that appears only late in a file is still seen; cheaper than a reservoir.
+    Each column is read once per ingest and shared by the mapping checks and the parsers.
     """
-    col = quote_identifier(header)
-    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
-    stride = max(1, rows // SAMPLE_ROWS)
-    found = con.execute(
-        f"SELECT DISTINCT {col} FROM {RAW} WHERE _source_row % {stride} = 0 "
-        f"AND nullif(trim({col}), '') IS NOT NULL LIMIT {SAMPLE_SIZE}"
-    ).fetchall()
-    return [r[0] for r in found]
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
+        self._stride = max(1, rows // SAMPLE_ROWS)
+        self._seen: dict[str, list[str]] = {}
+
+    def __call__(self, header: str) -> list[str]:
+        if header not in self._seen:
+            col = quote_identifier(header)
+            found = self._con.execute(
+                f"SELECT DISTINCT {col} FROM {RAW} WHERE _source_row % {self._stride} = 0 "
+                f"AND nullif(trim({col}), '') IS NOT NULL LIMIT {SAMPLE_SIZE}"
+            ).fetchall()
+            self._seen[header] = [r[0] for r in found]
+        return self._seen[header]
 
 
 def _parse_expr(
-    con: duckdb.DuckDBPyConnection, ws: Workspace, column: Column, header: str, notes: list[str]
+    samples: _Samples, ws: Workspace, column: Column, header: str, notes: list[str]
 ) -> str:
     """SQL turning the raw text of ``header`` into ``column``'s type (NULL when unparseable)."""
     from crmine.io import values
@@ -219,7 +218,7 @@ def _parse_expr(
         return values.text_sql(raw)
     if kind == "bool":
         return values.bool_sql(raw)
-    sample = _sample(con, header)
+    sample = samples(header)
     if kind in ("timestamp", "date"):
         if not sample:
             return "CAST(NULL AS TIMESTAMP)" if kind == "timestamp" else "CAST(NULL AS DATE)"
@@ -243,11 +242,11 @@ def _parse_expr(
     raise AssertionError(f"unhandled column type {kind}")
 
 
-def _attribute_expr(con: duckdb.DuckDBPyConnection, ws: Workspace, header: str) -> str:
+def _attribute_expr(samples: _Samples, ws: Workspace, header: str) -> str:
     from crmine.io import values
 
     raw = quote_identifier(header)
-    sample = _sample(con, header)
+    sample = samples(header)
     kind = values.infer_type(sample) if sample else "text"
     if kind == "bool":
         return values.bool_sql(raw)
@@ -263,6 +262,7 @@ def _stage(
     ws: Workspace,
     spec: Table,
     mapping: ColumnMapping,
+    samples: _Samples,
     notes: list[str],
     info_sha: str,
 ) -> None:
@@ -280,14 +280,14 @@ def _stage(
             continue
         raw = quote_identifier(header)
         first += [
-            f"{_parse_expr(con, ws, col, header, notes)} AS {quote_identifier('p_' + col.name)}",
+            f"{_parse_expr(samples, ws, col, header, notes)} AS {quote_identifier('p_' + col.name)}",
             f"nullif(trim({raw}), '') IS NOT NULL AS {quote_identifier('has_' + col.name)}",
             f"{raw} AS {quote_identifier('raw_' + col.name)}",
         ]
         parsed[col.name] = quote_identifier("p_" + col.name)
     attrs = list(mapping.attributes.values())
     first += [
-        f"{_attribute_expr(con, ws, header)} AS {quote_identifier(name)}"
+        f"{_attribute_expr(samples, ws, header)} AS {quote_identifier(name)}"
         for header, name in mapping.attributes.items()
     ]
     if spec.name == "orders":
@@ -463,11 +463,11 @@ def _canonical_cols(con: duckdb.DuckDBPyConnection, spec: Table) -> list[str]:
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping) -> None:
     """Quarantine exact repeats inside the file, and rows already loaded from other files.
 
-    Not in a customers file without ids: there each row is one customer, and two customers
-    may well share every attribute (Hillstrom's 64,000 e-mail recipients share 6,562 rows
+    Not in a file of a keyed table whose key the source lacks (a customers file without
+    ids): there each row is one entity, and two customers may well share every attribute (Hillstrom's 64,000 e-mail recipients share 6,562 rows
     with another); nothing tells them apart, so nothing says they are the same.
     """
-    if spec.name == "customers" and mapping.derived.get("customer_id", "").startswith("generated"):
+    if spec.key and all(mapping.derived.get(k, "").startswith("generated") for k in spec.key):
         return
     same = " AND ".join(
         f"a.{quote_identifier(h)} IS NOT DISTINCT FROM b.{quote_identifier(h)}"
@@ -536,13 +536,7 @@ def _append(
             f"{source} AS _source, _source_row FROM {STAGED} WHERE false"
         )
     existing = column_names(con, spec.name)
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = ?",
-            [STAGED],
-        ).fetchall()
-    )
+    types = column_types(con, STAGED)
     for c in staged_cols:
         if c not in existing:  # a later file brought a new attribute
             con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {quote_identifier(c)} {types[c]}")

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 Status = Literal["ready", "partly", "no"]
 INPUT_TABLES = ("customers", "orders", "products", "feedback", "interactions", "campaigns",
                 "subscriptions")  # fmt: skip
-#: baskets of two or more products the association rules need (as the rules step)
-MIN_BASKETS = 10
 #: labelled customers of each class a contractual churn model needs
 MIN_CHURN_LABELS = 10
 
@@ -172,10 +170,10 @@ def _order_facts(con: duckdb.DuckDBPyConnection, cols: set[str]) -> dict:
 def assess(facts: DataFacts, config: Config, horizon_days: int | None = None) -> list[Readiness]:
     """One verdict per model family, in the order a user reads them."""
     from crmine.config.sections import ClusterSettings, ModelsSettings, RunSettings
+    from crmine.pipeline.steps.clusters import fewest_to_cluster
 
     horizon = horizon_days or config.get(RunSettings).horizon_days
     models = config.get(ModelsSettings)
-    clusters = config.get(ClusterSettings)
     purchase = _purchase(facts, models, horizon)
     return [
         purchase,
@@ -184,7 +182,7 @@ def assess(facts: DataFacts, config: Config, horizon_days: int | None = None) ->
         _recommendations(facts),
         _rules(facts),
         _categories(facts),
-        _clusters(facts, max(20, 3 * clusters.k_max)),
+        _clusters(facts, fewest_to_cluster(config.get(ClusterSettings))),
         _sentiment(facts),
         _forecast(facts, horizon),
         _campaigns(facts),
@@ -274,6 +272,10 @@ def _recommendations(facts: DataFacts) -> Readiness:
 
 
 def _rules(facts: DataFacts) -> Readiness:
+    """The run mines any MIN_BASKETS baskets; rules need baskets of two or more products,
+    so those are what is counted here."""
+    from crmine.pipeline.steps.rules import MIN_BASKETS
+
     if facts.product_lines == 0:
         return Readiness("rules", "no", "order lines carry no product",
                          "add a product id or name column to orders")  # fmt: skip

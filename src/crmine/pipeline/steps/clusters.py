@@ -7,6 +7,11 @@ from crmine.config import ClusterSettings
 from crmine.pipeline.step import StepContext, StepResult, record, step
 
 
+def fewest_to_cluster(conf: ClusterSettings) -> int:
+    """Customers a clustering needs: three per group at the largest k, and at least 20."""
+    return max(20, 3 * conf.k_max)
+
+
 @step(
     "clusters",
     needs=(("orders", "customers"),),
@@ -25,7 +30,7 @@ def clusters_step(ctx: StepContext) -> StepResult:
     scores = ctx.read("customer_scores")
     if feats is None or scores is None:
         return StepResult.skipped("no customer features")
-    fewest = max(20, 3 * conf.k_max)
+    fewest = fewest_to_cluster(conf)
     if "orders_count" in feats:
         buyers = int((feats["orders_count"].fillna(0) > 0).sum())
         if buyers < fewest:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from crmine.config import AssociationRuleSettings
 from crmine.pipeline.step import StepContext, StepResult, record, step
 
+#: fewest baskets worth mining (``crmine check`` says so in advance)
+MIN_BASKETS = 10
+
 
 def basket_lines(ctx: StepContext):
     """(order, product) pairs of the purchases before as_of, with a name and a price."""
@@ -45,8 +48,8 @@ def association_rules_step(ctx: StepContext) -> StepResult:
     excluded = detect_non_products(lines["product_id"], lines["product_name"], lines["unit_price"])
     excluded |= set(settings.exclude)
     baskets = lines[~lines["product_id"].isin(excluded)]
-    if baskets["order_id"].nunique() < 10:
-        return StepResult.skipped("fewer than 10 baskets")
+    if baskets["order_id"].nunique() < MIN_BASKETS:
+        return StepResult.skipped(f"fewer than {MIN_BASKETS} baskets")
     miner = AssociationRuleMiner(
         min_support=settings.min_support,
         min_confidence=settings.min_confidence,
