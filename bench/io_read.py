@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
+from crmine.engine.duck import DuckDBEngine
 from crmine.io.readers import read_source
 from crmine.io.values import date_sql, id_sql, infer_date_spec, number_sql, text_sql
 
@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "online_retail.csv"
-        con = duckdb.connect()
+        con = DuckDBEngine.memory()
         con.execute(f"COPY (SELECT * FROM '{DATA / 'online_retail.parquet'}') TO '{csv}' (HEADER)")
         size = csv.stat().st_size / 1e6
 

@@ -138,7 +138,6 @@ def plain_lightgbm(backend, cutoff: date, horizon: int) -> dict[str, Any]:
 
 
 def bench(name: str, root: Path) -> dict[str, Any]:
-    import ibis
 
     from crmine.engine import Workspace
     from crmine.pipeline.evaluate import evaluate_workspace
@@ -154,7 +153,7 @@ def bench(name: str, root: Path) -> dict[str, Any]:
         with ws.connect(read_only=True) as con:
             out["bgnbd"] = bgnbd_side_by_side(_orders(con, cutoff, horizon), cutoff, horizon)
             out["plain_lightgbm_rfm"] = plain_lightgbm(
-                ibis.duckdb.from_connection(con), cutoff, horizon
+                con.ibis(), cutoff, horizon
             )
         with _clock() as c:
             result = evaluate_workspace(ws, cutoff, horizon)

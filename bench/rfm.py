@@ -18,9 +18,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
+
+from crmine.engine import Engine
+from crmine.engine.duck import DuckDBEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._online_retail import ORDERS_SQL
@@ -41,8 +43,8 @@ GROUP BY customer_id
 """
 
 
-def load(path: Path, threads: int) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def load(path: Path, threads: int) -> Engine:
+    con = DuckDBEngine.memory()
     con.execute(f"SET threads = {int(threads)}")
     con.execute(ORDERS_SQL, {"path": str(path)})
     return con
@@ -99,7 +101,7 @@ def main() -> None:
     import_s = time.perf_counter() - start
     con = load(args.data, args.threads)
     n_lines = con.execute("SELECT count(*) FROM orders").fetchone()[0]
-    orders = ibis.duckdb.from_connection(con).table("orders")
+    orders = con.ibis().table("orders")
     lines_df = con.execute("SELECT * FROM orders").df()
 
     bare_sql = BARE_SQL.format(as_of=AS_OF.isoformat(sep=" "))

@@ -131,7 +131,7 @@ def zh(tmp: Path) -> None:
         r = ingest(ws, "feedback", path)
     print(f"  loaded {r.loaded:,} of {r.read:,} rows")
     with ws.connect(read_only=True) as con:
-        ids = con.execute("SELECT feedback_id, _source_row FROM feedback").fetchdf()
+        ids = con.execute("SELECT feedback_id, _source_row FROM feedback").df()
     held = set(np.asarray(test) + 2)  # file line = data row + 2 (header is line 1)
     for adapt in (False, True):
         scores, metrics = run_feedback(ws, adapt)

@@ -77,7 +77,7 @@ def _loaded_rows(ws: Workspace, entity: str, source: Path) -> np.ndarray:
         quarantined = con.execute(
             "SELECT source_row FROM quarantine WHERE entity = ? AND source_file = ?",
             [entity, str(source.resolve())],
-        ).fetchnumpy()["source_row"]
+        ).df()["source_row"].to_numpy()
     frame_rows = np.arange(1, len(_read(source)) + 1)
     return frame_rows[~np.isin(frame_rows, quarantined)]
 

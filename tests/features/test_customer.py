@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from datetime import date
 
-import duckdb
 import ibis
 import ibis.config
 import pandas as pd
 import pytest
 
+from crmine.engine.duck import DuckDBEngine
 from crmine.features import (
     FEATURES,
     customer_features,
@@ -155,10 +155,9 @@ def test_known_customers_get_zero_counts():
 
 
 def test_runs_on_a_plain_duckdb_connection():
-    con = duckdb.connect()
-    df = frame(ROWS)  # noqa: F841  (read by DuckDB's replacement scan)
-    con.execute("CREATE TABLE orders AS SELECT * FROM df")
-    backend = ibis.duckdb.from_connection(con)
+    con = DuckDBEngine.memory()
+    con.write("orders", frame(ROWS))
+    backend = con.ibis()
     out = run(customer_features(backend.table("orders"), AS_OF))
     assert out.loc["a", "revenue_total"] == pytest.approx(90.0)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import duckdb
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
 from bench._online_retail import ORDERS_SQL
 
+from crmine.engine.duck import DuckDBEngine
 from crmine.features import customer_features
 from crmine.models.rfm import RFMScorer
 from tests.conftest import dataset_file
@@ -19,9 +18,9 @@ AS_OF = datetime(2011, 9, 1)
 
 @pytest.fixture(scope="module")
 def retail() -> tuple[pd.DataFrame, pd.DataFrame]:
-    con = duckdb.connect()
+    con = DuckDBEngine.memory()
     con.execute(ORDERS_SQL, {"path": str(dataset_file("online_retail"))})
-    feats = customer_features(ibis.duckdb.from_connection(con).table("orders"), AS_OF)
+    feats = customer_features(con.ibis().table("orders"), AS_OF)
     lines = con.execute("SELECT * FROM orders").df()
     return feats.to_pandas().set_index("customer_id").sort_index(), lines
 

@@ -118,18 +118,14 @@ def test_many_cutoffs_at_once_match_one_cutoff_at_a_time(history):
 
 
 def test_events_read_from_the_warehouse_stop_before_as_of(history, tmp_path):
-    import duckdb
-    import ibis
-
+    from crmine.engine.duck import DuckDBEngine
     from crmine.features.service import read_service_events
 
     feedback, interactions, sentiment = history
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.register("fb", feedback)
-    con.register("it", interactions)
-    con.execute("CREATE TABLE feedback AS SELECT * FROM fb")
-    con.execute("CREATE TABLE interactions AS SELECT * FROM it")
-    backend = ibis.duckdb.from_connection(con)
+    con = DuckDBEngine.memory()
+    con.write("feedback", feedback)
+    con.write("interactions", interactions)
+    backend = con.ibis()
     scored = sentiment.assign(kind=["nps", "review", "nps", "rating", "nps", "nps"])
     events = read_service_events(backend, AS_OF, {"feedback", "interactions"}, scored)
     assert (events.feedback["ts"] < AS_OF).all() and (events.interactions["ts"] < AS_OF).all()

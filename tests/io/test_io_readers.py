@@ -7,18 +7,18 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmine.engine.duck import DuckDBEngine
 from crmine.errors import InputError
 from crmine.io.readers import read_source
 
 
 @pytest.fixture
 def con():
-    c = duckdb.connect()
+    c = DuckDBEngine.memory()
     yield c
     c.close()
 

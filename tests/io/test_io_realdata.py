@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-import duckdb
 import pytest
 
+from crmine.engine.duck import DuckDBEngine
 from crmine.io.mapping import auto_map, require
 from crmine.io.readers import read_source
 from crmine.io.values import (
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture(scope="module")
 def con():
-    c = duckdb.connect()
+    c = DuckDBEngine.memory()
     yield c
     c.close()
 

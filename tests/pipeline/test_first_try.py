@@ -68,7 +68,7 @@ def test_customers_with_a_registered_count_and_a_birth_year_load(ws: Workspace, 
         got = con.execute(
             "SELECT customer_id, birth_date, signup_date, number_of_device_registered FROM customers "
             "ORDER BY customer_id"
-        ).fetchdf()
+        ).df()
     assert got["signup_date"].isna().all()
     assert (pd.to_datetime(got["birth_date"]).dt.year.to_numpy() == frame["Year_Birth"]).all()
     assert (got["number_of_device_registered"].to_numpy() == frame["NumberOfDeviceRegistered"]).all()
@@ -216,7 +216,7 @@ def test_customer_facts_on_lines_become_customer_attributes(ws: Workspace, tmp_p
     with ws.connect(read_only=True) as con:
         got = con.execute(
             "SELECT customer_id, name, segment, city FROM customers ORDER BY customer_id"
-        ).fetchdf().set_index("customer_id")
+        ).df().set_index("customer_id")
         returns = con.execute("SELECT count(*) FILTER (WHERE is_return) FROM orders").fetchone()[0]
     assert returns == 0  # CA- is a country, not a cancellation
     seen = sorted(set(cust))

@@ -58,9 +58,7 @@ def _workspace(
     with ws.connect() as con:
         for name, frame in (("orders", orders), ("customers", customers), *more.items()):
             if frame is not None:
-                con.register("frame", frame)
-                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM frame")
-                con.unregister("frame")
+                con.write(name, frame)
     return ws
 
 
@@ -130,7 +128,7 @@ def test_forecast_ignores_everything_after_as_of(truth, tmp_path):
     out = []
     for ws in (full_ws, early):
         with ws.connect(read_only=True) as con:
-            fc = forecast_orders(ibis.duckdb.from_connection(con), as_of, 90, tables, FAST)
+            fc = forecast_orders(con.ibis(), as_of, 90, tables, FAST)
         out.append(fc.scores.sort_values("customer_id").reset_index(drop=True))
     features = next(m for m in fc.models if m.name == "purchase_propensity")
     unscored = {"sentiment_mean", "sentiment_trend"}  # no sentiment given: empty, dropped
@@ -162,7 +160,7 @@ def test_training_rows_carry_the_service_signals_of_their_own_cutoff(truth, tmp_
     ws = _service_ws(truth, tmp_path / "svc")
     tables = {"orders", "customers", "interactions", "feedback"}
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         orders = inputs_before(backend, as_of)
         occasions = purchase_occasions(orders)
         events = read_service_events(backend, as_of, tables)
@@ -217,7 +215,7 @@ def test_churn_model_sees_the_service_signals(truth, tmp_path):
     )
     tables = {"orders", "customers", "interactions"}
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         fc = forecast_churn(backend, datetime(2025, 1, 1), tables, FAST)
         off = forecast_churn(
             backend, datetime(2025, 1, 1), tables, PredictSettings(exclude_features=("service",))

@@ -267,16 +267,14 @@ def test_demo_interaction_texts_are_scored(demo):
 
 def test_read_feedback_selects_columns_whose_names_hold_quotes():
     """Extra feedback columns are selected by name; a quote in one must not break the SQL."""
-    import duckdb
-    import ibis
-
+    from crmine.engine.duck import DuckDBEngine
     from crmine.features.feedback import read_feedback
 
-    con = duckdb.connect()
+    con = DuckDBEngine.memory()
     con.execute(
         'CREATE TABLE feedback (feedback_id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, '
         'kind VARCHAR, score DOUBLE, text VARCHAR, "shop ""A""" VARCHAR, _source VARCHAR)'
     )
     con.execute("INSERT INTO feedback VALUES ('f1', 'c1', '2024-01-01', 'nps', 9, 'ok', 'x', 's')")
-    fb = read_feedback(ibis.duckdb.from_connection(con).table("feedback"))
+    fb = read_feedback(con.ibis().table("feedback"))
     assert fb['shop "A"'].tolist() == ["x"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
+
+from crmine.engine import Engine
+from crmine.engine.duck import DuckDBEngine
 
 PRODUCTS = [
     ("P1", "Mug"),
@@ -82,14 +84,13 @@ def customers_frame(orders: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": ids, "name": [f"顾客 {i}" for i in ids]})
 
 
-def warehouse(*tables: str, orders: pd.DataFrame | None = None) -> duckdb.DuckDBPyConnection:
+def warehouse(*tables: str, orders: pd.DataFrame | None = None) -> Engine:
     """An in-memory DuckDB holding the named tables, built from the generated frames."""
-    con = duckdb.connect()
+    con = DuckDBEngine.memory()
     o = orders if orders is not None else orders_frame()
     frames = {"orders": o, "customer_scores": scores_frame(o), "customers": customers_frame(o)}
     for name in tables:
-        frame = frames[name]  # noqa: F841 - read by DuckDB's replacement scan
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+        con.write(name, frames[name])
     if "orders" in tables:
         for column, sql_type in [
             ("order_ts", "TIMESTAMP"),

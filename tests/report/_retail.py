@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 from bench._online_retail import ORDERS_SQL
+
+from crmine.engine import Engine
+from crmine.engine.duck import DuckDBEngine
 
 # Quintile RFM with the usual R×F segment map; the real scorer lives in crmine.models.
 SCORES_SQL = """
@@ -52,10 +54,10 @@ FROM s
 
 
 def load_online_retail(
-    path: Path, con: duckdb.DuckDBPyConnection | None = None
-) -> tuple[duckdb.DuckDBPyConnection, date]:
+    path: Path, con: Engine | None = None
+) -> tuple[Engine, date]:
     """A connection holding ``orders`` and ``customer_scores``, and the as-of date used."""
-    con = con or duckdb.connect()
+    con = con or DuckDBEngine.memory()
     con.execute(ORDERS_SQL, {"path": str(path)})
     last = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
     as_of = date.fromordinal(last.date().toordinal() + 1)

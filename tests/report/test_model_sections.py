@@ -7,11 +7,12 @@ import math
 import re
 from datetime import date
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from crmine.engine import Engine
+from crmine.engine.duck import DuckDBEngine
 from crmine.report import build_report, data
 from crmine.report import data_models as dm
 from crmine.report.context import ReportSettings
@@ -187,7 +188,7 @@ def model_tables(scores: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def model_warehouse(*skip: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, pd.DataFrame]]:
+def model_warehouse(*skip: str) -> tuple[Engine, dict[str, pd.DataFrame]]:
     """Orders plus every model table (less those in ``skip``), as a run would publish them."""
     con = warehouse("orders")
     orders = orders_frame()
@@ -197,8 +198,7 @@ def model_warehouse(*skip: str) -> tuple[duckdb.DuckDBPyConnection, dict[str, pd
     }
     for name, frame in frames.items():
         if name not in skip:
-            con.register(f"_{name}", frame)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+            con.write(name, frame)
     return con, frames
 
 
@@ -346,7 +346,7 @@ def test_rules_table_and_network_escape_names(full) -> None:
 
 
 def test_network_stays_within_the_node_limit() -> None:
-    con = duckdb.connect()
+    con = DuckDBEngine.memory()
     n = 200
     frame = pd.DataFrame(
         {
@@ -357,8 +357,7 @@ def test_network_stays_within_the_node_limit() -> None:
             "lift": np.linspace(50, 2, n),
         }
     )
-    con.register("_r", frame)
-    con.execute("CREATE TABLE association_rules AS SELECT * FROM _r")
+    con.write("association_rules", frame)
     html = build_report(con, title="t", as_of=AS_OF)
     net = chart_specs(html)["rules_network"]["series"][0]
     assert len(net["data"]) == SETTINGS.network_nodes  # two new products per rule

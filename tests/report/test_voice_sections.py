@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from crmine.engine import Engine
+from crmine.engine.duck import DuckDBEngine
 from crmine.report import build_report
 from crmine.report.context import ReportContext
 from crmine.report.data import inspect_tables
@@ -58,18 +59,17 @@ def _tables() -> dict[str, pd.DataFrame]:
             "voice_drivers": drivers}  # fmt: skip
 
 
-def _ctx(con: duckdb.DuckDBPyConnection) -> ReportContext:
+def _ctx(con: Engine) -> ReportContext:
     names = ["feedback_scores", "feedback_topics", "voice_summary", "voice_drivers"]
     return ReportContext(con=con, as_of=date(2024, 5, 1), money=Money(),
                          tables=inspect_tables(con, names))  # fmt: skip
 
 
 @pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    c = duckdb.connect()
+def con() -> Engine:
+    c = DuckDBEngine.memory()
     for name, frame in _tables().items():
-        c.register(f"_{name}", frame)
-        c.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}")
+        c.write(name, frame)
     return c
 
 
@@ -101,7 +101,7 @@ def test_sections_build_charts_and_figures(con):
 
 
 def test_absent_tables_are_omitted_with_a_reason():
-    con = duckdb.connect()
+    con = DuckDBEngine.memory()
     ctx = _ctx(con)
     for build in (sentiment_section, topics_section, nps_section, drivers_section):
         out = build.build(ctx)

@@ -1,5 +1,18 @@
-"""The workspace and its warehouse connection (DuckDB by default)."""
+"""The workspace and the engine API over its warehouse (DuckDB by default).
 
-from crmine.engine.workspace import Workspace, column_names, table_names
+Only this package talks to a database driver; see :mod:`crmine.engine.base`.
+"""
 
-__all__ = ["Workspace", "column_names", "table_names"]
+from crmine.engine.base import CatalogError, Engine, EngineError, Result
+from crmine.engine.quoting import quote_identifier, quote_literal
+from crmine.engine.workspace import Workspace
+
+__all__ = [
+    "CatalogError",
+    "Engine",
+    "EngineError",
+    "Result",
+    "Workspace",
+    "quote_identifier",
+    "quote_literal",
+]

@@ -19,7 +19,7 @@ from crmine.config import CONFIG_FILE, Config, load_config, template_text
 from crmine.errors import WorkspaceError
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 WAREHOUSE_FILE = "warehouse.duckdb"
 SNAPSHOTS_DIR = "snapshots"
@@ -76,8 +76,11 @@ class Workspace:
         return p if p.is_absolute() else self.root / p
 
     @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, *, read_only: bool = False) -> Iterator[Engine]:
+        """The warehouse behind the engine API, closed when the block ends."""
         import duckdb
+
+        from crmine.engine.duck import DuckDBEngine
 
         if read_only and not self.warehouse_path.exists():
             raise WorkspaceError(f"{self.root} has no warehouse yet; run crmine ingest first")
@@ -85,34 +88,9 @@ class Workspace:
             con = duckdb.connect(str(self.warehouse_path), read_only=read_only)
         except duckdb.IOException as exc:
             raise WorkspaceError(f"cannot open {self.warehouse_path}: {exc}") from None
+        engine = DuckDBEngine(con)
         try:
-            yield con
+            yield engine
         finally:
-            con.close()
+            engine.close()
 
-
-def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Names of the base tables and views in the main schema."""
-    rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name → DuckDB type of a table or temporary table, in column order."""
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    return dict(rows)
-
-
-def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    return [r[0] for r in rows]

@@ -3,9 +3,9 @@
 Nothing at or after ``as_of`` (or a label window's end) is read. Ibis is imported only when
 a function runs, so importing this package stays cheap.
 
-Every function takes Ibis tables; on an existing DuckDB connection::
+Every function takes Ibis tables; on a warehouse connection::
 
-    backend = ibis.duckdb.from_connection(con)   # con: duckdb.DuckDBPyConnection
+    backend = engine.ibis()   # engine: crmine.engine.Engine (e.g. from Workspace.connect())
     features = customer_features(backend.table("orders"), as_of).to_pandas()
 """
 

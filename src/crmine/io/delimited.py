@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from crmine.engine.quoting import quote_identifier, quote_literal
 from crmine.errors import InputError
 from crmine.io.encoding import CHUNK, needs_transcoding, sniff_encoding, transcode_to_utf8
 from crmine.io.headers import unique_headers
-from crmine.sqlnames import quote_identifier, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -281,21 +281,16 @@ def _load(con, src: Path, display: Path, table_name: str, delim: str, columns: l
     if np.array_equal(good_lines, np.arange(2, good_count + 2)):
         con.execute(f"UPDATE {out} SET _source_row = rowid - {base} + 2")  # a line per record
     else:
-        con.register(view, pa.table({
+        lines = pa.table({
             "i": pa.array(np.arange(good_count), pa.int64()),
             "line": pa.array(good_lines, pa.int64()),
-        }))
-        try:
+        })
+        with con.temp_table(view, lines):
             con.execute(f"UPDATE {out} SET _source_row = v.line FROM {view} v "
                         f"WHERE {out}.rowid - {base} = v.i")
-        finally:
-            con.unregister(view)
     if bad:
-        con.register(view, _rejected_table(bad, delim, n))
-        try:
+        with con.temp_table(view, _rejected_table(bad, delim, n)):
             con.execute(f"INSERT INTO {out} SELECT * FROM {view}")
-        finally:
-            con.unregister(view)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM {out} "
                     f"ORDER BY _source_row")
     return len(bad)

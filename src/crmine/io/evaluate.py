@@ -1,4 +1,4 @@
-"""Run SQL value expressions over a Python list, on a private in-memory DuckDB.
+"""Run SQL value expressions over a Python list, on a private in-memory engine.
 
 Used for inference on samples and by the Python wrappers; the real work runs the same
 expressions set-based inside the warehouse. One connection per thread is kept, since
@@ -18,9 +18,9 @@ _local = threading.local()
 def _connection():
     con = getattr(_local, "con", None)
     if con is None:
-        import duckdb
+        from crmine.engine.duck import DuckDBEngine
 
-        con = _local.con = duckdb.connect()
+        con = _local.con = DuckDBEngine.memory()
     return con
 
 
@@ -34,12 +34,9 @@ def run_sqls(values: Sequence[str | None], builds: Sequence[Callable[[str], str]
         "i": pa.array(range(len(values)), pa.int64()),
         "v": pa.array([None if v is None else str(v) for v in values], pa.string()),
     })
-    con.register(name, tbl)
-    try:
+    with con.temp_table(name, tbl):
         exprs = ", ".join(build('"v"') for build in builds)
         rows = con.execute(f"SELECT {exprs} FROM {name} ORDER BY i").fetchall()
-    finally:
-        con.unregister(name)
     return [[r[k] for r in rows] for k in range(len(builds))]
 
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from crmine.engine.quoting import quote_identifier, quote_literal
 from crmine.io.mapping import ColumnMapping, tokens
-from crmine.sqlnames import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 ID_WORDS = {"id", "ids", "number", "no", "nr", "num", "code", "key", "member", "account",
             "acct", "cust", "customer", "client", "subscriber", "email", "mail", "e"}  # fmt: skip
@@ -39,7 +39,7 @@ FILLED_SHARE = 0.95
 
 
 def complete_customer(
-    con: duckdb.DuckDBPyConnection, raw: str, mapping: ColumnMapping, notes: list[str]
+    con: Engine, raw: str, mapping: ColumnMapping, notes: list[str]
 ) -> ColumnMapping:
     """``mapping`` with customer_id found from the values, generated, or left empty on
     purpose; unchanged when customer_id is mapped or not missing."""
@@ -111,7 +111,7 @@ class Profile:
 
 
 def column_profiles(
-    con: duckdb.DuckDBPyConnection, raw: str, headers: list[str], *, keys: bool = False
+    con: Engine, raw: str, headers: list[str], *, keys: bool = False
 ) -> dict[str, Profile]:
     """A :class:`Profile` per header, in one scan of ``raw`` (its columns are text).
     ``keys``: also count distinct and e-mail-shaped values (what a key guess needs)."""

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from crmine.engine.quoting import quote_identifier
 from crmine.errors import InputError
 from crmine.io.delimited import read_delimited
 from crmine.io.encoding import CHUNK
 from crmine.io.headers import unique_headers
-from crmine.sqlnames import quote_identifier
 
 Format = Literal["csv", "excel", "parquet"]
 FORMATS: dict[str, Format] = {
@@ -108,13 +108,13 @@ def _sha256(path: Path) -> str:
 
 
 def _read_parquet(con, path: Path, table_name: str) -> tuple[list[str], int]:
-    import duckdb
+    from crmine.engine.base import EngineError
 
     src = "read_parquet($path, file_row_number=true)"  # the path is a bound parameter
     params = {"path": str(path)}
     try:
         names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", params).fetchall()]
-    except duckdb.Error as e:
+    except EngineError as e:
         raise InputError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
     names = [n for n in names if n != "file_row_number"]
     columns = unique_headers(names)
@@ -198,13 +198,10 @@ def _read_excel(
     }
     data["_source_row"] = pa.array([i for i, _ in body], pa.int64())
     view = f"_crmine_xl_{abs(hash((str(path), table_name)))}"
-    con.register(view, pa.table(data))
-    try:
+    with con.temp_table(view, pa.table(data)):
         select = ", ".join(f"c{k} AS {quote_identifier(c)}" for k, c in enumerate(columns))
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table_name)} AS SELECT {select}, "
             f"_source_row, NULL::VARCHAR AS _read_error FROM {view}"
         )
-    finally:
-        con.unregister(view)
     return columns, len(body), name

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from crmine.engine.quoting import quote_literal
 from crmine.io import currency_marks
 from crmine.io.dates import DateSpec, date_sql, detect_families, infer_date_spec
 from crmine.io.evaluate import run_sql
-from crmine.sqlnames import quote_literal
 
 __all__ = [
     "BOOL_FALSE",

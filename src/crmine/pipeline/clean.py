@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import column_names, table_names
+from crmine.engine.quoting import quote_identifier
 from crmine.quality.countries import country_codes, unify_countries
 
 if TYPE_CHECKING:
-    import duckdb
-
     from crmine.config import Config
+    from crmine.engine.base import Engine
 
 CUSTOMER_TABLES = ("orders", "feedback", "interactions", "campaigns", "subscriptions")
 
@@ -32,7 +31,7 @@ CREATE TABLE IF NOT EXISTS customer_merges (
 """
 
 
-def clean_customers(con: duckdb.DuckDBPyConnection, config: Config, source: str) -> list[str]:
+def clean_customers(con: Engine, config: Config, source: str) -> list[str]:
     """Normalise the contacts just loaded from ``source``, then merge duplicate customers.
 
     Rows from earlier files were normalised when they were loaded (the normalisers are
@@ -72,17 +71,16 @@ def clean_customers(con: duckdb.DuckDBPyConnection, config: Config, source: str)
         )
         id_map = result.id_map
         if len(id_map):
-            con.register("_id_map", id_map)
-            con.execute(
-                "INSERT INTO customer_merges SELECT m.old_id, m.new_id, m.reason, now(), "
-                "to_json(c) FROM _id_map m JOIN customers c ON c.customer_id = m.old_id"
-            )
-            # a survivor of an earlier merge may itself have been merged now: keep maps flat
-            con.execute(
-                "UPDATE customer_merges SET new_id = m.new_id FROM _id_map m "
-                "WHERE customer_merges.new_id = m.old_id"
-            )
-            con.unregister("_id_map")
+            with con.temp_table("_id_map", id_map):
+                con.execute(
+                    "INSERT INTO customer_merges SELECT m.old_id, m.new_id, m.reason, now(), "
+                    "to_json(c) FROM _id_map m JOIN customers c ON c.customer_id = m.old_id"
+                )
+                # a survivor of an earlier merge may itself have been merged now: keep maps flat
+                con.execute(
+                    "UPDATE customer_merges SET new_id = m.new_id FROM _id_map m "
+                    "WHERE customer_merges.new_id = m.old_id"
+                )
             notes.append(
                 f"merged {len(id_map):,} duplicate customer records "
                 f"({result.merged_by_email:,} by e-mail, {result.merged_by_phone:,} by phone)"
@@ -90,9 +88,7 @@ def clean_customers(con: duckdb.DuckDBPyConnection, config: Config, source: str)
         customers = result.customers
         con.execute("DROP TABLE IF EXISTS customer_likely_duplicates")
         if len(result.likely):
-            con.register("_likely", result.likely)
-            con.execute("CREATE TABLE customer_likely_duplicates AS SELECT * FROM _likely")
-            con.unregister("_likely")
+            con.write("customer_likely_duplicates", result.likely)
             notes.append(
                 f"{len(result.likely):,} pairs of customers look alike (similar name, same city): "
                 "flagged in customer_likely_duplicates, not merged"
@@ -122,24 +118,22 @@ def _phones_by_country(customers, default_region: str):
     return out, CleanStats(changed, invalid)
 
 
-def _replace_customers(con: duckdb.DuckDBPyConnection, frame) -> None:
+def _replace_customers(con: Engine, frame) -> None:
     """Write the cleaned frame back, keeping the warehouse column types."""
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_name = 'customers'"
-        ).fetchall()
+    types = con.column_types("customers")
+    cols = ", ".join(
+        f"CAST({quote_identifier(c)} AS {t}) AS {quote_identifier(c)}" for c, t in types.items()
     )
-    con.register("_clean_customers", frame)
-    cols = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in column_names(con, "customers"))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _customers_new AS SELECT {cols} FROM _clean_customers")
-    con.unregister("_clean_customers")
+    with con.temp_table("_clean_customers", frame):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _customers_new AS SELECT {cols} FROM _clean_customers"
+        )
     con.execute("DELETE FROM customers")
     con.execute("INSERT INTO customers SELECT * FROM _customers_new")
     con.execute("DROP TABLE _customers_new")
 
 
-def unify_table_categories(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+def unify_table_categories(con: Engine, table: str) -> list[str]:
     """One spelling per category across the whole table ("Home Decor", "home decor " → one).
 
     Counts come from every row, so the most used spelling wins; only distinct values go
@@ -149,7 +143,7 @@ def unify_table_categories(con: duckdb.DuckDBPyConnection, table: str) -> list[s
 
     from crmine.quality.categories import unify_categories
 
-    if "category" not in column_names(con, table):
+    if "category" not in con.columns(table):
         return []
     counts = con.execute(
         f"SELECT category, count(*) AS n FROM {table} WHERE category IS NOT NULL GROUP BY 1"
@@ -162,24 +156,24 @@ def unify_table_categories(con: duckdb.DuckDBPyConnection, table: str) -> list[s
     changes = changes[changes["old"] != changes["new"]]
     if changes.empty:
         return []
-    con.register("_category_changes", changes)
-    con.execute(
-        f"UPDATE {table} t SET category = c.new FROM _category_changes c WHERE t.category = c.old"
-    )
-    con.unregister("_category_changes")
+    with con.temp_table("_category_changes", changes):
+        con.execute(
+            f"UPDATE {table} t SET category = c.new FROM _category_changes c "
+            "WHERE t.category = c.old"
+        )
     return [f"{len(changes):,} category spellings merged into {changes['new'].nunique():,}"]
 
 
-def apply_customer_merges(con: duckdb.DuckDBPyConnection) -> int:
+def apply_customer_merges(con: Engine) -> int:
     """Point every customer_id that was merged away at its survivor; returns rows changed."""
     from crmine.quality import remap_customer_ids_sql
 
-    tables = table_names(con)
+    tables = con.tables()
     if "customer_merges" not in tables:
         return 0
     changed = 0
     for table in CUSTOMER_TABLES:
         if table in tables:
             cur = con.execute(remap_customer_ids_sql(table, "customer_merges"))
-            changed += cur.fetchone()[0] if cur.description else 0
+            changed += cur.fetchone()[0] if cur.columns else 0
     return changed

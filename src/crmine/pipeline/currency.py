@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import table_names
 from crmine.errors import ConfigError
 
 if TYPE_CHECKING:
-    import duckdb
-
     from crmine.config import CurrencySettings
+    from crmine.engine.base import Engine
 
 
 def unify_currency(
-    con: duckdb.DuckDBPyConnection, staged: str, settings: CurrencySettings, workspace: str = ""
+    con: Engine, staged: str, settings: CurrencySettings, workspace: str = ""
 ) -> list[str]:
     """Set ``currency`` on every staged line and convert amounts; returns notes.
 
@@ -41,12 +39,11 @@ def unify_currency(
     codes, _ = normalise_currencies(pd.Series(tokens, dtype="string"), dollar=settings.dollar,
                                     yen=settings.yen)
     token_codes = pd.DataFrame({"token": tokens, "code": codes.astype("string")})
-    con.register("_currency_codes", token_codes)
-    con.execute(
-        f"UPDATE {staged} s SET currency = c.code FROM _currency_codes c "
-        "WHERE coalesce(s.currency, s._currency_hint) = c.token"
-    )
-    con.unregister("_currency_codes")
+    with con.temp_table("_currency_codes", token_codes):
+        con.execute(
+            f"UPDATE {staged} s SET currency = c.code FROM _currency_codes c "
+            "WHERE coalesce(s.currency, s._currency_hint) = c.token"
+        )
     seen = sorted({c for c in token_codes["code"].dropna()})
     target = workspace or _workspace_currency(con) or (seen[0] if len(seen) == 1 else "")
     if not seen:
@@ -79,9 +76,9 @@ def unify_currency(
     return notes
 
 
-def _workspace_currency(con: duckdb.DuckDBPyConnection) -> str | None:
+def _workspace_currency(con: Engine) -> str | None:
     """The currency of the orders already loaded, when they agree on one."""
-    if "orders" not in table_names(con):
+    if "orders" not in con.tables():
         return None
     rows = con.execute("SELECT DISTINCT currency FROM orders WHERE currency IS NOT NULL").fetchall()
     return rows[0][0] if len(rows) == 1 else None

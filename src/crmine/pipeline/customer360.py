@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crmine.engine.workspace import Workspace, column_names, table_names
+from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError
 from crmine.pipeline.snapshots import SnapshotStore
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 RECENT = 10
 HIDDEN = {"_source", "_source_row"}
@@ -22,7 +22,7 @@ HIDDEN = {"_source", "_source_row"}
 def customer_view(ws: Workspace, customer_id: str) -> dict[str, Any]:
     customer_id = customer_id.strip()
     with ws.connect(read_only=True) as con:
-        tables = table_names(con)
+        tables = con.tables()
         cid, merged = _resolve(con, tables, customer_id)
         view: dict[str, Any] = {"customer_id": cid, "merged_ids": merged, "notes": []}
         if cid != customer_id:
@@ -50,7 +50,7 @@ def customer_view(ws: Workspace, customer_id: str) -> dict[str, Any]:
         for table, cols in (("feedback", "ts, kind, score, text"),
                             ("interactions", "ts, channel, topic, resolved")):
             if table in tables:
-                present = [c.strip() for c in cols.split(",") if c.strip() in column_names(con, table)]
+                present = [c.strip() for c in cols.split(",") if c.strip() in con.columns(table)]
                 view[table] = con.execute(
                     f"SELECT {', '.join(present)} FROM {table} WHERE customer_id = ? "
                     f"ORDER BY ts DESC LIMIT 5",
@@ -63,8 +63,9 @@ def customer_view(ws: Workspace, customer_id: str) -> dict[str, Any]:
             if "recommendations" in snap.tables():
                 view["recommendations"] = con.execute(
                     "SELECT rank, product_id, round(score, 3) AS score, source "
-                    "FROM read_parquet(?) WHERE customer_id = ? ORDER BY rank LIMIT 10",
-                    [str(snap.table_path("recommendations")), cid],
+                    f"FROM {con.parquet(snap.table_path('recommendations'))} "
+                    "WHERE customer_id = ? ORDER BY rank LIMIT 10",
+                    [cid],
                 ).df()
         else:
             view["notes"].append(f"no scores yet: run crmine run {ws.root}")
@@ -78,7 +79,7 @@ def customer_view(ws: Workspace, customer_id: str) -> dict[str, Any]:
     return view
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, tables: set[str], cid: str) -> tuple[str, list[str]]:
+def _resolve(con: Engine, tables: set[str], cid: str) -> tuple[str, list[str]]:
     if "customer_merges" not in tables:
         return cid, []
     row = con.execute("SELECT new_id FROM customer_merges WHERE old_id = ?", [cid]).fetchone()
@@ -89,17 +90,17 @@ def _resolve(con: duckdb.DuckDBPyConnection, tables: set[str], cid: str) -> tupl
     return survivor, merged
 
 
-def _row(con: duckdb.DuckDBPyConnection, table: str, cid: str) -> dict[str, Any] | None:
+def _row(con: Engine, table: str, cid: str) -> dict[str, Any] | None:
     cur = con.execute(f"SELECT * FROM {table} WHERE customer_id = ? LIMIT 1", [cid])
-    names = [d[0] for d in cur.description]
+    names = cur.columns
     row = cur.fetchone()
     if row is None:
         return None
     return {k: v for k, v in zip(names, row, strict=True) if k not in HIDDEN}
 
 
-def _snapshot_row(con: duckdb.DuckDBPyConnection, path, cid: str) -> dict[str, Any] | None:
-    cur = con.execute("SELECT * FROM read_parquet(?) WHERE customer_id = ?", [str(path), cid])
-    names = [d[0] for d in cur.description]
+def _snapshot_row(con: Engine, path, cid: str) -> dict[str, Any] | None:
+    cur = con.execute(f"SELECT * FROM {con.parquet(path)} WHERE customer_id = ?", [cid])
+    names = cur.columns
     row = cur.fetchone()
     return dict(zip(names, row, strict=True)) if row else None

@@ -15,12 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import column_names, column_types, table_names
-from crmine.sqlnames import quote_identifier, quote_literal
+from crmine.engine.quoting import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from crmine.engine.base import Engine
     from crmine.io.mapping import ColumnMapping
 
 #: customers with two or more valued lines on which the column must be single-valued
@@ -39,7 +37,7 @@ class Fact:
 
 
 def find_facts(
-    con: duckdb.DuckDBPyConnection, staged: str, mapping: ColumnMapping
+    con: Engine, staged: str, mapping: ColumnMapping
 ) -> list[Fact]:
     """Line columns that are single-valued per customer (see the module docstring)."""
     from crmine.io.mapping import auto_map
@@ -93,7 +91,7 @@ def find_facts(
 
 
 def lift_customer_facts(
-    con: duckdb.DuckDBPyConnection, staged: str, mapping: ColumnMapping, source: str
+    con: Engine, staged: str, mapping: ColumnMapping, source: str
 ) -> list[str]:
     """Write the facts found on the staged order lines into ``customers``; the notes to print."""
     facts = find_facts(con, staged, mapping)
@@ -112,7 +110,7 @@ def lift_customer_facts(
     )
     cols = [f.customer_column for f in facts]
     where = quote_literal(f"{source} (customer facts on order lines)")
-    if "customers" not in table_names(con):
+    if "customers" not in con.tables():
         con.execute(
             f"CREATE TABLE customers AS SELECT customer_id, {', '.join(q(c) for c in cols)}, "
             f"{where} AS _source, _source_row FROM _customer_facts ORDER BY customer_id"
@@ -120,8 +118,8 @@ def lift_customer_facts(
         added = con.execute("SELECT count(*) FROM _customer_facts").fetchone()[0]
         filled = 0
     else:
-        existing = set(column_names(con, "customers"))
-        types = column_types(con, "_customer_facts")
+        existing = set(con.columns("customers"))
+        types = con.column_types("_customer_facts")
         for c in cols:
             if c not in existing:
                 con.execute(f"ALTER TABLE customers ADD COLUMN {q(c)} {types[c]}")

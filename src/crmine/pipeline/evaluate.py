@@ -46,7 +46,6 @@ def evaluate_workspace(
     ``service``: the events :func:`service_events` returned for this cutoff, to score the
     sentiment once for several evaluations.
     """
-    import ibis
 
     from crmine.errors import WorkspaceError
     from crmine.pipeline.forecast import PredictSettings
@@ -70,7 +69,7 @@ def evaluate_workspace(
             "models trained without the feature groups: " + ", ".join(settings.exclude_features)
         )
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         available = _available(backend)
         if not available:
             raise WorkspaceError(f"{ws.root} holds no data to evaluate")
@@ -99,10 +98,9 @@ def evaluate_workspace(
 def service_events(ws: Workspace, cutoff: date, horizon_days: int = 90):
     """Feedback and interactions before ``cutoff``, scored as ``crmine run --as-of`` would."""
     as_of = datetime(cutoff.year, cutoff.month, cutoff.day)
-    import ibis
 
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         return _service_events(ws, backend, as_of, horizon_days, _available(backend), {})
 
 
@@ -264,14 +262,13 @@ def _contractual_section(
 
 def rolling_cutoffs(ws: Workspace, n: int, horizon_days: int) -> list[date]:
     """``n`` cutoffs one horizon apart, the last one horizon before the last order."""
-    import ibis
 
     from crmine.errors import WorkspaceError
 
     if n < 1:
         raise WorkspaceError("--rolling must be at least 1")
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         if "orders" not in _available(backend):
             raise WorkspaceError(f"{ws.root} has no orders: name the cutoffs with --cutoffs")
         last = backend.table("orders").order_ts.max().execute().date()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from crmine.engine.workspace import Workspace, table_names
+from crmine.engine import Engine
+from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError
 from crmine.pipeline.snapshots import SnapshotStore
-from crmine.sqlnames import quote_literal
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet holds the header
@@ -41,9 +41,7 @@ def export_table(ws: Workspace, table: str, output: Path) -> int:
                 frame = con.execute(f"SELECT * FROM {source}").df()
                 _to_excel(frame, tmp)
             else:
-                options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-                target = quote_literal(str(tmp))
-                con.execute(f"COPY (SELECT * FROM {source}) TO {target} ({options})")
+                con.export(source, tmp, fmt)
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
@@ -57,15 +55,15 @@ def available_tables(ws: Workspace) -> tuple[list[str], list[str]]:
     loaded: list[str] = []
     if ws.warehouse_path.exists():
         with ws.connect(read_only=True) as con:
-            loaded = sorted(t for t in table_names(con) if not t.startswith("_"))
+            loaded = sorted(t for t in con.tables() if not t.startswith("_"))
     return published, loaded
 
 
-def _source(ws: Workspace, con, table: str) -> str:
+def _source(ws: Workspace, con: Engine, table: str) -> str:
     snap = SnapshotStore(ws.snapshots_dir).current()
     if snap is not None and table in snap.tables():
-        return f"read_parquet({quote_literal(str(snap.table_path(table)))})"
-    if table in table_names(con) and not table.startswith("_"):
+        return con.parquet(snap.table_path(table))
+    if table in con.tables() and not table.startswith("_"):
         return table
     published, loaded = available_tables(ws)
     raise CrmineError(

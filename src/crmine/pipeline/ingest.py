@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crmine.engine.workspace import Workspace, column_names, column_types, table_names
+from crmine.engine.quoting import quote_identifier, quote_literal
+from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import (
     apply_customer_merges,
@@ -25,11 +26,9 @@ from crmine.pipeline.currency import unify_currency
 from crmine.pipeline.customer_facts import lift_customer_facts
 from crmine.quality import quarantine
 from crmine.schema import Column, Table, table
-from crmine.sqlnames import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from crmine.engine.base import Engine
     from crmine.io.mapping import ColumnMapping
 
 log = logging.getLogger(__name__)
@@ -63,15 +62,10 @@ def ingest(ws: Workspace, entity: str, path: str | Path) -> IngestResult:
     path = Path(path).expanduser().resolve()
     with ws.connect() as con:
         quarantine.ensure_tables(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with con.transaction():
             result = _ingest(con, ws, spec, path)
             con.execute(f"DROP TABLE IF EXISTS {RAW}")
             con.execute(f"DROP TABLE IF EXISTS {STAGED}")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return result
 
 
@@ -82,7 +76,7 @@ def _entity(name: str) -> Table:
         raise CrmineError(str(exc).strip("'\"")) from None
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Path) -> IngestResult:
+def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path) -> IngestResult:
     from crmine.io.guess import complete_customer
     from crmine.io.mapping import require
     from crmine.io.readers import read_source
@@ -132,7 +126,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, ws: Workspace, spec: Table, path: Pa
 
 
 def _checked_mapping(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     ws: Workspace,
     spec: Table,
     headers: list[str],
@@ -186,7 +180,7 @@ class _Samples:
     Each column is read once per ingest and shared by the mapping checks and the parsers.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: Engine) -> None:
         self._con = con
         rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
         self._stride = max(1, rows // SAMPLE_ROWS)
@@ -258,7 +252,7 @@ def _attribute_expr(samples: _Samples, ws: Workspace, header: str) -> str:
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     ws: Workspace,
     spec: Table,
     mapping: ColumnMapping,
@@ -386,7 +380,7 @@ def _negative(qty: str, amount: str) -> str:
 
 
 def _return_prefix(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     ws: Workspace,
     spec: Table,
     mapping: ColumnMapping,
@@ -456,11 +450,11 @@ def _sql_type(col: Column) -> str:
 # --- duplicates and loading -------------------------------------------------------------
 
 
-def _canonical_cols(con: duckdb.DuckDBPyConnection, spec: Table) -> list[str]:
-    return [c for c in column_names(con, STAGED) if c in spec.column_names or c == "is_return"]
+def _canonical_cols(con: Engine, spec: Table) -> list[str]:
+    return [c for c in con.columns(STAGED) if c in spec.column_names or c == "is_return"]
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping) -> None:
+def _mark_duplicates(con: Engine, spec: Table, mapping: ColumnMapping) -> None:
     """Quarantine exact repeats inside the file, and rows already loaded from other files.
 
     Not in a file of a keyed table whose key the source lacks (a customers file without
@@ -507,9 +501,9 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: Colum
             WHERE s._source_row = d._source_row AND d.first_row <> d._source_row
             """
         )
-    if spec.name in table_names(con) and not key:
+    if spec.name in con.tables() and not key:
         cols = _canonical_cols(con, spec)
-        existing = set(column_names(con, spec.name))
+        existing = set(con.columns(spec.name))
         cols = [c for c in cols if c in existing]
         if cols:
             row = ", ".join(quote_identifier(c) for c in cols)
@@ -524,19 +518,19 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: Table, mapping: Colum
 
 
 def _append(
-    con: duckdb.DuckDBPyConnection, spec: Table, mapping: ColumnMapping, path: Path
+    con: Engine, spec: Table, mapping: ColumnMapping, path: Path
 ) -> None:
     internal = ("_source_row", "_raw_key", "_reason", "_detail", "_currency_hint")
-    staged_cols = [c for c in column_names(con, STAGED) if c not in internal]
+    staged_cols = [c for c in con.columns(STAGED) if c not in internal]
     source = quote_literal(str(path))
-    if spec.name not in table_names(con):
+    if spec.name not in con.tables():
         cols = ", ".join(quote_identifier(c) for c in staged_cols)
         con.execute(
             f"CREATE TABLE {spec.name} AS SELECT {cols}, "
             f"{source} AS _source, _source_row FROM {STAGED} WHERE false"
         )
-    existing = column_names(con, spec.name)
-    types = column_types(con, STAGED)
+    existing = con.columns(spec.name)
+    types = con.column_types(STAGED)
     for c in staged_cols:
         if c not in existing:  # a later file brought a new attribute
             con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {quote_identifier(c)} {types[c]}")
@@ -558,7 +552,7 @@ def _append(
     )
 
 
-def _after_load_notes(con: duckdb.DuckDBPyConnection, spec: Table) -> list[str]:
+def _after_load_notes(con: Engine, spec: Table) -> list[str]:
     if spec.name != "orders":
         return []
     returns, no_customer = con.execute(

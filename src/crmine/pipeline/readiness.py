@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    import duckdb
-
     from crmine.config import Config
     from crmine.engine import Workspace
+    from crmine.engine.base import Engine
 
 Status = Literal["ready", "partly", "no"]
 INPUT_TABLES = ("customers", "orders", "products", "feedback", "interactions", "campaigns",
@@ -82,16 +81,16 @@ def gather_facts(ws: Workspace) -> DataFacts:
         return gather_facts_from(con)
 
 
-def gather_facts_from(con: duckdb.DuckDBPyConnection) -> DataFacts:
+def gather_facts_from(con: Engine) -> DataFacts:
     """:func:`gather_facts` on an open connection to the warehouse (e.g. the report's)."""
-    from crmine.engine.workspace import column_names, table_names
 
-    present = table_names(con)
+
+    present = con.tables()
     rows = {t: _count(con, f"SELECT count(*) FROM {t}") for t in INPUT_TABLES if t in present}
     facts: dict = {"rows": rows}
     if rows.get("orders"):
-        facts |= _order_facts(con, set(column_names(con, "orders")))
-    if rows.get("customers") and "churned" in column_names(con, "customers"):
+        facts |= _order_facts(con, set(con.columns("orders")))
+    if rows.get("customers") and "churned" in con.columns("customers"):
         churned, stayed = con.execute(
             "SELECT count(*) FILTER (WHERE churned), count(*) FILTER (WHERE NOT churned) "
             "FROM customers"
@@ -101,13 +100,13 @@ def gather_facts_from(con: duckdb.DuckDBPyConnection) -> DataFacts:
         texts, undated = con.execute(
             "SELECT count(*) FILTER (WHERE nullif(trim(text), '') IS NOT NULL), "
             "count(*) FILTER (WHERE ts IS NULL) FROM feedback"
-        ).fetchone() if "text" in column_names(con, "feedback") else (0, 0)
+        ).fetchone() if "text" in con.columns("feedback") else (0, 0)
         facts |= {"feedback_texts": int(texts), "feedback_undated": int(undated)}
-    if rows.get("interactions") and "text" in column_names(con, "interactions"):
+    if rows.get("interactions") and "text" in con.columns("interactions"):
         facts["interaction_texts"] = _count(
             con, "SELECT count(*) FROM interactions WHERE nullif(trim(text), '') IS NOT NULL"
         )
-    if rows.get("campaigns") and "group" in column_names(con, "campaigns"):
+    if rows.get("campaigns") and "group" in con.columns("campaigns"):
         facts["campaign_groups"] = {
             str(g): int(n)
             for g, n in con.execute(
@@ -127,11 +126,11 @@ def gather_facts_from(con: duckdb.DuckDBPyConnection) -> DataFacts:
     return DataFacts(**facts)
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def _count(con: Engine, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
-def _order_facts(con: duckdb.DuckDBPyConnection, cols: set[str]) -> dict:
+def _order_facts(con: Engine, cols: set[str]) -> dict:
     def has(c: str, test: str = "IS NOT NULL") -> str:
         return f"count(*) FILTER (WHERE {c} {test})" if c in cols else "0"
 

@@ -122,7 +122,6 @@ def run(
     progress: Progress | None = None,
 ) -> RunResult:
     """Run ``steps`` (default: every registered step) and publish one snapshot."""
-    import ibis
 
     from crmine import __version__
     from crmine.pipeline.inputs import RunInputs
@@ -133,7 +132,7 @@ def run(
         raise WorkspaceError("--horizon must be a positive number of days")
     store = SnapshotStore(ws.snapshots_dir)
     with ws.connect(read_only=True) as con:
-        backend = ibis.duckdb.from_connection(con)
+        backend = con.ibis()
         available = input_tables(backend)
         if not available:
             raise WorkspaceError(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmine.engine.quoting import quote_identifier
 from crmine.errors import MappingError
 from crmine.quality.contacts import normalise_name
-from crmine.sqlnames import quote_identifier
 
 ID = "customer_id"
 SAME_EMAIL = "same email"

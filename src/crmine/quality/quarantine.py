@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 QUARANTINE_DDL = """
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -36,12 +36,12 @@ CREATE TABLE IF NOT EXISTS ingest_log (
 """
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_tables(con: Engine) -> None:
     con.execute(QUARANTINE_DDL)
     con.execute(INGEST_LOG_DDL)
 
 
-def reason_counts(con: duckdb.DuckDBPyConnection, staged: str) -> dict[str, int]:
+def reason_counts(con: Engine, staged: str) -> dict[str, int]:
     """Quarantined rows of a staged table, counted by reason, largest first."""
     rows = con.execute(
         f"SELECT _reason, count(*) FROM {staged} WHERE _reason IS NOT NULL "

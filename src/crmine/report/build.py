@@ -15,7 +15,7 @@ from crmine.report.fmt import Money
 from crmine.report.html import Rendered, render_page
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 # Importing a section module registers its sections, in this order after the base ones.
 SECTION_MODULES = (sections, sections_models, sections_voice)
@@ -24,7 +24,7 @@ _BASE_TABLES = ("orders", "customers", "customer_scores")
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     *,
     title: str,
     as_of: date | None = None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from crmine.report.fmt import Money
 
 if TYPE_CHECKING:
-    import duckdb
+    from crmine.engine.base import Engine
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ReportSettings:
 class ReportContext:
     """One report run. ``tables`` maps each relation present to its columns holding any value."""
 
-    con: duckdb.DuckDBPyConnection
+    con: Engine
     as_of: date
     money: Money
     tables: dict[str, frozenset[str]]

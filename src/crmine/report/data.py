@@ -10,33 +10,32 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crmine.sqlnames import quote_identifier
+from crmine.engine.quoting import quote_identifier
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
+
+    from crmine.engine.base import Engine
 
 _PURCHASE = "NOT coalesce(is_return, false)"
 _ORDERS_BEFORE = "o AS (SELECT * FROM orders WHERE order_ts < CAST($as_of AS TIMESTAMP))"
 
 
-def inspect_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, frozenset[str]]:
+def inspect_tables(con: Engine, names: list[str]) -> dict[str, frozenset[str]]:
     """For each relation in ``names`` that exists: the columns holding at least one value."""
-    import duckdb
-
     found: dict[str, frozenset[str]] = {}
+    present = con.tables()
     for name in names:
-        try:
-            cols = [row[0] for row in con.execute(f"DESCRIBE {quote_identifier(name)}").fetchall()]
-        except duckdb.CatalogException:
+        if name not in present:
             continue
+        cols = con.columns(name)
         counts = ", ".join(f"count({quote_identifier(c)})" for c in cols)
         row = con.execute(f"SELECT {counts} FROM {quote_identifier(name)}").fetchone() or ()
         found[name] = frozenset(c for c, n in zip(cols, row, strict=True) if n)
     return found
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> date:
+def default_as_of(con: Engine, tables: dict[str, frozenset[str]]) -> date:
     """DESIGN's default: the day after the last order; else the scores' date; else today."""
     if "order_ts" in tables.get("orders", ()):
         last = con.execute("SELECT max(order_ts) FROM orders").fetchone()[0]
@@ -46,7 +45,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[st
     return date.today()
 
 
-def single_currency(con: duckdb.DuckDBPyConnection) -> str | None:
+def single_currency(con: Engine) -> str | None:
     """The currency code when every order line that has one agrees, else None."""
     rows = con.execute(
         "SELECT DISTINCT upper(trim(currency)) FROM orders WHERE currency IS NOT NULL LIMIT 2"
@@ -54,7 +53,7 @@ def single_currency(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
-def order_kpis(con: duckdb.DuckDBPyConnection, as_of: date, active_days: int) -> dict[str, Any]:
+def order_kpis(con: Engine, as_of: date, active_days: int) -> dict[str, Any]:
     """Headline order figures; see the module docstring for what counts."""
     sql = f"""
     WITH {_ORDERS_BEFORE},
@@ -79,7 +78,7 @@ def order_kpis(con: duckdb.DuckDBPyConnection, as_of: date, active_days: int) ->
         (SELECT coalesce(sum(amount), 0) FROM o WHERE customer_id IS NULL) AS anonymous_revenue
     """
     cur = con.execute(sql, {"as_of": as_of, "days": active_days})
-    names = [d[0] for d in cur.description]
+    names = cur.columns
     k = dict(zip(names, cur.fetchone(), strict=True))
     k["repeat_rate"] = k["repeat_customers"] / k["customers"] if k["customers"] else None
     k["avg_order_value"] = k["gross_sales"] / k["orders"] if k["orders"] else None
@@ -87,7 +86,7 @@ def order_kpis(con: duckdb.DuckDBPyConnection, as_of: date, active_days: int) ->
     return k
 
 
-def anonymous_lines(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:
+def anonymous_lines(con: Engine, as_of: date) -> dict[str, Any]:
     """Order lines, and lines (with their net revenue) that name no customer."""
     sql = f"""
     WITH {_ORDERS_BEFORE}
@@ -96,20 +95,20 @@ def anonymous_lines(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, An
     FROM o
     """
     cur = con.execute(sql, {"as_of": as_of})
-    return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+    return dict(zip(cur.columns, cur.fetchone(), strict=True))
 
 
-def last_order_ts(con: duckdb.DuckDBPyConnection, as_of: date) -> Any:
+def last_order_ts(con: Engine, as_of: date) -> Any:
     """Timestamp of the last order line before ``as_of`` (None when there is none)."""
     sql = f"WITH {_ORDERS_BEFORE} SELECT max(order_ts) FROM o"
     return con.execute(sql, {"as_of": as_of}).fetchone()[0]
 
 
-def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+def count_rows(con: Engine, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0]
 
 
-def monthly(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
+def monthly(con: Engine, as_of: date) -> pd.DataFrame:
     """Per calendar month (gaps filled): net revenue and purchase orders."""
     sql = f"""
     WITH {_ORDERS_BEFORE},
@@ -126,11 +125,11 @@ def monthly(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
            coalesce(p.orders, 0) AS orders
     FROM months m LEFT JOIN per_month p USING (month) ORDER BY month
     """
-    return con.execute(sql, {"as_of": as_of}).fetchdf()
+    return con.execute(sql, {"as_of": as_of}).df()
 
 
 def revenue_by_region(
-    con: duckdb.DuckDBPyConnection, as_of: date, top: int, *, by_revenue: bool = True
+    con: Engine, as_of: date, top: int, *, by_revenue: bool = True
 ) -> pd.DataFrame:
     """Net revenue and orders per region, the ``top`` largest (by revenue, else by orders)
     first, then one "Other" and one unknown row."""
@@ -154,7 +153,7 @@ def revenue_by_region(
     SELECT NULL, revenue, orders, 0, $top + 2 FROM per_region WHERE region IS NULL
     ORDER BY rank
     """
-    return con.execute(sql, {"as_of": as_of, "top": top}).fetchdf()
+    return con.execute(sql, {"as_of": as_of, "top": top}).df()
 
 
 def _latest_scores(tables: dict[str, frozenset[str]]) -> str:
@@ -167,7 +166,7 @@ def _latest_scores(tables: dict[str, frozenset[str]]) -> str:
     return "customer_scores"
 
 
-def rfm_segments(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> pd.DataFrame:
+def rfm_segments(con: Engine, tables: dict[str, frozenset[str]]) -> pd.DataFrame:
     """Customers and revenue per RFM segment, with each one's share of the total."""
     revenue = "revenue_total" if "revenue_total" in tables["customer_scores"] else "NULL"
     sql = f"""
@@ -177,10 +176,10 @@ def rfm_segments(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str
            coalesce(sum({revenue}), 0) / nullif(sum(sum({revenue})) OVER (), 0) AS revenue_share
     FROM {_latest_scores(tables)} WHERE rfm_segment IS NOT NULL GROUP BY rfm_segment
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
-def rf_grid(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -> pd.DataFrame:
+def rf_grid(con: Engine, tables: dict[str, frozenset[str]]) -> pd.DataFrame:
     """Customers and their average revenue for each of the 5 × 5 recency/frequency cells."""
     revenue = "revenue_total" if "revenue_total" in tables["customer_scores"] else "NULL"
     sql = f"""
@@ -198,11 +197,11 @@ def rf_grid(con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]) -
     WHERE EXISTS (SELECT 1 FROM cells)
     ORDER BY g.r, g.f
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
 def cohort_retention(
-    con: duckdb.DuckDBPyConnection, as_of: date, max_cohorts: int, max_months: int
+    con: Engine, as_of: date, max_cohorts: int, max_months: int
 ) -> pd.DataFrame:
     """Share of each first-purchase-month cohort that buys again k months later.
 
@@ -236,11 +235,11 @@ def cohort_retention(
     ORDER BY g.cohort, g.k
     """
     params = {"as_of": as_of, "max_cohorts": max_cohorts, "max_months": max_months}
-    return con.execute(sql, params).fetchdf()
+    return con.execute(sql, params).df()
 
 
 def top_products(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     as_of: date,
     tables: dict[str, frozenset[str]],
     top: int,
@@ -263,11 +262,11 @@ def top_products(
     GROUP BY ALL ORDER BY revenue DESC NULLS LAST, orders DESC, product LIMIT $top
     """
     params = {"as_of": as_of, "top": top, "exclude": list(exclude or [])}
-    return con.execute(sql, params).fetchdf()
+    return con.execute(sql, params).df()
 
 
 def non_products(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, frozenset[str]]
+    con: Engine, tables: dict[str, frozenset[str]]
 ) -> list[tuple[str, str]]:
     """(code, name) of products that look like postage, fees or adjustments, not goods.
 
@@ -284,7 +283,7 @@ def non_products(
     df = con.execute(
         f"SELECT product_id, {name} AS name, {price} AS price, sum(abs(amount)) AS money "
         f"FROM orders WHERE product_id IS NOT NULL AND NOT is_return GROUP BY product_id"
-    ).fetchdf()
+    ).df()
     found = detect_non_products(
         df["product_id"],
         df["name"] if "product_name" in cols else None,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crmine.engine.quoting import quote_identifier
 from crmine.report.data import _latest_scores
-from crmine.sqlnames import quote_identifier
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
+
+    from crmine.engine.base import Engine
 
 Tables = dict[str, frozenset[str]]
 
@@ -23,15 +24,15 @@ _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOU
 _PROFILE_KEYS = {"cluster", "size", "label", "share", "customers", "cluster_label"}
 
 
-def _row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> dict[str, Any]:
+def _row(con: Engine, sql: str, params: Any = None) -> dict[str, Any]:
     cur = con.execute(sql, params)
-    return dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+    return dict(zip(cur.columns, cur.fetchone(), strict=True))
 
 
 # --- predictions -----------------------------------------------------------------------------
 
 
-def prediction_kpis(con: duckdb.DuckDBPyConnection, tables: Tables, high_churn: float) -> dict:
+def prediction_kpis(con: Engine, tables: Tables, high_churn: float) -> dict:
     """Expected buyers and revenue in the horizon, customers at high churn risk, top-tier CLV.
 
     A column absent from ``customer_scores`` gives None. The top value tier is the one whose
@@ -73,7 +74,7 @@ def prediction_kpis(con: duckdb.DuckDBPyConnection, tables: Tables, high_churn: 
 
 
 def score_histogram(
-    con: duckdb.DuckDBPyConnection, tables: Tables, column: str, bins: int = 20
+    con: Engine, tables: Tables, column: str, bins: int = 20
 ) -> pd.DataFrame:
     """Customers per equal-width bin of a 0–1 score (every bin present, empty ones as 0)."""
     score = quote_identifier(column)
@@ -88,11 +89,11 @@ def score_histogram(
     FROM range(0, $bins) AS g(bin) LEFT JOIN counts c USING (bin)
     ORDER BY g.bin
     """
-    return con.execute(sql, {"bins": bins}).fetchdf()
+    return con.execute(sql, {"bins": bins}).df()
 
 
 def churn_by_segment(
-    con: duckdb.DuckDBPyConnection, tables: Tables, high_churn: float
+    con: Engine, tables: Tables, high_churn: float
 ) -> pd.DataFrame:
     """Mean churn risk, customers and customers at high risk per RFM segment."""
     sql = f"""
@@ -102,10 +103,10 @@ def churn_by_segment(
     WHERE rfm_segment IS NOT NULL AND churn_risk IS NOT NULL
     GROUP BY rfm_segment
     """
-    return con.execute(sql, {"high": high_churn}).fetchdf()
+    return con.execute(sql, {"high": high_churn}).df()
 
 
-def clv_by_tier(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFrame:
+def clv_by_tier(con: Engine, tables: Tables) -> pd.DataFrame:
     """Customers, total and mean CLV per value tier, most valuable tier first."""
     sql = f"""
     SELECT value_tier AS tier, count(*) AS customers, coalesce(sum(clv), 0) AS clv,
@@ -114,7 +115,7 @@ def clv_by_tier(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFrame:
     FROM {_latest_scores(tables)} WHERE value_tier IS NOT NULL
     GROUP BY value_tier ORDER BY mean_clv DESC NULLS LAST, tier
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
 # --- recommendations -------------------------------------------------------------------------
@@ -135,7 +136,7 @@ def _product_names(tables: Tables) -> str:
     return "(SELECT NULL AS product_id, NULL AS name WHERE false)"
 
 
-def recommendation_kpis(con: duckdb.DuckDBPyConnection, tables: Tables) -> dict:
+def recommendation_kpis(con: Engine, tables: Tables) -> dict:
     """Customers served, recommendations, distinct products and the catalogue they come from."""
     catalogue = (
         "(SELECT count(DISTINCT product_id) FROM orders)"
@@ -152,7 +153,7 @@ def recommendation_kpis(con: duckdb.DuckDBPyConnection, tables: Tables) -> dict:
     )
 
 
-def top_recommended(con: duckdb.DuckDBPyConnection, tables: Tables, top: int) -> pd.DataFrame:
+def top_recommended(con: Engine, tables: Tables, top: int) -> pd.DataFrame:
     """The products recommended to the most customers, with how often they came first."""
     sql = f"""
     SELECT r.product_id AS product, any_value(n.name) AS name,
@@ -162,17 +163,17 @@ def top_recommended(con: duckdb.DuckDBPyConnection, tables: Tables, top: int) ->
     WHERE r.product_id IS NOT NULL
     GROUP BY r.product_id ORDER BY customers DESC, product LIMIT $top
     """
-    return con.execute(sql, {"top": top}).fetchdf()
+    return con.execute(sql, {"top": top}).df()
 
 
-def recommendation_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def recommendation_sources(con: Engine) -> pd.DataFrame:
     """Recommendations per source (the signal that contributed most), largest first."""
     sql = """
     SELECT coalesce(source, '(none)') AS source, count(*) AS recommendations,
            count(*) / sum(count(*)) OVER () AS share
     FROM recommendations GROUP BY ALL ORDER BY recommendations DESC, source
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
 # --- association rules -----------------------------------------------------------------------
@@ -216,20 +217,20 @@ def _ranked_rules(tables: Tables) -> str:
     """
 
 
-def top_rules(con: duckdb.DuckDBPyConnection, tables: Tables, top: int) -> pd.DataFrame:
+def top_rules(con: Engine, tables: Tables, top: int) -> pd.DataFrame:
     """The ``top`` rules by lift (ties by confidence, then support), item names as lists."""
     sql = f"SELECT * FROM ({_ranked_rules(tables)}) WHERE rule <= $top ORDER BY rule"
-    return con.execute(sql, {"top": top}).fetchdf()
+    return con.execute(sql, {"top": top}).df()
 
 
-def count_rules(con: duckdb.DuckDBPyConnection, tables: Tables | None = None) -> int:
+def count_rules(con: Engine, tables: Tables | None = None) -> int:
     """Rules in the table; with ``tables``, distinct sets of products among them."""
     if tables is None:
         return con.execute("SELECT count(*) FROM association_rules").fetchone()[0]
     return con.execute(f"SELECT count(*) FROM ({_ranked_rules(tables)})").fetchone()[0]
 
 
-def rules_within(con: duckdb.DuckDBPyConnection, tables: Tables, rules: int, nodes: int) -> int:
+def rules_within(con: Engine, tables: Tables, rules: int, nodes: int) -> int:
     """How many of the top rules (at most ``rules``, at least one) name at most ``nodes``
     distinct products between them: each product counts from the first rule it is in."""
     sql = f"""
@@ -246,7 +247,7 @@ def rules_within(con: duckdb.DuckDBPyConnection, tables: Tables, rules: int, nod
 
 
 def rule_network(
-    con: duckdb.DuckDBPyConnection, tables: Tables, top: int
+    con: Engine, tables: Tables, top: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nodes and edges of the ``top`` rules by lift (one per set of products).
 
@@ -273,7 +274,7 @@ def rule_network(
         FROM sides GROUP BY id ORDER BY support DESC, id
         """,
         {"top": top},
-    ).fetchdf()
+    ).df()
     edges = con.execute(
         f"""
         WITH {top_rules},
@@ -288,14 +289,14 @@ def rule_network(
         FROM pairs GROUP BY source, target ORDER BY lift DESC, source, target
         """,
         {"top": top},
-    ).fetchdf()
+    ).df()
     return nodes, edges
 
 
 # --- clusters --------------------------------------------------------------------------------
 
 
-def cluster_sizes(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFrame:
+def cluster_sizes(con: Engine, tables: Tables) -> pd.DataFrame:
     """Customers and label per cluster: from cluster_profiles, else counted in the scores."""
     if {"cluster", "size"} <= tables.get("cluster_profiles", frozenset()):
         label = "label" if "label" in tables["cluster_profiles"] else "NULL"
@@ -314,10 +315,10 @@ def cluster_sizes(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFram
         FROM {_latest_scores(tables)} WHERE cluster IS NOT NULL
         GROUP BY cluster ORDER BY customers DESC, cluster
         """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
-def profile_features(con: duckdb.DuckDBPyConnection, tables: Tables) -> list[str]:
+def profile_features(con: Engine, tables: Tables) -> list[str]:
     """Numeric columns of cluster_profiles that describe a cluster (not its id or size)."""
     held = tables.get("cluster_profiles", frozenset())
     rows = con.execute("DESCRIBE cluster_profiles").fetchall()
@@ -328,7 +329,7 @@ def profile_features(con: duckdb.DuckDBPyConnection, tables: Tables) -> list[str
     ]
 
 
-def cluster_profile(con: duckdb.DuckDBPyConnection, features: list[str]) -> pd.DataFrame:
+def cluster_profile(con: Engine, features: list[str]) -> pd.DataFrame:
     """Long form (cluster, feature, mean, z): each feature's cluster means, z-scored across
     clusters weighted by size, so one colour scale serves features of any unit."""
     unions = " UNION ALL ".join(
@@ -349,10 +350,10 @@ def cluster_profile(con: duckdb.DuckDBPyConnection, features: list[str]) -> pd.D
            CASE WHEN s.sd > 1e-12 THEN (l.mean - s.mu) / s.sd ELSE 0 END AS z
     FROM long l JOIN stats s USING (feature) ORDER BY l.k, l.cluster
     """
-    return con.execute(sql, list(features)).fetchdf()
+    return con.execute(sql, list(features)).df()
 
 
-def projection_sample(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
+def projection_sample(con: Engine, limit: int) -> pd.DataFrame:
     """At most ``limit`` projected customers (x, y = the run's pc1, pc2; cluster), a
     repeatable sample."""
     sql = """
@@ -360,13 +361,13 @@ def projection_sample(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFram
     FROM cluster_projection WHERE pc1 IS NOT NULL AND pc2 IS NOT NULL
     ORDER BY hash(pc1, pc2, cluster) LIMIT $limit
     """
-    return con.execute(sql, {"limit": limit}).fetchdf()
+    return con.execute(sql, {"limit": limit}).df()
 
 
 # --- models and backtest ---------------------------------------------------------------------
 
 
-def model_metrics(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFrame:
+def model_metrics(con: Engine, tables: Tables) -> pd.DataFrame:
     """One row per model and scalar metric (text value), in the order the run recorded them."""
     cols = tables["models"]
 
@@ -395,18 +396,18 @@ def model_metrics(con: duckdb.DuckDBPyConnection, tables: Tables) -> pd.DataFram
            json_type(v.v) AS kind
     FROM m LEFT JOIN vals v USING (k) ORDER BY m.k, v.i
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
-def evaluation_metrics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def evaluation_metrics(con: Engine) -> pd.DataFrame:
     sql = """
     SELECT task, metric, model, value, baseline, baseline_value, grade, sentence
     FROM evaluation_metrics
     """
-    return con.execute(sql).fetchdf()
+    return con.execute(sql).df()
 
 
-def evaluation_curves(con: duckdb.DuckDBPyConnection, curve: str) -> pd.DataFrame:
+def evaluation_curves(con: Engine, curve: str) -> pd.DataFrame:
     """Points of one kind of curve for every task and model, in x order."""
     sql = """
     SELECT task, model, CAST(x AS DOUBLE) AS x, CAST(y AS DOUBLE) AS y
@@ -414,10 +415,10 @@ def evaluation_curves(con: duckdb.DuckDBPyConnection, curve: str) -> pd.DataFram
     WHERE curve = $curve AND x IS NOT NULL AND y IS NOT NULL
     ORDER BY task, model, x
     """
-    return con.execute(sql, {"curve": curve}).fetchdf()
+    return con.execute(sql, {"curve": curve}).df()
 
 
-def baseline_names(con: duckdb.DuckDBPyConnection, tables: Tables) -> set[str]:
+def baseline_names(con: Engine, tables: Tables) -> set[str]:
     """Models named as a baseline in evaluation_metrics (drawn dashed in the curves)."""
     if "baseline" not in tables.get("evaluation_metrics", ()):
         return set()

@@ -63,14 +63,14 @@ def sentiment_by_month(con, as_of) -> pd.DataFrame:
         GROUP BY ALL ORDER BY month, language
         """,
         {"as_of": as_of},
-    ).fetchdf()
+    ).df()
 
 
 def summary(con, dimension: str) -> pd.DataFrame:
     return con.execute(
         "SELECT value, metric, n, score FROM voice_summary WHERE dimension = $d ORDER BY value",
         {"d": dimension},
-    ).fetchdf()
+    ).df()
 
 
 # --- sections ----------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def topics_section(ctx: ReportContext) -> SectionContent | Omitted:
     df = ctx.con.execute(
         "SELECT topic, kind, n, share, mean_sentiment, share_negative FROM feedback_topics "
         "WHERE n > 0 ORDER BY kind = 'complaint' DESC, n DESC LIMIT 20"
-    ).fetchdf()
+    ).df()
     if df.empty:
         return Omitted("No topic was found in the feedback texts.")
     data = [
@@ -215,7 +215,7 @@ def drivers_section(ctx: ReportContext) -> SectionContent | Omitted:
     df = ctx.con.execute(
         "SELECT scale, driver, effect, n, significant, sentence FROM voice_drivers "
         "ORDER BY scale, significant DESC, abs(effect) DESC"
-    ).fetchdf()
+    ).df()
     clear = df[df["significant"]]
     rows = [[s, sentence, integer(n)]
             for s, sentence, n in zip(clear["scale"], clear["sentence"], clear["n"], strict=True)]  # fmt: skip

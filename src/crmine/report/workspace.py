@@ -7,7 +7,6 @@ from pathlib import Path
 from crmine.engine.workspace import Workspace
 from crmine.pipeline import evaluation_store
 from crmine.pipeline.snapshots import SnapshotStore
-from crmine.sqlnames import quote_literal
 
 
 def write_workspace_report(ws: Workspace, output: Path) -> Path:
@@ -29,13 +28,13 @@ def write_workspace_report(ws: Workspace, output: Path) -> Path:
             for table in snap.tables():  # published tables shadow nothing loaded
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                    f"SELECT * FROM read_parquet({quote_literal(str(snap.table_path(table)))})"
+                    f"SELECT * FROM {con.parquet(snap.table_path(table))}"
                 )
         evaluation = evaluation_store.latest(ws)
         if evaluation is not None:
             metrics, curves = evaluation_store.report_tables(evaluation)
-            con.register("evaluation_metrics", metrics)
-            con.register("evaluation_curves", curves)
+            con.write("evaluation_metrics", metrics, temporary=True)
+            con.write("evaluation_curves", curves, temporary=True)
             run_info["backtest"] = f"cutoff {evaluation['cutoff']}, {evaluation['horizon_days']} days"
         settings = ReportSettings(active_days=ws.config.run.active_days)
         html = build_report(con, title=f"crmine · {ws.root.resolve().name}", as_of=as_of,

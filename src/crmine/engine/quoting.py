@@ -1,11 +1,11 @@
-"""Quoting of names and text for the SQL crmine hands to DuckDB.
+"""Quoting of names and text for the SQL crmine hands to the engine.
 
 Column names come straight from users' files (spaces, quotes, ``客户编号``), so every
 identifier crmine writes into SQL goes through :func:`quote_identifier`, and every text
 value spliced into SQL rather than bound as a parameter (paths in a view or an expression
 returned to a caller, regex patterns and messages inside generated expressions) goes
-through :func:`quote_literal`. One place means one set of rules to get right. This module
-imports nothing from crmine so any layer can use it.
+through :func:`quote_literal`. One place means one set of rules to get right; an engine
+whose rules differ quotes through :meth:`crmine.engine.Engine.quote`.
 """
 
 from __future__ import annotations

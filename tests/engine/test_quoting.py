@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmine.engine import Workspace
+from crmine.engine.quoting import quote_identifier, quote_literal
 from crmine.pipeline.ingest import ingest
-from crmine.sqlnames import quote_identifier, quote_literal
 from tests.pipeline.conftest import write
 
 
