@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crmine.config import SECTIONS, Config, defaults, load_config, parse_config, template_text
-from crmine.config._typed import convert, section_fields
+from crmine.config._typed import convert, section_fields, toml_keys
 from crmine.errors import ConfigError
 
 
@@ -120,14 +120,28 @@ def test_every_setting_of_the_wrong_type_is_a_one_line_error_naming_it(section, 
 
 def test_the_template_documents_exactly_the_settings_with_their_defaults():
     template = defaults()
+    text = template_text()
     for cls in SECTIONS:
         types = section_fields(cls)
+        tables = {k: _table_type(h) for k, h in types.items() if _table_type(h) is not None}
+        for key, record in tables.items():  # lists of tables: a commented example each
+            header = f"[[{cls.name}.{key}]]" if typing.get_origin(types[key]) is tuple else (
+                f"[{cls.name}.{key}.")
+            assert header in text, f"{header} is not shown in the template"
+            for toml_key in toml_keys(record):
+                assert f"#   {toml_key} = " in text, f"{header} {toml_key} is not shown"
         written = template.get(cls.name, {})
-        assert set(written) == set(types), f"[{cls.name}] template vs settings"
+        assert set(written) == set(types) - set(tables), f"[{cls.name}] template vs settings"
         default = cls()
         for key, value in written.items():
             assert convert(value, types[key]) == getattr(default, key), f"[{cls.name}] {key}"
     assert parse_config(template) == Config()
+
+
+def _table_type(hint):
+    """The dataclass a list or table of TOML tables holds, else None."""
+    args = typing.get_args(hint)
+    return next((a for a in args if dataclasses.is_dataclass(a)), None)
 
 
 def test_every_setting_is_read_by_the_code():

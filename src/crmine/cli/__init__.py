@@ -127,6 +127,35 @@ def run(
     for line in summary_lines(gather_facts(ws)):
         console.print(f"  {line}")
     console.print(run_summary(result))
+    if ws.config.alerts.rules:
+        from crmine.act.alerts import deliver_alerts
+        from crmine.cli.present import alert_lines
+
+        for line in alert_lines(deliver_alerts(ws)):
+            console.print(line)
+
+
+@app.command()
+def alerts(
+    directory: Dir,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would fire and be sent; change nothing.")
+    ] = False,
+) -> None:
+    """Evaluate the alert rules on the current snapshot and deliver what fired (run does this too)."""
+    from crmine.act.alerts import deliver_alerts
+    from crmine.cli.present import alert_lines
+    from crmine.engine import Workspace
+
+    ws = Workspace.open(directory)
+    if not ws.config.alerts.rules:
+        _fail(f"no alert rules in {ws.config_path}; add [[alerts.rules]] (see the comments there)")
+    console = _console()
+    report = deliver_alerts(ws, dry_run=dry_run)
+    for line in alert_lines(report):
+        console.print(line)
+    if any(not d.ok for d in report.deliveries):
+        raise typer.Exit(1)
 
 
 @app.command()

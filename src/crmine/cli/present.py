@@ -219,3 +219,22 @@ def readiness_table(verdicts: list[Any]):
     for v in verdicts:
         table.add_row(v.family, marks[v.status], v.detail, v.change)
     return table
+
+
+def alert_lines(report) -> list[str]:
+    """What the alert rules did: per rule matched / fired, per message sent or still pending."""
+    verb = "would fire" if report.dry_run else "fired"
+    lines = [f"alerts on run {report.run_id}" + (" (dry run: nothing sent)" if report.dry_run else "")]
+    for r in report.rules:
+        rows = f"{r.matched:,} row of {r.table} matches" if r.matched == 1 else (
+            f"{r.matched:,} rows of {r.table} match")
+        lines.append(f"  {r.rule}: {rows}, {r.fired:,} {verb}")
+    for d in report.deliveries:
+        status = (f"sent ({d.attempts} attempt{'s' if d.attempts > 1 else ''})" if d.ok
+                  else f"[red]still pending[/red] after {d.attempts} attempts: {d.error}")
+        rows = "1 row" if d.rows == 1 else f"{d.rows:,} rows"
+        lines.append(f"  → {d.channel}: {rows} of {d.rule} (run {d.run_id}) {status}")
+    if report.pending:
+        lines.append(f"  {report.pending:,} deliveries pending"
+                     + (" (retried at the next run)" if not report.dry_run else ""))
+    return lines

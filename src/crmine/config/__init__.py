@@ -24,6 +24,9 @@ from typing import Any, TypeVar
 from crmine.config._typed import Mismatch, convert, section_fields, toml_value
 from crmine.config.sections import (
     SECTIONS,
+    AlertChannel,
+    AlertRule,
+    AlertSettings,
     AssociationRuleSettings,
     ChurnSettings,
     CleanSettings,
@@ -49,6 +52,9 @@ S = TypeVar("S", bound=Section)
 __all__ = [
     "CONFIG_FILE",
     "SECTIONS",
+    "AlertChannel",
+    "AlertRule",
+    "AlertSettings",
     "AssociationRuleSettings",
     "ChurnSettings",
     "CleanSettings",
@@ -99,6 +105,7 @@ class Config:
     clusters: ClusterSettings = field(default_factory=ClusterSettings)
     next_categories: NextCategorySettings = field(default_factory=NextCategorySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""

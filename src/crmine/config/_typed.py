@@ -2,11 +2,13 @@
 
 Types are read off the dataclass annotations, so a new setting is validated the moment it is
 declared. Supported: bool, int, float, str, Literal[...], tuple[X, ...], dict[str, X], unions
-of those, and Any (taken as written).
+of those, Any (taken as written), and frozen dataclasses for tables inside a section (an alert
+rule, a channel), whose fields may take another TOML key with ``metadata={"toml": "from"}``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 import typing
@@ -73,7 +75,38 @@ def convert(value: Any, hint: Any) -> Any:
             except Mismatch:
                 continue
         raise Mismatch("expected " + " or ".join(describe(o) for o in get_args(hint)))
+    if dataclasses.is_dataclass(hint):
+        return _record(value, hint)
     raise TypeError(f"unsupported settings type {hint!r}")  # a programming error
+
+
+def toml_keys(cls: type) -> dict[str, str]:
+    """TOML key → field name of a table-valued dataclass (keys differ where Python's can't)."""
+    return {f.metadata.get("toml", f.name): f.name for f in fields(cls)}
+
+
+def _record(value: Any, cls: type) -> Any:
+    """A TOML table as an instance of the dataclass ``cls``: known keys only, each typed."""
+    if not isinstance(value, dict):
+        raise Mismatch(f"expected a table with {', '.join(toml_keys(cls))}")
+    keys, hints = toml_keys(cls), section_fields(cls)
+    kwargs: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in keys:
+            raise Mismatch(f"unknown key {key!r}; known here: {', '.join(keys)}")
+        try:
+            kwargs[keys[key]] = convert(item, hints[keys[key]])
+        except Mismatch as exc:
+            raise Mismatch(f"{key} = {toml_value(item)}: {exc}") from None
+    required = [k for k, name in keys.items() if _required(cls, name) and name not in kwargs]
+    if required:
+        raise Mismatch(f"missing {', '.join(required)}")
+    return cls(**kwargs)
+
+
+def _required(cls: type, name: str) -> bool:
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def describe(hint: Any) -> str:
@@ -95,6 +128,8 @@ def describe(hint: Any) -> str:
         return f"a table of {describe(get_args(hint)[1])}"
     if origin in (typing.Union, types.UnionType):
         return " or ".join(describe(o) for o in get_args(hint))
+    if dataclasses.is_dataclass(hint):
+        return "tables with " + ", ".join(toml_keys(hint))
     return "any value"
 
 

@@ -307,6 +307,65 @@ class FeedbackSettings(Section):
         return None
 
 
+@dataclass(frozen=True)
+class AlertRule:
+    """One ``[[alerts.rules]]`` table: when rows of a published table match, notify channels."""
+
+    name: str
+    when: str
+    notify: tuple[str, ...]
+    table: str = "customer_scores"
+    #: the columns that name a row (empty: customer_id, or the table's declared key)
+    key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertChannel:
+    """One ``[alerts.channels.NAME]`` table: a webhook or an e-mail destination."""
+
+    kind: Literal["webhook", "email"]
+    url: str = ""
+    #: environment variable holding the webhook's signing secret (never the secret itself)
+    secret_env: str = ""
+    smtp: str = ""
+    sender: str = field(default="", metadata={"toml": "from"})
+    to: tuple[str, ...] = ()
+    timeout_s: float = 5.0
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class AlertSettings(Section):
+    name: ClassVar[str] = "alerts"
+    rules: tuple[AlertRule, ...] = ()
+    channels: dict[str, AlertChannel] = field(default_factory=dict)
+    #: rows listed per notification (the count is always given in full)
+    max_rows: int = 200
+
+    def check(self) -> str | None:
+        names = [r.name for r in self.rules]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            return f"[[alerts.rules]] name {doubled[0]!r} is used twice; rule names must be unique"
+        for rule in self.rules:
+            missing = [c for c in rule.notify if c not in self.channels]
+            if missing:
+                return (f"[[alerts.rules]] {rule.name!r} notifies {missing[0]!r}, which is not "
+                        f"a channel; declare it as [alerts.channels.{missing[0]}]")
+            if not rule.notify:
+                return f"[[alerts.rules]] {rule.name!r} notifies no channel"
+        for name, ch in self.channels.items():
+            if ch.kind == "webhook" and not ch.url.startswith(("http://", "https://")):
+                return f"[alerts.channels.{name}] a webhook needs url = \"http(s)://…\""
+            if ch.kind == "email" and not (ch.smtp and ch.sender and ch.to):
+                return f"[alerts.channels.{name}] e-mail needs smtp = \"host:port\", from and to"
+            if ch.retries < 0 or ch.timeout_s <= 0:
+                return f"[alerts.channels.{name}] retries must be ≥ 0 and timeout_s positive"
+        if self.max_rows <= 0:
+            return "[alerts] max_rows must be positive"
+        return None
+
+
 SECTIONS: tuple[type[Section], ...] = (
     WorkspaceSettings,
     IngestSettings,
@@ -322,4 +381,5 @@ SECTIONS: tuple[type[Section], ...] = (
     ClusterSettings,
     NextCategorySettings,
     FeedbackSettings,
+    AlertSettings,
 )
