@@ -43,6 +43,7 @@ DEFAULT_KEYS = {
     "demand_forecast": ("level", "key", "period_start"),
     "campaign_scores": ("campaign_id", "customer_id"),
     "monitoring": ("model", "metric", "subject"),
+    "segment_migrations": ("customer_id", "kind"),
     "recommendations": ("customer_id", "rank"),
     "next_categories": ("customer_id", "rank"),
 }
@@ -54,6 +55,8 @@ class RuleOutcome:
     table: str
     matched: int
     fired: int  # keys that have just become true
+    #: why the rule was not evaluated (its table is not in this snapshot); its state is kept
+    skipped: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,12 @@ def deliver_alerts(ws: Workspace, *, dry_run: bool = False) -> AlertReport:
         matches = {rule.name: _matches(con, snap, rule) for rule in settings.rules}
         with con.transaction() if not dry_run else _nothing():
             for rule in settings.rules:
-                report.rules.append(_fire(con, snap, rule, matches[rule.name], dry_run, have_state))
+                found = matches[rule.name]
+                if found is None:
+                    report.rules.append(RuleOutcome(rule.name, rule.table, 0, 0,
+                                                    f"no {rule.table} in this snapshot"))
+                    continue
+                report.rules.append(_fire(con, snap, rule, found, dry_run, have_state))
         if dry_run:
             report.pending = _pending_count(con) if have_state else 0
             report.pending += sum(o.fired * len(r.notify)
@@ -130,13 +138,20 @@ def _key_columns(rule: AlertRule, columns: list[str]) -> tuple[str, ...]:
     return tuple(key)
 
 
-def _matches(con: Engine, snap: Snapshot, rule: AlertRule) -> pd.DataFrame:
-    """The rows of the rule's table where its condition holds: ``_key`` and the row as JSON."""
+def _matches(con: Engine, snap: Snapshot, rule: AlertRule) -> pd.DataFrame | None:
+    """The rows of the rule's table where its condition holds: ``_key`` and the row as JSON.
+
+    None when the snapshot lacks the table (a step skipped it, or it compares runs and this is
+    the first); a name that is no published table at all is a settings error.
+    """
+    from crmine.schema.published import published_table
+
+    try:
+        published_table(rule.table)
+    except KeyError as exc:
+        raise ConfigError(f"alert rule {rule.name!r}: {exc.args[0]}") from None
     if rule.table not in snap.tables():
-        raise ConfigError(
-            f"alert rule {rule.name!r}: the current snapshot has no table {rule.table!r} "
-            f"(it has: {', '.join(snap.tables())})"
-        )
+        return None
     source = con.parquet(snap.table_path(rule.table))
     columns = con.execute(f"SELECT * FROM {source} LIMIT 0").columns or []
     condition = compile_condition(rule.name, rule.when, columns, con.name)

@@ -226,6 +226,9 @@ def alert_lines(report) -> list[str]:
     verb = "would fire" if report.dry_run else "fired"
     lines = [f"alerts on run {report.run_id}" + (" (dry run: nothing sent)" if report.dry_run else "")]
     for r in report.rules:
+        if r.skipped:
+            lines.append(f"  {r.rule}: not evaluated ({r.skipped})")
+            continue
         rows = f"{r.matched:,} row of {r.table} matches" if r.matched == 1 else (
             f"{r.matched:,} rows of {r.table} match")
         lines.append(f"  {r.rule}: {rows}, {r.fired:,} {verb}")

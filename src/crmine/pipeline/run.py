@@ -143,12 +143,14 @@ def run(
         tables: dict[str, pd.DataFrame] = {}
         records: list[ModelRecord] = []
         outcomes: list[StepOutcome] = []
+        previous = store.current()
         with store.writer() as writer:
             for i, s in enumerate(steps):
                 if progress is not None:
                     progress(StepEvent(i, len(steps), s.name))
                 started = time.perf_counter()
-                ctx = StepContext(s, day, horizon, available, ws.config, inputs, tables)
+                ctx = StepContext(s, day, horizon, available, ws.config, inputs, tables,
+                                  writer.run_id, previous)  # fmt: skip
                 result, trace = _run_step(s, ctx)
                 outcome = StepOutcome(s.name, result.status, result.detail,
                                       round(time.perf_counter() - started, 3))  # fmt: skip

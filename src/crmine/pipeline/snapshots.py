@@ -90,7 +90,7 @@ class SnapshotStore:
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         tmp = self.root / f".tmp-{run_id}"
         tmp.mkdir()
-        writer = SnapshotWriter(tmp)
+        writer = SnapshotWriter(tmp, run_id)
         try:
             yield writer
             writer.write_meta({"run_id": run_id, **writer.meta})
@@ -104,8 +104,9 @@ class SnapshotStore:
 
 
 class SnapshotWriter:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, run_id: str = ""):
         self.folder = folder
+        self.run_id = run_id
         self.meta: dict[str, Any] = {}
         self.published: Snapshot | None = None
 

@@ -21,6 +21,9 @@ Declarations:
     tables created by another step that this one adds columns to; it reads the current
     version and returns the extended one. It runs after the creator (and after the steps
     named in ``after``, when two extenders touch the same columns).
+``history``
+    published tables it reads from the previous snapshot (to compare runs); they read as
+    None on the first run.
 ``settings``
     the sections of crmine.toml (types from :mod:`crmine.config.sections`) it reads.
 """
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from crmine.config import Config, Section
     from crmine.models.base import ModelRecord
     from crmine.pipeline.inputs import RunInputs
+    from crmine.pipeline.snapshots import Snapshot
 
 S = TypeVar("S", bound="Section")
 Status = Literal["done", "skipped", "failed"]
@@ -89,6 +93,7 @@ class Step:
     extends: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     settings: tuple[type[Section], ...] = ()
+    history: tuple[str, ...] = ()
 
     def missing(self, available: set[str] | frozenset[str]) -> list[str]:
         """The needs the warehouse does not meet, in words."""
@@ -111,13 +116,15 @@ def step(
     extends: tuple[str, ...] = (),
     after: tuple[str, ...] = (),
     settings: tuple[type[Section], ...] = (),
+    history: tuple[str, ...] = (),
 ) -> Callable[[Callable[[StepContext], StepResult]], Callable[[StepContext], StepResult]]:
     """Declare and register a run step where it is defined."""
 
     def register(func: Callable[[StepContext], StepResult]) -> Callable[[StepContext], StepResult]:
         if name in _REGISTRY and _REGISTRY[name].run is not func:
             raise ValueError(f"two run steps are called {name!r}")
-        _REGISTRY[name] = Step(name, func, needs, reads, writes, extends, after, settings)
+        _REGISTRY[name] = Step(name, func, needs, reads, writes, extends, after, settings,
+                               history)  # fmt: skip
         func.step = _REGISTRY[name]  # type: ignore[attr-defined]
         return func
 
@@ -147,6 +154,9 @@ class StepContext:
     config: Config
     inputs: RunInputs
     _tables: Mapping[str, pd.DataFrame]
+    #: this run's id, and the snapshot that was current when it started (None: the first run)
+    run_id: str = ""
+    previous: Snapshot | None = None
 
     @property
     def as_of_ts(self) -> datetime:
@@ -164,6 +174,16 @@ class StepContext:
         if table not in self.step.reads and table not in self.step.extends:
             raise UndeclaredAccess(f"step {self.step.name!r} reads {table} without declaring it")
         return self._tables.get(table)
+
+    def read_previous(self, table: str) -> pd.DataFrame | None:
+        """``table`` as the previous snapshot published it; None on a first run or if absent."""
+        if table not in self.step.history:
+            raise UndeclaredAccess(
+                f"step {self.step.name!r} reads the previous {table} without declaring it"
+            )
+        if self.previous is None or table not in self.previous.tables():
+            return None
+        return self.previous.read(table)
 
     def ibis(self):
         """The warehouse as an Ibis backend (steps express their queries in Ibis)."""

@@ -415,6 +415,22 @@ VOICE_DRIVERS = PublishedTable(
     ),
 )
 
+SEGMENT_MIGRATIONS = PublishedTable(
+    "segment_migrations",
+    "customers whose RFM segment or cluster changed since the previous snapshot",
+    (
+        C("customer_id", "string", "the customer", required=True, promised=True),
+        C("kind", "string", "rfm_segment or cluster (compared by its label)", required=True),
+        C("from_segment", "string", "the segment or cluster label in the previous run "
+          "(empty: none then)", required=True, promised=True),
+        C("to_segment", "string", "the segment or cluster label now (empty: none now)",
+          required=True, promised=True),
+        C("previous_run_id", "string", "the run compared with", required=True, promised=True),
+        C("run_id", "string", "this run", required=True, promised=True),
+    ),
+    promised=True,
+)
+
 MODELS = PublishedTable(
     "models",
     "one row per model fitted in the run: what it was, on which data, how well it validated",
@@ -449,6 +465,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         CLUSTER_PROJECTION,
         VOICE_SUMMARY,
         VOICE_DRIVERS,
+        SEGMENT_MIGRATIONS,
         MODELS,
     )
 }
@@ -458,6 +475,5 @@ _NOT_IN_SNAPSHOTS = {
     "quarantine": "a loaded warehouse table (crmine export reads it), not part of a snapshot",
     "demand_forecast": "named by DESIGN §4; no run step publishes it yet",
     "campaign_scores": "named by DESIGN §4; no run step publishes it yet",
-    "segment_migrations": "named by DESIGN §4; no run step publishes it yet",
     "monitoring": "named by DESIGN §4; no run step publishes it yet",
 }
