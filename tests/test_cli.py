@@ -73,6 +73,12 @@ def test_main_job_end_to_end(tmp_path: Path):
     out = crmine("ingest", str(ws), f"orders={tmp_path}/orders.csv")
     assert out.returncode == 0 and "InvoiceNo → order_id" in out.stdout
     assert crmine("run", str(ws)).returncode == 0
+    again = crmine("run", str(ws), "--if-new-data")
+    assert again.returncode == 0 and "no new data since run" in again.stdout
+    write(tmp_path / "more.csv", ORDERS_CSV.replace("1001,2024-01-05", "2001,2024-01-11"))
+    assert crmine("ingest", str(ws), f"orders={tmp_path}/more.csv").returncode == 0
+    fresh = crmine("run", str(ws), "--if-new-data")
+    assert fresh.returncode == 0 and "no new data" not in fresh.stdout
     report = tmp_path / "r.html"
     assert crmine("report", str(ws), "-o", str(report)).returncode == 0
     assert "<html" in report.read_text("utf-8")[:200].lower()

@@ -104,16 +104,26 @@ def run(
         str | None, typer.Option("--as-of", help="Score as of this date (default: day after the last order).")
     ] = None,
     horizon: Horizon = None,
+    if_new_data: Annotated[
+        bool, typer.Option("--if-new-data", help="Do nothing (exit 0) when no source or setting "
+                           "changed since the last run: for cron jobs and timers.")
+    ] = False,
 ) -> None:
     """Compute features and every model the data supports, then publish a snapshot."""
     from crmine.cli.present import run_summary
     from crmine.cli.progress import step_progress
     from crmine.engine import Workspace
-    from crmine.pipeline.run import StepFailed
+    from crmine.pipeline.run import StepFailed, unchanged_since_last_run
     from crmine.pipeline.run import run as run_pipeline
 
     ws = Workspace.open(directory)
     console = _console()
+    if if_new_data:
+        same = unchanged_since_last_run(ws, _date(as_of, "--as-of"), horizon)
+        if same is not None:
+            console.print(f"no new data since run {same} (same sources, rows and settings): "
+                          "nothing to do")
+            return
     try:
         with step_progress(console) as progress:
             result = run_pipeline(ws, as_of=_date(as_of, "--as-of"), horizon_days=horizon,

@@ -102,6 +102,41 @@ def input_tables(backend: Any) -> frozenset[str]:
     return frozenset(t for t in present if int(backend.table(t).limit(1).count().execute()) > 0)
 
 
+def data_fingerprint(backend: Any, available: set[str] | frozenset[str], settings_hash: str) -> str:
+    """A hash of what a run would read: every ingested source (ingest_log: which file, which
+    content, when), the input tables' row counts, and the settings. Equal fingerprints mean a
+    new run would see exactly what the last one saw."""
+    import hashlib
+    import json
+
+    log_rows: list = []
+    if "ingest_log" in set(backend.list_tables()):
+        log = backend.table("ingest_log")
+        frame = log.select("entity", "source_file", "sha256", "ingested_at").to_pandas()
+        log_rows = sorted(map(str, frame.itertuples(index=False, name=None)))
+    counts = {t: int(backend.table(t).count().execute()) for t in sorted(available)}
+    text = json.dumps([log_rows, counts, settings_hash], default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def unchanged_since_last_run(ws: Workspace, as_of: date | None = None,
+                             horizon_days: int | None = None) -> str | None:
+    """The id of the current snapshot when nothing a run reads has changed since it was made
+    (same sources, row counts, settings, and as-of / horizon when given); else None."""
+    snap = SnapshotStore(ws.snapshots_dir).current()
+    if snap is None or not ws.warehouse_path.exists():
+        return None
+    meta = snap.meta
+    if as_of is not None and meta.get("as_of") != as_of.isoformat():
+        return None
+    if horizon_days is not None and meta.get("horizon_days") != horizon_days:
+        return None
+    with ws.connect(read_only=True) as con:
+        backend = con.ibis()
+        fingerprint = data_fingerprint(backend, input_tables(backend), ws.config.digest())
+    return snap.run_id if meta.get("data_fingerprint") == fingerprint else None
+
+
 def default_as_of(inputs_backend: Any, available: set[str] | frozenset[str]) -> date:
     """The day after the last order (else feedback, else interaction); today without any."""
     for table, column in (("orders", "order_ts"), ("feedback", "ts"), ("interactions", "ts")):
@@ -180,6 +215,7 @@ def run(
                 crmine_version=__version__,
                 settings=ws.config.as_dict(),
                 settings_hash=ws.config.digest(),
+                data_fingerprint=data_fingerprint(backend, available, ws.config.digest()),
                 inputs={t: int(backend.table(t).count().execute()) for t in sorted(available)},
                 steps=[o.__dict__ for o in outcomes],
                 tables={k: len(v) for k, v in tables.items()},
