@@ -3,13 +3,21 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 PY := .venv/bin/python
 DEMO_DIR ?= demo-workspace
 
-.PHONY: install test test-fast lint demo bench clean
+.PHONY: install system-deps test test-fast lint demo bench clean
 
 $(UV):
 	python3 -m venv .bootstrap && .bootstrap/bin/pip install --quiet uv
 
 install: $(UV)
 	$(UV) sync --frozen --compile-bytecode
+
+# System packages the tests drive for real: a PostgreSQL server (started by the tests themselves).
+# Installed with apt only when missing.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; \
+	fi
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup

@@ -34,3 +34,24 @@ def configure(ws, section: str, **values):
 
     set_settings(ws.config_path, section, **values)
     return Workspace.open(ws.root)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A running PostgreSQL server (see tests/postgres_server.py), for the whole session.
+
+    Its folder is made directly under the system's temporary directory: the server's own
+    user must be able to reach it, which pytest's private temporary folders do not allow.
+    """
+    import shutil
+    import tempfile
+
+    from tests.postgres_server import postgres_server
+
+    root = Path(tempfile.mkdtemp(prefix="crmine-pg-"))
+    root.chmod(0o755)
+    try:
+        with postgres_server(root / "server") as url:
+            yield url
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -255,17 +255,21 @@ def report(
 def export(
     directory: Dir,
     table: Annotated[str, typer.Argument(help="A published table (customer_scores, …) or a loaded one (orders, quarantine, …).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write: .csv, .parquet or .xlsx.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="File to write (.csv, .parquet "
+                      "or .xlsx), or postgresql://user@host:port/db?table=T (merged on the "
+                      "table's key: exporting twice leaves no duplicates).")],
 ) -> None:
-    """Write a published or loaded table to a file."""
+    """Write a published or loaded table to a file or a PostgreSQL table."""
     from crmine.engine import Workspace
+    from crmine.io.postgres import is_url, redacted
     from crmine.pipeline.exporting import export_table
 
     ws = Workspace.open(directory)
     console = _console()
-    with console.status(f"Writing {table} to {output.name}…"):
-        rows = export_table(ws, table, output)
-    console.print(f"Wrote {rows:,} rows of {table} to [bold]{output}[/]")
+    shown = redacted(output) if is_url(output) else output
+    with console.status(f"Writing {table} to {shown}…"):
+        rows = export_table(ws, table, output if is_url(output) else Path(output))
+    console.print(f"Wrote {rows:,} rows of {table} to [bold]{shown}[/]")
 
 
 @app.command()

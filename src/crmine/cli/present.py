@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +37,7 @@ def ingest_summary(results: list[IngestResult]) -> RenderableType:
     for r in results:
         table.add_row(
             r.entity,
-            r.source.name,
+            r.source if "://" in r.source else Path(r.source).name,
             f"{r.read:,}",
             "already loaded" if r.skipped else f"{r.loaded:,}",
             "" if r.skipped else f"{r.quarantined_total:,}",

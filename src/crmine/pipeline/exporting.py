@@ -19,8 +19,14 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet holds the header
 
 
-def export_table(ws: Workspace, table: str, output: Path) -> int:
-    """Write ``table`` to ``output`` (format by suffix); returns the number of rows."""
+def export_table(ws: Workspace, table: str, output: Path | str) -> int:
+    """Write ``table`` to ``output`` (format by suffix, or a postgresql:// URL); returns the
+    number of rows."""
+    from crmine.io.postgres import is_url
+
+    if is_url(output):
+        return _export_to_postgres(ws, table, str(output))
+    output = Path(output)
     fmt = FORMATS.get(output.suffix.lower())
     if fmt is None:
         raise CrmineError(
@@ -46,6 +52,20 @@ def export_table(ws: Workspace, table: str, output: Path) -> int:
     finally:
         tmp.unlink(missing_ok=True)
     return int(rows)
+
+
+def _export_to_postgres(ws: Workspace, table: str, url: str) -> int:
+    """Merge the table into PostgreSQL on its declared key (replace it when it has none)."""
+    from crmine.io.postgres import PG_TYPES, upsert
+    from crmine.schema.published import PUBLISHED_TABLES
+
+    with ws.connect(read_only=ws.warehouse_path.exists()) as con:
+        data = con.execute(f"SELECT * FROM {_source(ws, con, table)}").arrow()
+    declared = PUBLISHED_TABLES.get(table)
+    types = {c.name: PG_TYPES[c.type] for c in declared.columns} if declared else {}
+    key = declared.key if declared else ()
+    _, rows = upsert(url, data, key, types)
+    return rows
 
 
 def available_tables(ws: Workspace) -> tuple[list[str], list[str]]:

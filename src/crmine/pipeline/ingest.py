@@ -43,7 +43,7 @@ SAMPLE_ROWS = 100_000  # rows they are drawn from (the whole file when smaller)
 @dataclass
 class IngestResult:
     entity: str
-    source: Path
+    source: str  # the file's path, or the database URL with any password hidden
     read: int
     loaded: int
     quarantined: dict[str, int]
@@ -57,16 +57,37 @@ class IngestResult:
 
 
 def ingest(ws: Workspace, entity: str, path: str | Path) -> IngestResult:
-    """Load ``path`` as ``entity`` into the workspace's warehouse."""
+    """Load ``path`` (a file, or a ``postgresql://…?table=T`` URL) as ``entity``."""
+    from crmine.io.postgres import is_url
+
     spec = _entity(entity)
+    if is_url(path):
+        return _ingest_database(ws, spec, str(path))
     path = Path(path).expanduser().resolve()
+    return _ingest_file(ws, spec, path, str(path))
+
+
+def _ingest_file(ws: Workspace, spec: Table, path: Path, label: str) -> IngestResult:
     with ws.connect() as con:
         quarantine.ensure_tables(con)
         with con.transaction():
-            result = _ingest(con, ws, spec, path)
+            result = _ingest(con, ws, spec, path, label)
             con.execute(f"DROP TABLE IF EXISTS {RAW}")
             con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     return result
+
+
+def _ingest_database(ws: Workspace, spec: Table, url: str) -> IngestResult:
+    """A database table or query, streamed to a CSV file and loaded like any export (the
+    quarantine names the URL, its row numbers are rows of the result)."""
+    import tempfile
+
+    from crmine.io.postgres import dump_to_csv
+
+    with tempfile.TemporaryDirectory(prefix="crmine-pg-") as tmp:
+        csv = Path(tmp) / f"{spec.name}.csv"
+        label = dump_to_csv(url, csv)
+        return _ingest_file(ws, spec, csv, label)
 
 
 def _entity(name: str) -> Table:
@@ -76,7 +97,7 @@ def _entity(name: str) -> Table:
         raise CrmineError(str(exc).strip("'\"")) from None
 
 
-def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path) -> IngestResult:
+def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> IngestResult:
     from crmine.io.guess import complete_customer
     from crmine.io.mapping import require
     from crmine.io.readers import read_source
@@ -88,7 +109,7 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path) -> IngestResult
     ).fetchone()
     if seen:
         return IngestResult(
-            spec.name, path, info.rows, 0, {}, skipped=True,
+            spec.name, label, info.rows, 0, {}, skipped=True,
             notes=[f"already ingested on {seen[0]:%Y-%m-%d %H:%M} (same content): nothing to do"],
         )
     notes: list[str] = []
@@ -101,11 +122,11 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path) -> IngestResult
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
     _mark_duplicates(con, spec, mapping)
-    _append(con, spec, mapping, path)
+    _append(con, spec, mapping, label)
     if spec.name == "orders":
-        notes += lift_customer_facts(con, STAGED, mapping, str(path))
+        notes += lift_customer_facts(con, STAGED, mapping, label)
     if spec.name == "customers":
-        notes += clean_customers(con, ws.config, str(path))
+        notes += clean_customers(con, ws.config, label)
     if spec.name in ("orders", "products"):
         notes += unify_table_categories(con, spec.name)
     apply_customer_merges(con)
@@ -114,15 +135,15 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path) -> IngestResult
     quarantined = sum(counts.values())
     if loaded + quarantined != info.rows:  # the promise of the whole design: never lose a row
         raise RuntimeError(
-            f"row accounting failed for {path}: read {info.rows}, loaded {loaded}, "
+            f"row accounting failed for {label}: read {info.rows}, loaded {loaded}, "
             f"quarantined {quarantined}"
         )
     con.execute(
         "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, now())",
-        [spec.name, str(path), info.sha256, info.rows, loaded, quarantined],
+        [spec.name, label, info.sha256, info.rows, loaded, quarantined],
     )
     notes += _after_load_notes(con, spec)
-    return IngestResult(spec.name, path, info.rows, int(loaded), counts, mapping.describe(), notes)
+    return IngestResult(spec.name, label, info.rows, int(loaded), counts, mapping.describe(), notes)
 
 
 def _checked_mapping(
@@ -518,11 +539,11 @@ def _mark_duplicates(con: Engine, spec: Table, mapping: ColumnMapping) -> None:
 
 
 def _append(
-    con: Engine, spec: Table, mapping: ColumnMapping, path: Path
+    con: Engine, spec: Table, mapping: ColumnMapping, label: str
 ) -> None:
     internal = ("_source_row", "_raw_key", "_reason", "_detail", "_currency_hint")
     staged_cols = [c for c in con.columns(STAGED) if c not in internal]
-    source = quote_literal(str(path))
+    source = quote_literal(label)
     if spec.name not in con.tables():
         cols = ", ".join(quote_identifier(c) for c in staged_cols)
         con.execute(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError
+from crmine.io.postgres import is_url, redacted
 from crmine.pipeline.ingest import IngestResult, ingest
 from crmine.schema import TABLES
 
@@ -14,7 +15,7 @@ from crmine.schema import TABLES
 ORDER = ("customers", "products", "orders", "interactions", "feedback", "campaigns", "subscriptions")
 
 
-def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path]]:
+def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path | str]]:
     """``ENTITY=PATH`` arguments, or the [ingest.sources] of crmine.toml when none are given."""
     if not pairs:
         configured = ws.config.ingest.sources
@@ -23,14 +24,14 @@ def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path]]:
                 "nothing to ingest: give ENTITY=PATH pairs (e.g. orders=orders.csv) "
                 "or list files under [ingest.sources] in crmine.toml"
             )
-        out = [(e, ws.resolve(p)) for e, p in configured.items()]
+        out = [(e, p if is_url(p) else ws.resolve(p)) for e, p in configured.items()]
     else:
         out = []
         for pair in pairs:
             entity, sep, path = pair.partition("=")
             if not sep or not entity or not path:
                 raise CrmineError(f"expected ENTITY=PATH, got {pair!r} (e.g. orders=orders.csv)")
-            out.append((entity.strip().lower(), Path(path)))
+            out.append((entity.strip().lower(), path if is_url(path) else Path(path)))
     for entity, _ in out:
         if entity not in TABLES:
             raise CrmineError(f"unknown entity {entity!r}; expected one of: {', '.join(TABLES)}")
@@ -39,7 +40,7 @@ def parse_sources(pairs: list[str], ws: Workspace) -> list[tuple[str, Path]]:
 
 def ingest_sources(
     ws: Workspace,
-    sources: list[tuple[str, Path]],
+    sources: list[tuple[str, Path | str]],
     *,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[IngestResult]:
@@ -47,7 +48,8 @@ def ingest_sources(
     results = []
     for i, (entity, path) in enumerate(sources):
         if progress is not None:
-            progress(i, len(sources), f"{entity} ← {path.name}")
+            shown = redacted(path) if is_url(path) else Path(path).name
+            progress(i, len(sources), f"{entity} ← {shown}")
         results.append(ingest(ws, entity, path))
     if progress is not None:
         progress(len(sources), len(sources), "done")

@@ -44,6 +44,8 @@ class PublishedTable:
     columns: tuple[PublishedColumn, ...]
     families: tuple[ColumnFamily, ...] = field(default=())
     promised: bool = False  # DESIGN §4 names the table
+    #: the columns that identify a row (a database export merges on them); () = no natural key
+    key: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:

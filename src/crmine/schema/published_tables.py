@@ -119,6 +119,7 @@ CUSTOMER_FEATURES = PublishedTable(
             "clashes with a feature gets a customer_ prefix); name, email and phone never",
         ),
     ),
+    key=("customer_id",),
 )
 
 CUSTOMER_SCORES = PublishedTable(
@@ -182,6 +183,7 @@ CUSTOMER_SCORES = PublishedTable(
           when="enough customers to cluster"),
     ),
     promised=True,
+    key=("customer_id",),
 )
 
 FEEDBACK_SCORES = PublishedTable(
@@ -311,6 +313,7 @@ RECOMMENDATIONS = PublishedTable(
         C("reason", "string", "why, in words", required=True),
     ),
     promised=True,
+    key=("customer_id", "rank"),
 )
 
 NEXT_CATEGORIES = PublishedTable(
@@ -327,6 +330,7 @@ NEXT_CATEGORIES = PublishedTable(
           PROBABILITY, required=True, promised=True),
     ),
     promised=True,
+    key=("customer_id", "rank"),
 )
 
 _CLIPPED = "clipped to the 1st-99th percentiles, missing values as the median"
@@ -429,6 +433,7 @@ SEGMENT_MIGRATIONS = PublishedTable(
         C("run_id", "string", "this run", required=True, promised=True),
     ),
     promised=True,
+    key=("customer_id", "kind", "run_id"),
 )
 
 MODELS = PublishedTable(
