@@ -72,3 +72,25 @@ retries = 0
     ws.config_path.write_text(text, "utf-8")
     with pytest.raises(ConfigError, match="champions_slipping.*no published table 'no_such_table'"):
         deliver_alerts(Workspace.open(ws.root))
+
+
+def test_a_later_run_judges_the_earlier_runs_predictions(tmp_path):
+    data = generate(400, seed=6)
+    ws = Workspace.init(tmp_path / "ws")
+    ingest_sources(ws, sorted(write_files(data, tmp_path / "sources").items()))
+    steps = steps_named("customer features", "rfm", "purchase and value models", "monitoring")
+    with ws.connect(read_only=True) as con:
+        last = con.scalar("SELECT max(order_ts) FROM orders").date()
+    first = run(ws, as_of=last - timedelta(days=100), horizon_days=90, steps=steps)
+    assert {s.name: s.status for s in first.steps}["monitoring"] == "skipped"
+    second = run(ws, as_of=last + timedelta(days=1), horizon_days=90, steps=steps)
+    assert {s.name: s.status for s in second.steps}["monitoring"] == "done"
+    monitoring = SnapshotStore(ws.snapshots_dir).require_current().read("monitoring")
+    realised = monitoring[monitoring["metric"] == "realised_auc"].iloc[0]
+    assert realised["evaluated_run_id"] == first.run_id and realised["run_id"] == second.run_id
+    assert 0.5 < realised["value"] <= 1.0  # the demo's buyers are predictable
+    assert realised["reference"] == pytest.approx(realised["reference"])  # validation promised
+    assert realised["status"] in ("ok", "decay")
+    psi = monitoring[monitoring["metric"] == "psi"]
+    assert {"recency_days", "p_purchase"} <= set(psi["subject"])
+    assert set(psi["status"]) <= {"ok", "drift"}

@@ -179,13 +179,14 @@ def run(
         records: list[ModelRecord] = []
         outcomes: list[StepOutcome] = []
         previous = store.current()
+        earlier = tuple(store.all()) if store.root.exists() else ()
         with store.writer() as writer:
             for i, s in enumerate(steps):
                 if progress is not None:
                     progress(StepEvent(i, len(steps), s.name))
                 started = time.perf_counter()
                 ctx = StepContext(s, day, horizon, available, ws.config, inputs, tables,
-                                  writer.run_id, previous)  # fmt: skip
+                                  writer.run_id, previous, earlier)  # fmt: skip
                 result, trace = _run_step(s, ctx)
                 outcome = StepOutcome(s.name, result.status, result.detail,
                                       round(time.perf_counter() - started, 3))  # fmt: skip

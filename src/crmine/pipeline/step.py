@@ -157,6 +157,8 @@ class StepContext:
     #: this run's id, and the snapshot that was current when it started (None: the first run)
     run_id: str = ""
     previous: Snapshot | None = None
+    #: every snapshot published before this run, oldest first
+    earlier: tuple[Snapshot, ...] = ()
 
     @property
     def as_of_ts(self) -> datetime:
@@ -184,6 +186,14 @@ class StepContext:
         if self.previous is None or table not in self.previous.tables():
             return None
         return self.previous.read(table)
+
+    def earlier_runs(self, table: str) -> list[Snapshot]:
+        """The earlier snapshots that hold ``table``, oldest first (declared in ``history``)."""
+        if table not in self.step.history:
+            raise UndeclaredAccess(
+                f"step {self.step.name!r} reads earlier runs' {table} without declaring it"
+            )
+        return [s for s in self.earlier if table in s.tables()]
 
     def ibis(self):
         """The warehouse as an Ibis backend (steps express their queries in Ibis)."""

@@ -436,6 +436,31 @@ SEGMENT_MIGRATIONS = PublishedTable(
     key=("customer_id", "kind", "run_id"),
 )
 
+MONITORING = PublishedTable(
+    "monitoring",
+    "drift since the previous run, and how earlier runs' predictions did once their horizon "
+    "had passed, beside what validation promised",
+    (
+        C("run_id", "string", "this run", required=True, promised=True),
+        C("model", "string", "features, scores, or the model judged (purchase_propensity)",
+          required=True, promised=True),
+        C("metric", "string", "psi, realised_auc, realised_brier, mean_predicted, "
+          "observed_rate or revenue_capture_top_decile", required=True, promised=True),
+        C("subject", "string", "the feature or score measured", required=True, promised=True),
+        C("value", "float", "the measurement", required=True, promised=True),
+        C("reference", "float", "what it is judged against: the drift threshold, the "
+          "validation figure promised, or (for mean_predicted) the observed rate",
+          required=True, promised=True),
+        C("status", "string", "ok, drift (psi at or above 0.25) or decay (realised AUC more "
+          "than 0.05 below validation)", required=True, promised=True),
+        C("evaluated_run_id", "string", "the earlier run compared with or judged",
+          required=True),
+        C("evaluated_as_of", "date", "that run's as_of", required=True),
+        C("n", "float", "customers measured", "customers", required=True),
+    ),
+    promised=True,
+)
+
 MODELS = PublishedTable(
     "models",
     "one row per model fitted in the run: what it was, on which data, how well it validated",
@@ -471,6 +496,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         VOICE_SUMMARY,
         VOICE_DRIVERS,
         SEGMENT_MIGRATIONS,
+        MONITORING,
         MODELS,
     )
 }
@@ -480,5 +506,4 @@ _NOT_IN_SNAPSHOTS = {
     "quarantine": "a loaded warehouse table (crmine export reads it), not part of a snapshot",
     "demand_forecast": "named by DESIGN §4; no run step publishes it yet",
     "campaign_scores": "named by DESIGN §4; no run step publishes it yet",
-    "monitoring": "named by DESIGN §4; no run step publishes it yet",
 }
