@@ -68,6 +68,11 @@ retries = 0
     sent = [r["customer_id"] for _, body in rx.requests for r in json.loads(body)["rows"]]
     assert sorted(sent) == sorted(slipping)
 
+    from crmine.report.workspace import write_workspace_report
+
+    html = write_workspace_report(ws, tmp_path / "r.html").read_text("utf-8")
+    assert "Segment moves since the last run" in html and " became " in html
+
     text = ws.config_path.read_text("utf-8").replace('"segment_migrations"', '"no_such_table"')
     ws.config_path.write_text(text, "utf-8")
     with pytest.raises(ConfigError, match="champions_slipping.*no published table 'no_such_table'"):
@@ -94,3 +99,9 @@ def test_a_later_run_judges_the_earlier_runs_predictions(tmp_path):
     psi = monitoring[monitoring["metric"] == "psi"]
     assert {"recency_days", "p_purchase"} <= set(psi["subject"])
     assert set(psi["status"]) <= {"ok", "drift"}
+
+    from crmine.report.workspace import write_workspace_report
+
+    html = write_workspace_report(ws, tmp_path / "r.html").read_text("utf-8")
+    assert "Monitoring: drift and realised performance" in html
+    assert f"{realised['value']:.3f}" in html and "realised AUC" in html
