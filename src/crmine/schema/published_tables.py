@@ -419,6 +419,25 @@ VOICE_DRIVERS = PublishedTable(
     ),
 )
 
+CUSTOMER_PROFILES = PublishedTable(
+    "customer_profiles",
+    "who each customer is, for the customer card: contact details and place (personal data: "
+    "name, email and phone are masked for viewers of the API)",
+    (
+        C("customer_id", "string", "the customer", required=True),
+        C("name", "string", "full name (personal data)", when=_ATTRIBUTE),
+        C("email", "string", "e-mail address, normalised (personal data)", when=_ATTRIBUTE),
+        C("phone", "string", "phone number, E.164 (personal data)", when=_ATTRIBUTE),
+        C("gender", "string", "gender as recorded", when=_ATTRIBUTE),
+        C("birth_date", "date", "date of birth", when=_ATTRIBUTE),
+        C("city", "string", "city", when=_ATTRIBUTE),
+        C("region", "string", "region or province", when=_ATTRIBUTE),
+        C("country", "string", "country (ISO code)", when=_ATTRIBUTE),
+        C("signup_date", "date", "when the customer signed up", when=_ATTRIBUTE),
+    ),
+    key=("customer_id",),
+)
+
 SEGMENT_MIGRATIONS = PublishedTable(
     "segment_migrations",
     "customers whose RFM segment or cluster changed since the previous snapshot",
@@ -495,6 +514,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         CLUSTER_PROJECTION,
         VOICE_SUMMARY,
         VOICE_DRIVERS,
+        CUSTOMER_PROFILES,
         SEGMENT_MIGRATIONS,
         MONITORING,
         MODELS,
