@@ -169,6 +169,40 @@ def alerts(
 
 
 @app.command()
+def token(
+    directory: Dir,
+    role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin.")],
+    name: Annotated[str | None, typer.Option("--name", help="A name to know it by.")] = None,
+) -> None:
+    """Print a new API token for crmine serve, alone on the last line (only its hash is kept)."""
+    from crmine.engine import Workspace
+    from crmine.server.access import AccessStore
+
+    ws = Workspace.open(directory)
+    secret = AccessStore(ws.root).create_token(role, name)
+    typer.echo(f"new {role} token (shown once; send it as Authorization: Bearer …):")
+    typer.echo(secret)
+
+
+@app.command()
+def serve(
+    directory: Dir,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the REST API over the current snapshot (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from crmine.engine import Workspace
+    from crmine.server.app import create_app
+
+    ws = Workspace.open(directory)
+    typer.echo(f"crmine serves {ws.root} at http://{host}:{port}/ (API docs: /docs; "
+               f"get a token with: crmine token {ws.root} --role analyst)")
+    uvicorn.run(create_app(ws.root), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def evaluate(
     directory: Dir,
     cutoff: Annotated[

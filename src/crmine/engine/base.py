@@ -118,6 +118,10 @@ class Engine(ABC):
         return list(self.column_types(table))
 
     @abstractmethod
+    def cursor(self) -> Engine:
+        """Another handle on the same database, for use from another thread."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self) -> Engine:

@@ -139,5 +139,8 @@ class DuckDBEngine(Engine):
         ).fetchall()
         return dict(rows)
 
+    def cursor(self) -> DuckDBEngine:
+        return DuckDBEngine(self._con.cursor())
+
     def close(self) -> None:
         self._con.close()

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,10 +79,10 @@ class SnapshotStore:
         return snap
 
     def all(self) -> list[Snapshot]:
-        return sorted(
-            (Snapshot(p) for p in self.root.iterdir() if p.is_dir() and (p / META).exists()),
-            key=lambda s: s.run_id,
-        )
+        """Every published snapshot, in the order they were published (run ids name the
+        second, so two runs within one second are told apart by ``published_ns``)."""
+        found = [Snapshot(p) for p in self.root.iterdir() if p.is_dir() and (p / META).exists()]
+        return sorted(found, key=lambda s: (s.run_id[:15], s.meta.get("published_ns", 0), s.run_id))
 
     @contextmanager
     def writer(self) -> Iterator[SnapshotWriter]:
@@ -93,7 +94,7 @@ class SnapshotStore:
         writer = SnapshotWriter(tmp, run_id)
         try:
             yield writer
-            writer.write_meta({"run_id": run_id, **writer.meta})
+            writer.write_meta({"run_id": run_id, **writer.meta, "published_ns": time.time_ns()})
             final = self.root / run_id
             os.rename(tmp, final)
             _write_atomic(self.root / POINTER, run_id)
