@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from crmine.engine import Workspace
 from crmine.pipeline.snapshots import SnapshotStore
-from crmine.server.access import AccessStore
+from crmine.privacy.access import AccessStore
 from crmine.server.app import create_app
 
 N = 60

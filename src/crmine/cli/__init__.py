@@ -169,6 +169,23 @@ def alerts(
 
 
 @app.command()
+def subject(
+    directory: Dir,
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The JSON file to write.")],
+) -> None:
+    """Everything held about one customer, as JSON (a data-subject access request)."""
+    from crmine.engine import Workspace
+    from crmine.privacy.subject import write_subject
+
+    ws = Workspace.open(directory)
+    summary = write_subject(ws, customer_id, output)
+    held = ", ".join(f"{t} {n:,}" for t, n in summary["warehouse"].items()) or "nothing"
+    typer.echo(f"warehouse: {held}; snapshots holding them: {len(summary['snapshots'])}")
+    typer.echo(f"written to {output}")
+
+
+@app.command()
 def token(
     directory: Dir,
     role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin.")],
@@ -176,7 +193,7 @@ def token(
 ) -> None:
     """Print a new API token for crmine serve, alone on the last line (only its hash is kept)."""
     from crmine.engine import Workspace
-    from crmine.server.access import AccessStore
+    from crmine.privacy.access import AccessStore
 
     ws = Workspace.open(directory)
     secret = AccessStore(ws.root).create_token(role, name)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from crmine.server.access import AccessStore, Caller
+from crmine.privacy.access import AccessStore, Caller
 from crmine.server.snapshot import SnapshotReader, View
 
 PERSONAL = ("name", "email", "phone")

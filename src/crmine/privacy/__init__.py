@@ -1,0 +1,1 @@
+"""Personal data: what crmine holds about one customer (access requests), and audit."""
