@@ -186,6 +186,31 @@ def subject(
 
 
 @app.command()
+def forget(
+    directory: Dir,
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+) -> None:
+    """Erase one customer everywhere (warehouse, snapshots, reports), keeping a tombstone."""
+    from crmine.engine import Workspace
+    from crmine.privacy.forget import forget as erase
+
+    ws = Workspace.open(directory)
+    done = erase(ws, customer_id)
+    typer.echo(f"erased customer {customer_id}" + (
+        f" (and merged ids {', '.join(i for i in done.ids if i != customer_id)})"
+        if len(done.ids) > 1 else ""))
+    for table, n in done.warehouse.items():
+        typer.echo(f"  warehouse {table}: {n:,} rows")
+    for run_id, n in done.snapshots.items():
+        typer.echo(f"  snapshot {run_id}: {n:,} rows")
+    for report in done.reports:
+        typer.echo(f"  report {report}: removed (make a new one with crmine report)")
+    if done.audit_rows:
+        typer.echo(f"  audit log: {done.audit_rows:,} entries now name them by a keyed hash")
+    typer.echo("a tombstone keeps them out of later ingests of the same sources")
+
+
+@app.command()
 def token(
     directory: Dir,
     role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin.")],

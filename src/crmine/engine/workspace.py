@@ -4,6 +4,7 @@
     DIR/warehouse.duckdb   loaded, cleaned tables (+ quarantine, ingest log)
     DIR/snapshots/RUN_ID/  one folder of Parquet files per successful run
     DIR/snapshots/CURRENT  the id of the snapshot being served, replaced atomically
+    DIR/.crmine/           private: the secret key, API tokens and the audit log
 """
 
 from __future__ import annotations
@@ -69,6 +70,46 @@ class Workspace:
     @cached_property
     def config(self) -> Config:
         return load_config(self.config_path)
+
+    @property
+    def private_dir(self) -> Path:
+        """``DIR/.crmine``: the key, tokens and audit log; never in snapshots or exports."""
+        return self.root / ".crmine"
+
+    def secret_key(self, *, create: bool = False) -> str | None:
+        """The workspace's secret key (``DIR/.crmine/key``, mode 0600), made on first need."""
+        import os
+        import secrets
+
+        path = self.private_dir / "key"
+        if not path.exists():
+            if not create:
+                return None
+            self.private_dir.mkdir(mode=0o700, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return path.read_text().strip()
+
+    def compact(self) -> None:
+        """Rewrite the warehouse into a fresh file and swap it in. A database file keeps
+        deleted values in its free pages; after an erasure none may remain."""
+        import os
+
+        import duckdb
+
+        from crmine.engine.quoting import quote_literal
+
+        fresh = self.warehouse_path.with_name(".warehouse.compact.duckdb")
+        fresh.unlink(missing_ok=True)
+        con = duckdb.connect(str(self.warehouse_path))
+        try:
+            con.execute(f"ATTACH {quote_literal(str(fresh))} AS fresh")
+            con.execute(f"COPY FROM DATABASE {self.warehouse_path.stem} TO fresh")
+            con.execute("DETACH fresh")
+        finally:
+            con.close()
+        os.replace(fresh, self.warehouse_path)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the settings, relative to the workspace unless absolute."""

@@ -25,6 +25,7 @@ from crmine.pipeline.clean import (
 from crmine.pipeline.currency import unify_currency
 from crmine.pipeline.customer_facts import lift_customer_facts
 from crmine.quality import quarantine
+from crmine.quality.tombstones import ERASED, mark_erased
 from crmine.schema import Column, Table, table
 
 if TYPE_CHECKING:
@@ -122,6 +123,10 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> 
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
     _mark_duplicates(con, spec, mapping)
+    erased = mark_erased(con, STAGED, ws.secret_key())
+    if erased:
+        notes.append(f"{erased:,} rows of erased customers left out (quarantined as erased, "
+                     "without their values)")
     _append(con, spec, mapping, label)
     if spec.name == "orders":
         notes += lift_customer_facts(con, STAGED, mapping, label)
@@ -567,7 +572,8 @@ def _append(
     )
     con.execute(
         f"INSERT INTO quarantine SELECT {quote_literal(spec.name)}, {source}, s._source_row, "
-        f"s._reason, s._detail, {_raw_json(mapping, 'r')}, now() "
+        f"s._reason, s._detail, CASE WHEN s._reason = '{ERASED}' THEN NULL "
+        f"ELSE {_raw_json(mapping, 'r')} END, now() "
         f"FROM {STAGED} s JOIN {RAW} r ON r._source_row = s._source_row "
         f"WHERE s._reason IS NOT NULL ORDER BY s._source_row"
     )
