@@ -158,3 +158,17 @@ def test_the_token_command_prints_the_token_alone_on_the_last_line(tmp_path):
     again = crmine("token", str(ws.root), "--role", "analyst", "--name", "ana")
     assert again.returncode == 2 and "exists already" in again.stderr
     assert crmine("token", str(ws.root), "--role", "root").returncode == 2
+
+
+def test_only_an_admin_may_erase_a_customer(served):
+    ws, client, tokens, _, _ = served
+    with ws.connect() as con:  # forget needs the customer on file somewhere
+        con.execute("CREATE TABLE customers AS SELECT 'C005' AS customer_id, 'x' AS name")
+    for role in ("viewer", "analyst"):
+        r = client.delete("/api/customers/C005", headers={"Authorization": f"Bearer {tokens[role]}"})
+        assert r.status_code == 403
+    r = client.delete("/api/customers/C005", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert r.status_code == 200 and r.json()["erased"] == ["C005"]
+    assert _get(client, "/api/customers/C005", tokens["viewer"]).status_code == 404
+    assert client.delete("/api/customers/C005",
+                         headers={"Authorization": f"Bearer {tokens['admin']}"}).status_code == 404

@@ -47,7 +47,7 @@ def create_app(root: Path) -> Any:
 
     def admin(who: Annotated[Caller, Depends(caller)]) -> Caller:
         if not who.may("admin"):
-            raise HTTPException(403, f"role {who.role} may not manage tokens")
+            raise HTTPException(403, f"role {who.role} may not do this (admins only)")
         return who
 
     def view() -> View:
@@ -166,6 +166,20 @@ def create_app(root: Path) -> Any:
         if out.get("profile") and who.sees_personal_data:
             access.audit(who.name, "customer card", customer_id)
         return out
+
+    @app.delete("/api/customers/{customer_id}")
+    def erase(customer_id: str, who: Annotated[Caller, Depends(admin)]) -> dict[str, Any]:
+        """Erase one customer everywhere (as ``crmine forget``); admins only."""
+        from crmine.engine import Workspace
+        from crmine.errors import CrmineError
+        from crmine.privacy.forget import forget
+
+        try:
+            done = forget(Workspace.open(root), customer_id, actor=who.name)
+        except CrmineError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return {"erased": done.ids, "warehouse": done.warehouse, "snapshots": done.snapshots,
+                "reports": done.reports}
 
     @app.get("/api/tokens")
     def tokens(who: Annotated[Caller, Depends(admin)]) -> list[dict[str, str]]:
