@@ -81,6 +81,13 @@ class AlertReport:
 
 def deliver_alerts(ws: Workspace, *, dry_run: bool = False) -> AlertReport:
     """Evaluate every rule on the current snapshot, record what fired, deliver the pending."""
+    if dry_run:
+        return _deliver(ws, dry_run)
+    with ws.lock("crmine alerts"):
+        return _deliver(ws, dry_run)
+
+
+def _deliver(ws: Workspace, dry_run: bool) -> AlertReport:
     from crmine.pipeline.snapshots import SnapshotStore
 
     settings = ws.config.alerts

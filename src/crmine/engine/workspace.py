@@ -91,6 +91,12 @@ class Workspace:
                 f.write(secrets.token_hex(32))
         return path.read_text().strip()
 
+    def lock(self, command: str):
+        """Hold the workspace for one changing command (see :mod:`crmine.engine.lock`)."""
+        from crmine.engine.lock import workspace_lock
+
+        return workspace_lock(self.private_dir, command)
+
     def compact(self) -> None:
         """Rewrite the warehouse into a fresh file and swap it in. A database file keeps
         deleted values in its free pages; after an erasure none may remain."""

@@ -62,10 +62,11 @@ def ingest(ws: Workspace, entity: str, path: str | Path) -> IngestResult:
     from crmine.io.postgres import is_url
 
     spec = _entity(entity)
-    if is_url(path):
-        return _ingest_database(ws, spec, str(path))
-    path = Path(path).expanduser().resolve()
-    return _ingest_file(ws, spec, path, str(path))
+    with ws.lock(f"crmine ingest {spec.name}"):
+        if is_url(path):
+            return _ingest_database(ws, spec, str(path))
+        path = Path(path).expanduser().resolve()
+        return _ingest_file(ws, spec, path, str(path))
 
 
 def _ingest_file(ws: Workspace, spec: Table, path: Path, label: str) -> IngestResult:

@@ -157,7 +157,12 @@ def run(
     progress: Progress | None = None,
 ) -> RunResult:
     """Run ``steps`` (default: every registered step) and publish one snapshot."""
+    with ws.lock("crmine run"):
+        return _run(ws, as_of, horizon_days, steps, progress)
 
+
+def _run(ws: Workspace, as_of: date | None, horizon_days: int | None, steps: list[Step] | None,
+         progress: Progress | None) -> RunResult:
     from crmine import __version__
     from crmine.pipeline.inputs import RunInputs
 

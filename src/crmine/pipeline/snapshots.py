@@ -86,8 +86,13 @@ class SnapshotStore:
 
     @contextmanager
     def writer(self) -> Iterator[SnapshotWriter]:
-        """Collect a run's tables; publish them all at once on success, nothing on failure."""
+        """Collect a run's tables; publish them all at once on success, nothing on failure.
+
+        A folder left half-written by a killed run is removed first (runs hold the workspace
+        lock, so no other run is writing one)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        for stale in self.root.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         tmp = self.root / f".tmp-{run_id}"
         tmp.mkdir()

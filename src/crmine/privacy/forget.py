@@ -36,6 +36,11 @@ class Erasure:
 
 
 def forget(ws: Workspace, customer_id: str, *, actor: str = "crmine forget") -> Erasure:
+    with ws.lock("crmine forget"):
+        return _forget(ws, customer_id, actor)
+
+
+def _forget(ws: Workspace, customer_id: str, actor: str) -> Erasure:
     from crmine.pipeline.snapshots import SnapshotStore
     from crmine.privacy.access import AccessStore
     from crmine.privacy.subject import _merged_ids
