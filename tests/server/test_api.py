@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -133,7 +134,10 @@ def test_a_new_run_is_picked_up_between_requests_without_errors(served):
         t.join()
     assert errors == []
     assert _get(client, "/api/health").json()["run_id"] == second
-    assert _get(client, "/api/customers/C002", tokens["viewer"]).json()["run_id"] == second
+    deadline = time.monotonic() + 10  # the new run loads in the background, then serves
+    while _get(client, "/api/customers/C002", tokens["viewer"]).json()["run_id"] != second:
+        assert time.monotonic() < deadline, "the new run was never served"
+        time.sleep(0.05)
     assert seen <= {first, second}
     runs = _get(client, "/api/runs", tokens["viewer"]).json()
     assert [r["run_id"] for r in runs] == [second, first]
