@@ -25,6 +25,7 @@ from crmine.config._typed import Mismatch, convert, section_fields, toml_value
 from crmine.config.sections import (
     SECTIONS,
     AssociationRuleSettings,
+    CampaignSettings,
     ChurnSettings,
     CleanSettings,
     ClusterSettings,
@@ -50,6 +51,7 @@ __all__ = [
     "CONFIG_FILE",
     "SECTIONS",
     "AssociationRuleSettings",
+    "CampaignSettings",
     "ChurnSettings",
     "CleanSettings",
     "ClusterSettings",
@@ -99,6 +101,7 @@ class Config:
     clusters: ClusterSettings = field(default_factory=ClusterSettings)
     next_categories: NextCategorySettings = field(default_factory=NextCategorySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""
