@@ -37,6 +37,8 @@ __all__ = ["RESPONSE_CANDIDATES", "Calibrator", "ResponseModel", "make_candidate
 
 RESPONSE_CANDIDATES: tuple[str, ...] = ("logistic", "lightgbm")
 BASELINE = "best_single_column"
+ISOTONIC_MIN = 200
+ISOTONIC_BLOCK = 50
 
 
 class _SingleColumn(_candidates.Candidate):
@@ -85,7 +87,8 @@ def make_candidate(name: str, random_state: int) -> _candidates.Candidate:
 class Calibrator:
     """Platt or isotonic, whichever has the lower Brier score when cross-fitted (2 folds).
 
-    Isotonic needs enough positives to be smooth; below 50 it is not tried.
+    Isotonic is a step function that says 0 or 1 at the ends of the scores it saw; with
+    fewer than :data:`ISOTONIC_MIN` responders or non-responders it is not tried.
     """
 
     def __init__(self, random_state: int = 0) -> None:
@@ -93,7 +96,7 @@ class Calibrator:
 
     def fit(self, score: np.ndarray, y: np.ndarray) -> Calibrator:
         score, y = np.asarray(score, float), np.asarray(y, bool)
-        kinds = ["platt"] + (["isotonic"] if min(y.sum(), (~y).sum()) >= 50 else [])
+        kinds = ["platt"] + (["isotonic"] if min(y.sum(), (~y).sum()) >= ISOTONIC_MIN else [])
         fold = np.random.default_rng(self.random_state).random(len(y)) < 0.5
         self.brier_ = {}
         for kind in kinds:
@@ -113,8 +116,15 @@ class Calibrator:
             return Platt().fit(score, y)
         from sklearn.isotonic import IsotonicRegression
 
-        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(score, y)
-        return iso.predict
+        # on blocks of at least ISOTONIC_BLOCK customers of neighbouring scores: a step fitted
+        # to a handful of rows at either end would say 0 or 1
+        order = np.argsort(score, kind="stable")
+        blocks = np.arange(len(score)) // max(ISOTONIC_BLOCK, len(score) // 100)
+        size = np.bincount(blocks)
+        x = np.bincount(blocks, score[order]) / size
+        rate = np.bincount(blocks, y[order].astype(float)) / size
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        return iso.fit(x, rate, sample_weight=size).predict
 
     def __call__(self, score: np.ndarray) -> np.ndarray:
         return np.asarray(self.map_(np.asarray(score, float)), float)
