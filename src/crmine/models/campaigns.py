@@ -3,7 +3,8 @@
 The training rows are the customers a campaign contacted whose outcome is known; the model
 scores the customers it has not contacted yet ("we ran a pilot on a sample: whom next?").
 
-* Candidates: logistic regression and LightGBM (:mod:`crmine.models._candidates`), and a
+* Candidates: logistic regression, LightGBM (:mod:`crmine.models._candidates`) and their
+  blend (the mean of the two probabilities), and a
   **baseline**: the single most telling column (chosen inside each training fold by its AUC,
   e.g. earlier acceptances or recency), as a one-feature logistic regression. Stratified k-fold
   cross-validation gives every labelled row an out-of-fold score; the best out-of-fold AUC
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RESPONSE_CANDIDATES", "Calibrator", "ResponseModel", "make_candidate"]
 
-RESPONSE_CANDIDATES: tuple[str, ...] = ("logistic", "lightgbm")
+RESPONSE_CANDIDATES: tuple[str, ...] = ("logistic", "lightgbm", "blend")
 BASELINE = "best_single_column"
 ISOTONIC_MIN = 200
 ISOTONIC_BLOCK = 50
@@ -71,6 +72,11 @@ class _SingleColumn(_candidates.Candidate):
 
     def score(self, X) -> np.ndarray:
         return self.model_.predict_proba(self._x(np.asarray(X, float)))[:, 1]
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    """The fitted candidates behind a name: the blend is the mean of logistic and LightGBM."""
+    return ("logistic", "lightgbm") if name == "blend" else (name,)
 
 
 def make_candidate(name: str, random_state: int) -> _candidates.Candidate:
@@ -174,12 +180,15 @@ class ResponseModel(Estimator):
         order = canonical_order(X, y)  # same rows in any order → same folds, same model
         X, y = X.iloc[order], y[order]
         names = (*self.candidates, BASELINE)
-        oof = {name: np.zeros(len(y)) for name in names}
+        fitted = sorted({part for name in names for part in _parts(name)})
+        oof = {name: np.zeros(len(y)) for name in fitted}
         splitter = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         for train, test in splitter.split(X, y):
-            for name in names:
+            for name in fitted:
                 model = make_candidate(name, self.random_state).fit(X.iloc[train], y[train])
                 oof[name][test] = model.score(X.iloc[test])
+        if "blend" in names:
+            oof["blend"] = (oof["logistic"] + oof["lightgbm"]) / 2
         self.comparison_ = [{"candidate": n, "cv_auc": metrics.auc(y, oof[n]),
                              "cv_brier": metrics.brier(y, oof[n])} for n in names]  # fmt: skip
         auc = {r["candidate"]: np.nan_to_num(r["cv_auc"], nan=0.0) for r in self.comparison_}
@@ -192,7 +201,8 @@ class ResponseModel(Estimator):
         self.oof_proba_ = np.empty(len(y))
         self.oof_proba_[order] = self.calibrator_(oof[self.chosen_])
         self.cv_brier_ = float(np.mean((self.oof_proba_[order] - y) ** 2))
-        self.model_ = make_candidate(self.chosen_, self.random_state).fit(X, y)
+        self.models_ = [make_candidate(p, self.random_state).fit(X, y)
+                        for p in _parts(self.chosen_)]  # fmt: skip
         self.baseline_column_ = self.features_[
             make_candidate(BASELINE, self.random_state).fit(X, y).column_
         ]
@@ -207,14 +217,14 @@ class ResponseModel(Estimator):
         """Calibrated probability that each row responds if contacted."""
         X = self.encode(frame)
         with _candidates.single_thread():
-            return self.calibrator_(self.model_.score(X))
+            return self.calibrator_(np.mean([m.score(X) for m in self.models_], axis=0))
 
     def describe(self) -> ModelRecord:
         self._check_fitted()
         return ModelRecord(
             self.record_name,
             {"chosen": self.chosen_, "calibration": self.calibrator_.kind_, "folds": self.folds,
-             "model": self.model_.describe(), "features": len(self.features_),
+             "models": [m.describe() for m in self.models_], "features": len(self.features_),
              "baseline_column": self.baseline_column_},
             f"{self.n_labelled_:,} contacted customers with a known outcome", self.n_labelled_,
             {"cv_auc": self.cv_auc_, "baseline_cv_auc": self.baseline_auc_,

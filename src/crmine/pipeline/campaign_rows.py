@@ -50,7 +50,7 @@ class CampaignData:
     treated: np.ndarray
     score_ids: np.ndarray  # customer ids to score
     score: pd.DataFrame  # their features
-    revenue_per_response: float | None  # mean revenue of the contacted responders, if known
+    revenue_per_response: float | None  # mean revenue per contacted responder, if known
     sent: datetime | None
     source: str  # in words, for the step's detail and the models table
 
@@ -91,9 +91,9 @@ def _revenue(values: np.ndarray | None, responded: np.ndarray, treated: np.ndarr
              ) -> float | None:  # fmt: skip
     if values is None:
         return None
-    paid = values[responded & treated]
-    paid = paid[np.isfinite(paid) & (paid > 0)]
-    return float(paid.mean()) if len(paid) else None
+    paid = values[responded & treated]  # a response that bought nothing counts as 0
+    paid = paid[np.isfinite(paid)]
+    return float(paid.mean()) if len(paid) and paid.max() > 0 else None
 
 
 def from_customers(customers: pd.DataFrame, settings: CampaignSettings) -> list[CampaignData]:
