@@ -66,3 +66,16 @@ def test_a_ranking_by_the_true_effect_beats_random_and_its_reverse_loses():
     lo, hi = U.bootstrap_interval(U.qini_coefficient, y, t, effect, n_boot=50)
     assert lo < good < hi and lo > 0
     assert U.uplift_at_k(y, t, effect, 0.3) > U.uplift_at_k(y, t, effect, 1.0)
+
+
+def test_the_paired_difference_separates_a_better_ranking_from_noise():
+    rng = np.random.default_rng(2)
+    n = 20_000
+    effect = rng.uniform(-0.1, 0.3, n)
+    t = rng.random(n) < 0.5
+    y = rng.random(n) < 0.2 + effect * t
+    noisy = effect + rng.normal(0, 0.3, n)
+    lo, hi = U.bootstrap_difference(U.qini_coefficient, y, t, effect, noisy, n_boot=50)
+    assert lo > 0
+    lo, hi = U.bootstrap_difference(U.qini_coefficient, y, t, effect, effect, n_boot=20)
+    assert lo == hi == 0

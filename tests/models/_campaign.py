@@ -12,11 +12,13 @@ EFFECT = 0.25
 
 def campaign(n: int, seed: int, *, control: bool = True) -> dict:
     """Customers of four regions; response rises with ``spend`` whatever the contact, and the
-    contact adds EFFECT to the response rate in the ``south`` only. Half are held out (when
+    contact adds EFFECT to the response rate in the ``south`` only, whose customers spend less. Half are held out (when
     ``control``), at random."""
     rng = np.random.default_rng(seed)
     region = SEGMENTS[rng.integers(0, 4, n)]
-    spend = rng.gamma(2.0, 50.0, n)
+    # the moved customers spend less: a response model, which ranks big spenders first,
+    # looks in the wrong place
+    spend = rng.gamma(2.0, np.where(region == MOVED, 25.0, 60.0))
     visits = rng.poisson(3, n).astype(float)
     base = 1 / (1 + np.exp(-(-2.2 + 0.012 * spend)))
     treated = rng.random(n) < 0.5 if control else np.ones(n, bool)

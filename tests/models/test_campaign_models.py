@@ -60,6 +60,7 @@ def test_without_an_effect_anywhere_no_segment_is_singled_out():
     model = UpliftModel(folds=3, n_boot=20).fit(d["X"], no_effect, d["t"])
     assert abs(model.ate_) < 0.03
     assert model.cv_qini_ < 0.004  # the true-effect campaign scores above 0.02
+    assert not model.claimed_ and model.predict(d["X"])["uplift"].isna().all()
 
 
 def test_the_response_model_is_calibrated_and_beats_its_single_column_baseline():

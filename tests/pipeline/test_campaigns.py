@@ -105,3 +105,31 @@ def test_a_campaigns_table_learns_from_behaviour_before_the_send_only(
     assert metrics["cv_auc"] < 0.65  # would be 1.0 with the orders after the send
     assert metrics["revenue_per_response"] == 30.0
     assert "sent 2024-03-01" in json.loads(record["parameters"])["source"]
+
+
+def test_with_several_arms_each_customer_gets_the_arm_that_moves_them(
+    ws: Workspace, tmp_path: Path
+):
+    rng = np.random.default_rng(5)
+    n = 9000
+    region = rng.choice(["north", "south", "east"], n)
+    arm = rng.choice(["Coupon", "Newsletter", "Control"], n)
+    lift = np.where((arm == "Coupon") & (region == "south"), 0.3, 0.0)
+    lift += np.where((arm == "Newsletter") & (region == "north"), 0.3, 0.0)
+    y = rng.random(n) < np.where(region == "east", 0.4, 0.1) + lift  # east buys anyway
+    frame = pd.DataFrame({"customer_id": [f"M{i:05d}" for i in range(n)], "region": region,
+                          "age": rng.integers(18, 80, n), "arm": arm,
+                          "responded": pd.array(y.astype(int), dtype="Int64")})
+    frame.loc[frame.index >= 6000, "responded"] = pd.NA
+    frame.to_csv(tmp_path / "arms.csv", index=False)
+    ingest(ws, "customers", tmp_path / "arms.csv")
+    ws = configure(ws, "campaigns", revenue_per_response=10.0, margin=0.5, cost_per_contact=0.5)
+    run(ws, steps=STEPS)
+    scores, _ = _published(ws)
+    assert sorted(scores["campaign_id"].unique()) == ["Coupon", "Newsletter"]
+    per_customer = scores.drop_duplicates("customer_id").set_index("customer_id")
+    where = frame.set_index("customer_id").loc[per_customer.index, "region"]
+    best = per_customer["best_campaign"]
+    assert (best[where == "south"] == "Coupon").mean() > 0.9
+    assert (best[where == "north"] == "Newsletter").mean() > 0.9
+    assert best[where == "east"].isna().mean() > 0.75  # neither pays its cost there

@@ -13,8 +13,10 @@ and with LightGBM as the base classifier:
 They are compared by the **Qini coefficient** of out-of-fold uplift (stratified k-fold over
 outcome × arm), against two rules that need no uplift model: random targeting (Qini 0) and the
 **response model as a targeting rule** (the contacted-arm model of the T-learner, the better of
-its two bases by AUC). An uplift model is only *claimed* when it beats both on validation;
-otherwise :meth:`UpliftModel.predict` gives no uplift and the record says so. Each arm's
+its two bases by AUC). An uplift model is only *claimed* when it beats both on validation:
+a higher Qini than the response model's, and a bootstrap 90 % interval of its Qini above 0
+(random targeting). The paired interval of its gain over the response model is recorded
+beside them; otherwise :meth:`UpliftModel.predict` gives no uplift and the record says so. Each arm's
 probability is calibrated (:class:`~crmine.models.campaigns.Calibrator`) on out-of-fold scores
 of that arm's customers; the published uplift is the difference of the calibrated arms.
 """
@@ -158,9 +160,10 @@ class UpliftModel(Estimator):
                                                                           1.0)}  # fmt: skip
         best = max(self.comparison_, key=lambda r: np.nan_to_num(r["qini"], nan=-np.inf))
         self.chosen_, self.cv_qini_ = best["candidate"], float(best["qini"])
-        self.claimed_ = bool(self.cv_qini_ > max(self.response_rule_["qini"], 0.0))
         chosen_score = oof[self.chosen_][0] - oof[self.chosen_][1]
         seed = self.random_state
+        self.qini_gain_interval_ = U.bootstrap_difference(
+            U.qini_coefficient, y, t, chosen_score, rule_score, n_boot=self.n_boot, seed=seed)
         self.intervals_ = {
             name: {
                 "qini": U.bootstrap_interval(U.qini_coefficient, y, t, s, n_boot=self.n_boot,
@@ -176,6 +179,10 @@ class UpliftModel(Estimator):
             for name, s in (("chosen", chosen_score), (RESPONSE_RULE, rule_score))
         }
         self.ate_ = float(y[t].mean() - y[~t].mean())
+        # claimed when it ranks better than the response model and better than random beyond
+        # the noise (the 90 % interval of its Qini lies above 0)
+        self.claimed_ = bool(self.cv_qini_ > self.response_rule_["qini"]
+                             and self.intervals_["chosen"]["qini"][0] > 0)  # fmt: skip
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         self._check_fitted()
@@ -208,6 +215,7 @@ class UpliftModel(Estimator):
             f"{self.n_treated_:,} contacted and {self.n_control_:,} held-out customers with a "
             "known outcome", n,
             {"cv_qini": self.cv_qini_, "uplift_claimed": self.claimed_,
+             "qini_gain_over_response_90": self.qini_gain_interval_,
              "average_effect": self.ate_, "candidates": self.comparison_,
              "response_rule": self.response_rule_, "random": self.random_,
              "intervals_90": self.intervals_, "qini_curves": self.qini_curves_},

@@ -53,6 +53,7 @@ class CampaignData:
     revenue_per_response: float | None  # mean revenue per contacted responder, if known
     sent: datetime | None
     source: str  # in words, for the step's detail and the models table
+    parent: str = ""  # the campaign this is an arm of (arms of one campaign share it)
 
     @property
     def has_control(self) -> bool:
@@ -131,6 +132,7 @@ def from_customers(customers: pd.DataFrame, settings: CampaignSettings) -> list[
                 label, features[rows], y[rows], treated[rows], ids[~known], features[~known],
                 _revenue(money[rows] if money is not None else None, y[rows], treated[rows]),
                 None, f"customers column {outcome}" + (f", arm {group} = {name}" if name else ""),
+                outcome,
             ))  # fmt: skip
     return out
 
@@ -169,6 +171,7 @@ def from_table(inputs: RunInputs, settings: CampaignSettings) -> list[CampaignDa
                 feats.loc[part["customer_id"]].reset_index(drop=True), y, treated,
                 to_score["customer_id"].to_numpy(), to_score.drop(columns="customer_id"),
                 _revenue(money, y, treated), sent, f"campaigns table, sent {sent:%Y-%m-%d}",
+                str(campaign),
             ))  # fmt: skip
     return out
 

@@ -437,6 +437,9 @@ CAMPAIGN_SCORES = PublishedTable(
           required=True, promised=True),
         C("rank", "integer", "position in the campaign's contact list, 1 = best",
           required=True, promised=True),
+        C("best_campaign", "string", "among the arms of one campaign (a men's and a women's "
+          "e-mail against one control), the campaign_id that earns the customer most; empty "
+          "when none pays", when="a campaign tests several arms"),
     ),
     promised=True,
 )

@@ -63,13 +63,29 @@ def campaigns_step(ctx: StepContext) -> StepResult:
         except ValueError as exc:
             notes.append(f"{arm.campaign_id}: not modelled ({exc})")
             continue
-        frames.append(frame)
+        frames.append(frame.assign(_parent=arm.parent))
         records.append(model)
         notes.append(note)
     if not frames:
         return StepResult.skipped("; ".join(notes))
-    scores = pd.concat(frames, ignore_index=True)
+    scores = best_arm(pd.concat(frames, ignore_index=True)).drop(columns="_parent")
     return StepResult.done("; ".join(notes), {"campaign_scores": scores}, records)
+
+
+def best_arm(scores: pd.DataFrame) -> pd.DataFrame:
+    """With several arms of one campaign (a men's and a women's e-mail against one control):
+    ``best_campaign``, the arm that earns most for each customer, empty where none pays.
+    Without such a campaign the column is left out."""
+    arms = scores.groupby("_parent")["campaign_id"].transform("nunique")
+    several = scores[arms > 1]
+    if several.empty:
+        return scores
+    ordered = several.sort_values(["_parent", "customer_id", "expected_profit", "campaign_id"],
+                                  ascending=[True, True, False, True])  # fmt: skip
+    best = ordered.drop_duplicates(["_parent", "customer_id"])
+    best = best.loc[best["expected_profit"] > 0, ["_parent", "customer_id", "campaign_id"]]
+    best = best.rename(columns={"campaign_id": "best_campaign"})
+    return scores.merge(best, on=["_parent", "customer_id"], how="left")
 
 
 def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
