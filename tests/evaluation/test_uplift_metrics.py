@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -26,11 +28,11 @@ def test_qini_coefficient_by_hand():
 
 
 def test_uplift_curve_and_auuc_by_hand():
-    x, v = U.uplift_curve(Y, T, S)
+    _x, v = U.uplift_curve(Y, T, S)
     # rate_t - rate_c, times rows: 1·1, .5·2, (.5-1)·3, (.5-.5)·4, (2/3-.5)·5, (2/3-1/3)·6
     expected = [0, 1, 1, -1.5, 0, 5 / 6, 2]
     np.testing.assert_allclose(v * 6, expected)
-    area = sum((a + b) / 2 for a, b in zip(expected[:-1], expected[1:], strict=True)) / 36
+    area = sum((a + b) / 2 for a, b in itertools.pairwise(expected)) / 36
     assert U.auuc(Y, T, S) == pytest.approx(area - (2 / 6) / 2)
 
 

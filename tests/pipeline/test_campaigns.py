@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crmine.engine import Workspace
 from crmine.pipeline.ingest import ingest
@@ -133,3 +134,28 @@ def test_with_several_arms_each_customer_gets_the_arm_that_moves_them(
     assert (best[where == "south"] == "Coupon").mean() > 0.9
     assert (best[where == "north"] == "Newsletter").mean() > 0.9
     assert best[where == "east"].isna().mean() > 0.75  # neither pays its cost there
+
+
+def test_a_randomised_test_exported_per_customer_is_recognised_without_settings():
+    from crmine.config import CampaignSettings
+    from crmine.pipeline.campaign_rows import from_customers
+
+    rng = np.random.default_rng(9)
+    n = 300
+    visit = rng.random(n) < 0.2
+    conversion = visit & (rng.random(n) < 0.3)
+    frame = pd.DataFrame({
+        "customer_id": [f"E{i}" for i in range(n)], "recency": rng.integers(1, 12, n),
+        "segment": rng.choice(["Mens E-Mail", "Womens E-Mail", "No E-Mail"], n),
+        "visit": visit, "conversion": conversion,
+        "spend": np.where(conversion, 100.0, 0.0),
+    })  # fmt: skip
+    arms = from_customers(frame, CampaignSettings())
+    assert [a.campaign_id for a in arms] == ["Mens E-Mail", "Womens E-Mail"]
+    for a in arms:
+        assert list(a.train.columns) == ["recency"]  # the arm and the outcomes never features
+        assert a.has_control and a.responded.sum() == (visit & frame["segment"].isin(
+            [a.campaign_id, "No E-Mail"])).sum()
+        contacted = visit & (frame["segment"] == a.campaign_id).to_numpy()
+        assert a.revenue_per_response == pytest.approx(
+            np.where(conversion, 100.0, 0.0)[contacted].mean())

@@ -12,7 +12,11 @@ features. It comes from one of two sources:
   ``converted``.
 * a customers table that carries campaign outcomes as columns (``[campaigns]
   outcome_columns``, or a column named response / 是否响应): every customer with a value
-  is a contacted customer, one without is to be scored. With a group column (Hillstrom's
+  is a contacted customer, one without is to be scored. Without settings, a table with an
+  arm column (a text column with a control level, e.g. "No E-Mail") is read as a randomised
+  test exported per customer: its first column named like a campaign response (visit, opened,
+  clicked) is the outcome, one named like revenue (spend) its revenue, and the columns named
+  like a conversion are recorded after the send. With a group column (Hillstrom's
   ``segment``) each non-control arm is its own campaign against the shared control group. The
   columns recorded after the send (the outcomes, the arm, the revenue and ``post_send_columns``)
   are never features.
@@ -60,6 +64,12 @@ class CampaignData:
         return bool((~self.treated).any())
 
 
+def synonyms(table: str, column: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from crmine.io.synonyms import synonyms as table_synonyms
+
+    return table_synonyms(table, column)
+
+
 def _key(text: str) -> str:
     from crmine.io.mapping import normalise
 
@@ -80,7 +90,7 @@ def _group_column(frame: pd.DataFrame, settings: CampaignSettings, skip: set[str
                              "customers column")  # fmt: skip
         return found[0]
     for col in frame.columns:
-        if col in skip or frame[col].dtype.kind not in "OUT" and str(frame[col].dtype) != "string":
+        if col in skip or (frame[col].dtype.kind not in "OUT" and str(frame[col].dtype) != "string"):
             continue
         levels = frame[col].dropna().astype(str).str.strip().str.lower().unique()
         if 1 < len(levels) <= _MAX_ARMS and set(levels) & settings.controls:
@@ -104,11 +114,18 @@ def from_customers(customers: pd.DataFrame, settings: CampaignSettings) -> list[
     if settings.outcome_columns and len(outcomes) < len(settings.outcome_columns):
         missing = sorted({_key(o) for o in settings.outcome_columns} - {_key(o) for o in outcomes})
         raise ValueError(f"[campaigns] outcome_columns not in the customers table: {missing}")
-    if not outcomes:
-        return []
     revenue = _find(cols, (settings.revenue_column,)) if settings.revenue_column else []
     post = _find(cols, settings.post_send_columns)
     group = _group_column(customers, settings, {*outcomes, *revenue, *post})
+    if group and not settings.outcome_columns:
+        # a randomised test exported per customer (Hillstrom): its arm column and the
+        # campaign-outcome columns a campaign export would have (visit, conversion, spend)
+        outcomes = outcomes or _find(cols, synonyms("campaigns", "responded")[0])[:1]
+        revenue = revenue or _find(cols, synonyms("campaigns", "revenue")[0])[:1]
+        post = [*post, *_find(cols, synonyms("campaigns", "converted")[0])]
+        post = [c for c in post if c not in outcomes]
+    if not outcomes:
+        return []
     after_send = {*outcomes, *revenue, *post, *([group] if group else [])}
     features = customers.drop(columns=[*after_send, "customer_id"])
     ids = customers["customer_id"].to_numpy()
