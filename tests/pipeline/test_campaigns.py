@@ -159,3 +159,22 @@ def test_a_randomised_test_exported_per_customer_is_recognised_without_settings(
         contacted = visit & (frame["segment"] == a.campaign_id).to_numpy()
         assert a.revenue_per_response == pytest.approx(
             np.where(conversion, 100.0, 0.0)[contacted].mean())
+
+
+def test_the_demo_pilot_coupon_is_found_to_move_the_uk_customers(tmp_path: Path):
+    from crmine.demo import generate, write_files
+    from crmine.demo._campaigns import MOVED_COUNTRY
+    from crmine.pipeline.ingest_all import ingest_sources
+
+    data = generate(2000, seed=0)
+    ws = Workspace.init(tmp_path / "ws")
+    ingest_sources(ws, sorted(write_files(data, tmp_path / "sources").items()))
+    run(ws, steps=steps_named("customer features", "campaigns"))
+    scores, models = _published(ws)
+    piloted = set(data.truth.campaigns["customer_id"])
+    assert not piloted & set(scores["customer_id"])  # only customers the pilot did not reach
+    country = data.truth.customers.set_index("customer_id")["country"]
+    uk = (country.reindex(scores["customer_id"]) == MOVED_COUNTRY).to_numpy()
+    assert scores["uplift"].notna().all()
+    assert scores["uplift"][uk].mean() > scores["uplift"][~uk].mean() + 0.05
+    assert json.loads(models.iloc[0]["metrics"])["uplift_claimed"]

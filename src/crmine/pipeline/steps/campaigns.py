@@ -99,16 +99,27 @@ def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
 
     when = arm.sent or as_of
     n = len(arm.score_ids)
+    model: UpliftModel | ResponseModel | None = None
+    reason = "no control group"
     if arm.has_control and arm.treated.any():
-        model = UpliftModel(folds=settings.folds, random_state=settings.seed).fit(
-            arm.train, arm.responded, arm.treated, as_of=when)
+        try:
+            model = UpliftModel(folds=settings.folds, random_state=settings.seed).fit(
+                arm.train, arm.responded, arm.treated, as_of=when)
+        except ValueError as exc:  # too few held-out responders to learn from
+            reason = f"uplift not measurable ({exc})"
+    if isinstance(model, UpliftModel):
+        rule = model.response_rule_["qini"]
+        why = (f"its Qini {model.cv_qini_:.4f} is not above the response model's {rule:.4f}"
+               if model.cv_qini_ <= rule else
+               f"its Qini {model.cv_qini_:.4f} is within the noise of random targeting (90 % "
+               f"interval from {model.intervals_['chosen']['qini'][0]:.4f})")
         pred = model.predict(arm.score) if n else pd.DataFrame(
             {"p_response": [], "p_response_control": [], "uplift": []})
         value = pred["uplift"].to_numpy() if model.claimed_ else np.full(n, model.ate_)
         how = (f"uplift by {model.chosen_} (validation Qini {model.cv_qini_:.4f} vs response "
-               f"model {model.response_rule_['qini']:.4f})" if model.claimed_ else
-               f"no uplift claimed: no uplift model beat targeting by response on validation "
-               f"(Qini {model.cv_qini_:.4f} vs {model.response_rule_['qini']:.4f}); ranked by "
+               f"model {rule:.4f})" if model.claimed_ else
+               f"no uplift claimed: the best uplift model ({model.chosen_}) does not beat "
+               f"targeting by response and random on validation: {why}; ranked by "
                f"p_response, each contact credited the average effect {model.ate_:+.4f}")
     else:
         treated = arm.treated
@@ -117,7 +128,7 @@ def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
         p = model.predict_proba(arm.score) if n else np.zeros(0)
         pred = pd.DataFrame({"p_response": p, "p_response_control": np.nan, "uplift": np.nan})
         value = p
-        how = (f"no control group: p_response only ({model.chosen_}, validation AUC "
+        how = (f"{reason}: p_response only ({model.chosen_}, validation AUC "
                f"{model.cv_auc_:.3f} vs {model.baseline_auc_:.3f} for the best single column"
                + ("" if model.beats_baseline_ else "; the baseline is published: no model "
                   "beat it") + ")")
