@@ -178,3 +178,8 @@ def test_the_demo_pilot_coupon_is_found_to_move_the_uk_customers(tmp_path: Path)
     assert scores["uplift"].notna().all()
     assert scores["uplift"][uk].mean() > scores["uplift"][~uk].mean() + 0.05
     assert json.loads(models.iloc[0]["metrics"])["uplift_claimed"]
+    from crmine.report.workspace import write_workspace_report
+
+    html = write_workspace_report(ws, tmp_path / "report.html").read_text("utf-8")
+    assert "Campaigns: whom to contact" in html and '"qini_SPRING_COUPON"' in html
+    assert '"profit_SPRING_COUPON"' in html
