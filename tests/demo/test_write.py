@@ -14,7 +14,8 @@ def paths(dirty, tmp_path_factory):
 
 
 def test_writes_one_csv_per_entity(paths):
-    assert set(paths) == {"customers", "orders", "products", "feedback", "interactions"}
+    assert set(paths) == {"customers", "orders", "products", "feedback", "interactions",
+                          "campaigns"}
     assert all(p.name == f"{e}.csv" and p.stat().st_size > 0 for e, p in paths.items())
 
 

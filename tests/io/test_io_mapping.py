@@ -216,3 +216,32 @@ def test_english_keywords_must_be_the_head_word():
                  table("interactions"))
     assert m.canonical["resolved"] == "is_resolved"
     assert m.attributes["resolved_at"] == "resolved_at"
+
+
+CAMPAIGNS = table("campaigns")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Campaign ID", "Customer ID", "Sent Date", "Channel", "Group", "Opened", "Converted",
+          "Revenue"],
+         {"campaign_id": "Campaign ID", "customer_id": "Customer ID", "sent_ts": "Sent Date",
+          "channel": "Channel", "group": "Group", "responded": "Opened",
+          "converted": "Converted", "revenue": "Revenue"}),
+        (["campaign", "customer", "date", "treatment", "visit", "conversion", "spend",
+          "responded_at"],
+         {"campaign_id": "campaign", "customer_id": "customer", "sent_ts": "date",
+          "group": "treatment", "responded": "visit", "converted": "conversion",
+          "revenue": "spend", "responded_ts": "responded_at"}),
+        (["活动编号", "客户编号", "发送时间", "渠道", "分组", "是否响应", "是否转化", "金额",
+          "响应时间"],
+         {"campaign_id": "活动编号", "customer_id": "客户编号", "sent_ts": "发送时间",
+          "channel": "渠道", "group": "分组", "responded": "是否响应", "converted": "是否转化",
+          "revenue": "金额", "responded_ts": "响应时间"}),
+    ],
+)
+def test_campaign_export_headers_map_in_english_and_chinese(headers, expected):
+    mapping = auto_map(headers, CAMPAIGNS)
+    assert mapping.canonical == expected
+    assert not mapping.unmapped_required

@@ -328,9 +328,34 @@ def _text_adaptation() -> Case:
     )  # fmt: skip
 
 
+def _campaign_response() -> Case:
+    from crmine.models.campaigns import ResponseModel
+    from tests.models._campaign import campaign, shuffle
+
+    return Case("campaign_response", lambda seed: ResponseModel(folds=3, random_state=seed),
+                lambda: campaign(1500, seed=9, control=False),
+                lambda m, d: m.fit(d["X"], d["y"]),
+                lambda m, d: _keyed(d["id"], m.predict_proba(d["X"])), shuffle,
+                records=True)  # fmt: skip
+
+
+def _campaign_uplift() -> Case:
+    from crmine.models.uplift import UpliftModel
+    from tests.models._campaign import campaign, shuffle
+
+    def score(m, d):
+        pred = m.predict(d["X"]).assign(id=d["id"])
+        return pred.sort_values("id", ignore_index=True)
+
+    return Case("campaign_uplift",
+                lambda seed: UpliftModel(folds=3, n_boot=10, random_state=seed),
+                lambda: campaign(2000, seed=10), lambda m, d: m.fit(d["X"], d["y"], d["t"]),
+                score, shuffle, records=True)  # fmt: skip
+
+
 CASES = [_rfm(), _bgnbd(), _gamma_gamma(), _btyd_forecaster(), _hurdle(), _propensity(),
          _purchase_value(), _churn(), _basket(), _recommend(), _cluster(), _categories(),
-         _text_adaptation()]  # fmt: skip
+         _text_adaptation(), _campaign_response(), _campaign_uplift()]  # fmt: skip
 _DATA: dict[str, Any] = {}
 
 

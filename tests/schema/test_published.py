@@ -125,8 +125,8 @@ def test_a_repeated_column_is_found():
 
 
 def test_an_unknown_table_is_a_problem_not_an_error():
-    (problem,) = check_published("campaign_scores", {"campaign_id": "str"})
-    assert problem.startswith("campaign_scores: not a declared published table")
+    (problem,) = check_published("segment_migrations", {"run_id": "str"})
+    assert problem.startswith("segment_migrations: not a declared published table")
 
 
 def test_integers_widened_to_float_pass_only_while_whole():

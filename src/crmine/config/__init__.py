@@ -28,6 +28,7 @@ from crmine.config.sections import (
     AlertRule,
     AlertSettings,
     AssociationRuleSettings,
+    CampaignSettings,
     ChurnSettings,
     CleanSettings,
     ClusterSettings,
@@ -56,6 +57,7 @@ __all__ = [
     "AlertRule",
     "AlertSettings",
     "AssociationRuleSettings",
+    "CampaignSettings",
     "ChurnSettings",
     "CleanSettings",
     "ClusterSettings",
@@ -106,6 +108,7 @@ class Config:
     next_categories: NextCategorySettings = field(default_factory=NextCategorySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""

@@ -365,6 +365,37 @@ class AlertSettings(Section):
             return "[alerts] max_rows must be positive"
         return None
 
+class CampaignSettings(Section):
+    name: ClassVar[str] = "campaigns"
+    margin: float = 0.3
+    cost_per_contact: float = 0.0
+    budget_contacts: int = 0
+    revenue_per_response: float = 0.0
+    outcome_columns: tuple[str, ...] = ()
+    group_column: str = ""
+    control_groups: tuple[str, ...] = ("control", "holdout", "hold out", "no e-mail", "no email",
+                                       "none", "对照组", "对照", "空白组")  # fmt: skip
+    revenue_column: str = ""
+    post_send_columns: tuple[str, ...] = ()
+    folds: int = 5
+    seed: int = 0
+
+    def check(self) -> str | None:
+        if not 0 <= self.margin <= 1:
+            return "[campaigns] margin is a share of revenue: between 0 and 1"
+        if self.cost_per_contact < 0 or self.revenue_per_response < 0:
+            return "[campaigns] cost_per_contact and revenue_per_response must not be negative"
+        if self.budget_contacts < 0:
+            return "[campaigns] budget_contacts must not be negative (0 = no limit)"
+        if self.folds < 2:
+            return "[campaigns] folds must be at least 2"
+        return None
+
+    @property
+    def controls(self) -> frozenset[str]:
+        """The control-group names, compared case-insensitively."""
+        return frozenset(g.strip().lower() for g in self.control_groups)
+
 
 SECTIONS: tuple[type[Section], ...] = (
     WorkspaceSettings,
@@ -382,4 +413,5 @@ SECTIONS: tuple[type[Section], ...] = (
     NextCategorySettings,
     FeedbackSettings,
     AlertSettings,
+    CampaignSettings,
 )

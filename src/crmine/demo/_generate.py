@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crmine.demo._campaigns import make_campaign
 from crmine.demo._catalog import NON_PRODUCT_CODES, categories_frame, make_bundles, make_products
 from crmine.demo._duplicates import make_duplicates, reassign
 from crmine.demo._export import (
@@ -60,6 +61,8 @@ def generate(
       unhappy customers). Amounts are in CNY.
     - Feedback on 15% of orders and service contacts at ~2 a year, both driven by
       satisfaction (see ``_voice``).
+    - A pilot coupon campaign 45 days before the end with a randomised control group; the
+      coupon moves the UK customers only (see ``_campaigns``).
     - Dirt (``dirty=True``): 3% duplicate customers, 3% guest orders without a customer id,
       mixed spellings of dates, prices, phones, genders and countries, 0.5% exact duplicate
       rows and 0.2% unreadable rows per file; every injected row is listed in
@@ -95,6 +98,8 @@ def generate(
     minutes = ((inter["ts"] - start_ts) // pd.Timedelta(minutes=1)).to_numpy()
     d = reassign(rngs[7], owner, minutes, dups, n_customers)
     inter.insert(1, "raw_customer_id", _export_ids(cust["customer_id"], dups, owner, d))
+
+    camp, raw_camp = make_campaign(rngs[9], cust, end_ts, start_ts)
 
     rng = rngs[8]
     raw_c = raw_customers(rng, cust, dups, start_ts, params, dirty)
@@ -134,6 +139,7 @@ def generate(
         bundles=bundles[["bundle_id", "product_ids", "prob"]],
         feedback=fb,
         interactions=inter,
+        campaigns=camp,
         categories=categories_frame(),
         non_product_codes=NON_PRODUCT_CODES,
         currency="CNY",
@@ -147,6 +153,7 @@ def generate(
         products=raw_products(products),
         feedback=raw_f,
         interactions=raw_i,
+        campaigns=raw_camp,
         truth=truth,
     )
 

@@ -40,6 +40,9 @@ class DemoTruth:
         language, label (the true sentiment: negative / neutral / positive).
     interactions: customer_id, raw_customer_id, ts, channel, direction, topic, text,
         duration_s, resolved.
+    campaigns: the pilot coupon's sends: campaign_id, customer_id, sent_ts, group (treatment
+        / control), responded, revenue, base_p (chance of responding anyway), uplift (what
+        the coupon adds).
     categories: category, category_zh, consumable cycle_days (0 = not consumable).
     """
 
@@ -50,6 +53,7 @@ class DemoTruth:
     bundles: pd.DataFrame
     feedback: pd.DataFrame
     interactions: pd.DataFrame
+    campaigns: pd.DataFrame
     categories: pd.DataFrame
     non_product_codes: tuple[str, ...]
     currency: str
@@ -67,6 +71,7 @@ class DemoData:
     products: pd.DataFrame
     feedback: pd.DataFrame
     interactions: pd.DataFrame
+    campaigns: pd.DataFrame
     truth: DemoTruth
 
     def frames(self) -> dict[str, pd.DataFrame]:

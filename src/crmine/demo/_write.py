@@ -13,6 +13,7 @@ ENCODINGS = {
     "products": "utf-8",
     "feedback": "utf-8",
     "interactions": "utf-8",
+    "campaigns": "utf-8",
 }
 
 

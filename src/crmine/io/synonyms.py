@@ -223,6 +223,52 @@ _TABLE_EXTRA: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
             ("channel", "渠道"),
         ),
     },
+    # Campaign exports: a send per row, with the arm and the outcome flags of the send.
+    "campaigns": {
+        "campaign_id": (
+            ("campaign id", "campaign", "campaign code", "campaign name", "campaign no",
+             "offer id", "promotion id", "活动id", "活动编号", "活动", "活动名称", "营销活动",
+             "营销活动id", "活动代码"),
+            ("campaign", "活动"),
+        ),
+        "sent_ts": (
+            ("sent", "sent at", "sent date", "sent time", "send date", "send time", "date sent",
+             "contact date", "contacted at", "mailing date", "date", "发送时间", "发送日期",
+             "触达时间", "推送时间", "日期"),
+            ("sent", "发送", "触达"),
+        ),
+        "channel": (
+            ("channel", "contact channel", "medium", "渠道", "触达渠道", "推送渠道"),
+            ("channel", "渠道"),
+        ),
+        "group": (
+            ("group", "variant", "arm", "test group", "treatment", "treatment group",
+             "control group", "test control", "ab group", "cell", "分组", "组别", "实验组",
+             "实验分组", "对照组"),
+            ("group", "分组"),
+        ),
+        "responded_ts": (
+            ("responded at", "response time", "response date", "responded date", "response ts",
+             "opened at", "clicked at", "响应时间", "回复时间", "打开时间", "点击时间"),
+            (),
+        ),
+        "responded": (
+            ("responded", "response", "is response", "visit", "visited", "opened", "open",
+             "clicked", "click", "is opened", "is clicked", "是否响应", "响应", "是否打开",
+             "打开", "是否点击", "点击", "是否访问", "访问"),
+            (),
+        ),
+        "converted": (
+            ("converted", "conversion", "is converted", "purchased", "bought", "accepted",
+             "转化", "是否转化", "是否购买", "成交", "是否成交"),
+            (),
+        ),
+        "revenue": (
+            ("revenue", "spend", "sales", "amount", "conversion value", "收入", "金额",
+             "消费金额", "成交金额"),
+            (),
+        ),
+    },
     "products": {
         "name": (
             ("name", "product name", "description", "item name", "title", "商品名称",

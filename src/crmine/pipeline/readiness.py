@@ -48,6 +48,7 @@ class DataFacts:
     feedback_undated: int = 0
     interaction_texts: int = 0
     campaign_groups: dict[str, int] = field(default_factory=dict)
+    campaign_outcome_columns: list[str] = field(default_factory=list)  # on customers
     quarantined: dict[str, int] = field(default_factory=dict)  # "entity: reason" → rows
     merged_customers: int = 0
 
@@ -106,6 +107,10 @@ def gather_facts_from(con: Engine) -> DataFacts:
         facts["interaction_texts"] = _count(
             con, "SELECT count(*) FROM interactions WHERE nullif(trim(text), '') IS NOT NULL"
         )
+    if rows.get("customers") and not rows.get("campaigns"):
+        from crmine.pipeline.campaign_rows import AUTO_OUTCOMES, _find
+
+        facts["campaign_outcome_columns"] = _find(con.columns("customers"), AUTO_OUTCOMES)
     if rows.get("campaigns") and "group" in con.columns("campaigns"):
         facts["campaign_groups"] = {
             str(g): int(n)
@@ -326,16 +331,26 @@ def _forecast(facts: DataFacts, horizon: int) -> Readiness:
 
 
 def _campaigns(facts: DataFacts) -> Readiness:
+    from crmine.config import CampaignSettings
+
     if not facts.rows.get("campaigns"):
+        if facts.campaign_outcome_columns:
+            return Readiness("campaigns", "partly", "customers carry campaign outcomes ("
+                             f"{', '.join(facts.campaign_outcome_columns)}): the customers "
+                             "without one are scored for response", "an arm column with a "
+                             "control group ([campaigns] group_column) to learn uplift")  # fmt: skip
         return Readiness("campaigns", "no", "no campaign sends loaded",
-                         "load campaign sends as campaigns (customer, sent date, group)")  # fmt: skip
+                         "load campaign sends as campaigns (customer, sent date, group), or name "
+                         "the customers columns holding outcomes in [campaigns] outcome_columns")  # fmt: skip
     groups = facts.campaign_groups
-    if not ({"control"} & set(groups)) or len(groups) < 2:
-        return Readiness("campaigns", "no", f"{facts.rows['campaigns']:,} sends without a "
-                         "control group: response can be described, not uplift",
+    controls = CampaignSettings().controls & set(groups)
+    if not controls or len(groups) < 2:
+        return Readiness("campaigns", "partly", f"{facts.rows['campaigns']:,} sends without a "
+                         "control group: response is scored, uplift cannot be measured",
                          "a group column with treatment and control")  # fmt: skip
-    return Readiness("campaigns", "partly", f"{facts.rows['campaigns']:,} sends with a control "
-                     "group; response and uplift models are not part of this version's run")  # fmt: skip
+    return Readiness("campaigns", "ready", f"{facts.rows['campaigns']:,} sends with a control "
+                     "group: response and uplift (published when it beats targeting by response "
+                     "on validation)")  # fmt: skip
 
 
 def summary_lines(facts: DataFacts) -> list[str]:

@@ -480,6 +480,35 @@ MONITORING = PublishedTable(
     promised=True,
 )
 
+_CONTROL = "the campaign had a randomised control group"
+_UPLIFT = _CONTROL + " and an uplift model beat targeting by response on validation"
+CAMPAIGN_SCORES = PublishedTable(
+    "campaign_scores",
+    "per campaign and customer not yet reached by it: the chance of responding, what the "
+    "contact adds, and whether to contact (the contact list: target, best rank first)",
+    (
+        C("campaign_id", "string", "the campaign (with a several-arm campaign: 'campaign / "
+          "arm')", required=True, promised=True),
+        C("customer_id", "string", "the customer's identifier", required=True, promised=True),
+        C("p_response", "float", "calibrated probability of responding if contacted",
+          PROBABILITY, required=True, promised=True),
+        C("p_response_control", "float", "calibrated probability of responding if not "
+          "contacted", PROBABILITY, promised=True, when=_CONTROL),
+        C("uplift", "float", "p_response - p_response_control: the response the contact "
+          "causes", "probability -1-1", promised=True, when=_UPLIFT),
+        C("expected_profit", "float", "uplift (else p_response) x [campaigns] margin x revenue "
+          "per response - cost_per_contact", MONEY, required=True, promised=True),
+        C("target", "boolean", "contact: expected_profit > 0, within budget_contacts",
+          required=True, promised=True),
+        C("rank", "integer", "position in the campaign's contact list, 1 = best",
+          required=True, promised=True),
+        C("best_campaign", "string", "among the arms of one campaign (a men's and a women's "
+          "e-mail against one control), the campaign_id that earns the customer most; empty "
+          "when none pays", when="a campaign tests several arms"),
+    ),
+    promised=True,
+)
+
 MODELS = PublishedTable(
     "models",
     "one row per model fitted in the run: what it was, on which data, how well it validated",
@@ -517,6 +546,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         CUSTOMER_PROFILES,
         SEGMENT_MIGRATIONS,
         MONITORING,
+        CAMPAIGN_SCORES,
         MODELS,
     )
 }
@@ -525,5 +555,4 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
 _NOT_IN_SNAPSHOTS = {
     "quarantine": "a loaded warehouse table (crmine export reads it), not part of a snapshot",
     "demand_forecast": "named by DESIGN §4; no run step publishes it yet",
-    "campaign_scores": "named by DESIGN §4; no run step publishes it yet",
 }

@@ -160,8 +160,11 @@ CAMPAIGNS = Table(
         C("customer_id", "id", "who was contacted", required=True),
         C("sent_ts", "timestamp", "when the contact was sent", required=True),
         C("channel", "text", "channel of the contact"),
-        C("group", "text", "treatment or control"),
+        C("group", "text", "treatment or control (control: the customer was held out and "
+          "not contacted); an arm's name when a campaign tests several treatments"),
         C("responded_ts", "timestamp", "when the customer responded"),
+        C("responded", "bool", "whether the customer responded (opened, clicked, visited), for "
+          "exports that flag a response instead of timing it"),
         C("converted", "bool", "whether the contact converted"),
         C("revenue", "float", "revenue attributed to the contact"),
     ),
