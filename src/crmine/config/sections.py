@@ -365,6 +365,8 @@ class AlertSettings(Section):
             return "[alerts] max_rows must be positive"
         return None
 
+
+@dataclass(frozen=True)
 class CampaignSettings(Section):
     name: ClassVar[str] = "campaigns"
     margin: float = 0.3
