@@ -31,6 +31,7 @@ from crmine.config.sections import (
     ClvSettings,
     CurrencySettings,
     FeedbackSettings,
+    ForecastSettings,
     IngestSettings,
     ModelsSettings,
     NextCategorySettings,
@@ -57,6 +58,7 @@ __all__ = [
     "Config",
     "CurrencySettings",
     "FeedbackSettings",
+    "ForecastSettings",
     "IngestSettings",
     "ModelsSettings",
     "NextCategorySettings",
@@ -99,6 +101,7 @@ class Config:
     clusters: ClusterSettings = field(default_factory=ClusterSettings)
     next_categories: NextCategorySettings = field(default_factory=NextCategorySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""
