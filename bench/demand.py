@@ -63,9 +63,11 @@ def _wape(pred: np.ndarray, actual: np.ndarray) -> float:
 
 
 def _ladder(train: pd.DataFrame, h: int) -> dict[str, np.ndarray]:
+    """Every rung fitted per series on the same history (season 52 where it holds two)."""
     from crmine.models._demand_ladder import LADDER, forecast_one
 
-    return {r.label(52): np.stack([forecast_one(r, y, h, 52)[0] for y in train.to_numpy()])
+    season = 52 if train.shape[1] >= 104 else 1
+    return {r.label(season): np.stack([forecast_one(r, y, h, 52)[0] for y in train.to_numpy()])
             for r in LADDER}  # fmt: skip
 
 
@@ -106,10 +108,10 @@ def walmart(tmp: Path) -> None:
     best = min(ladder.values())
     print(f"Walmart, 45 stores, last 26 weeks held out (as_of {as_of}); crmine {seconds:.1f} s")
     print(f"  crmine ({run.forecaster.choices_['Store']['model']}, "
-          f"{run.forecaster.reconciliation_}): store WAPE {mine['wape']:.4f}, "
+          f"{run.forecaster.reconciliation_}): store WAPE {mine['wape']:.5f}, "
           f"80 % band coverage {mine['coverage']:.1%}")  # fmt: skip
     for name, value in sorted(ladder.items(), key=lambda kv: kv[1]):
-        print(f"  {name:<26} store WAPE {value:.4f}")
+        print(f"  {name:<26} store WAPE {value:.5f}")
     sn = ladder["SeasonalNaive(52)"]
     print(f"  target: <= 0.9 x SeasonalNaive(52) = {0.9 * sn:.4f} and <= best of the ladder "
           f"{best:.4f}: {'met' if mine['wape'] <= min(0.9 * sn, best) else 'NOT met'}; "
@@ -136,8 +138,8 @@ def online_retail(tmp: Path) -> None:
         print(f"  crmine ({run.forecaster.choices_['region']['model']}, "
               f"{run.forecaster.reconciliation_}): country-week WAPE {mine['wape']:.4f}, "
               f"80 % band coverage {mine['coverage']:.1%}")  # fmt: skip
-        for name in ("Naive", "WindowAverage(4)", "AutoETS", "AutoTheta"):
-            print(f"  {name:<26} country-week WAPE {ladder[name]:.4f}")
+        for name, value in sorted(ladder.items(), key=lambda kv: kv[1]):
+            print(f"  {name:<26} country-week WAPE {value:.4f}")
         print(f"  target: <= 0.9 x best of Naive / WindowAverage(4) = {0.9 * base:.4f}: "
               f"{'met' if mine['wape'] <= 0.9 * base else 'NOT met'}; coverage in 70-90 %: "
               f"{'met' if 0.7 <= mine['coverage'] <= 0.9 else 'NOT met'}")

@@ -124,9 +124,10 @@ def as_keys(daily: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def pick_measure(orders: ibis.Table, measure: str) -> str:
     """amount unless the orders carry no amounts; then quantity (units still forecast)."""
-    if measure == "amount" and "amount" in orders.columns:
-        if orders.filter(orders.amount.notnull()).count().to_pyarrow().as_py() > 0:
-            return "amount"
+    if measure == "amount" and "amount" in orders.columns and (
+        orders.filter(orders.amount.notnull()).count().to_pyarrow().as_py() > 0
+    ):
+        return "amount"
     return "quantity" if "quantity" in orders.columns else "amount"
 
 

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: numerical failures of a fit, answered with the window average (anything else is a bug)
-_FIT_ERRORS = (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError)
+#: numerical failures of a fit (statsforecast raises NotImplementedError for "tiny datasets"),
+#: answered with the window average (anything else is a bug)
+_FIT_ERRORS = (
+    ValueError, ZeroDivisionError, FloatingPointError, NotImplementedError, np.linalg.LinAlgError
+)
 WINDOW = 4
 
 
@@ -26,11 +29,19 @@ class Rung:
     seasonal: bool = False
     intermittent: bool = False
 
-    def label(self, season: int) -> str:
-        """The name published in ``demand_forecast.model`` and ``models``."""
-        if self.kind == "WindowAverage":
+    def label(self, season: int, length: int | None = None) -> str:
+        """The name published in ``demand_forecast.model`` and ``models`` (with the season
+        when a history of ``length`` periods carries it)."""
+        if self.kind in ("WindowAverage", "SeasonalWindowAverage") and (
+            self.kind == "WindowAverage" or season <= 1
+            or (length is not None and length < self.min_length(season))
+        ):
             return f"WindowAverage({WINDOW})"
-        if self.seasonal and season > 1:
+        if self.kind == "SeasonalNaive" and (
+            season <= 1 or (length is not None and length < self.min_length(season))
+        ):
+            return "Naive"
+        if self.seasonal and season > 1 and (length is None or length >= self.min_length(season)):
             return f"{self.kind}({season})"
         return self.kind
 
@@ -82,12 +93,33 @@ LADDER = (
 BY_KIND = {r.kind: r for r in LADDER}
 
 
-def forecast_one(rung: Rung, y: np.ndarray, h: int, season: int) -> tuple[np.ndarray, bool]:
+@dataclass(frozen=True)
+class Pool:
+    """The mean of a few rungs' forecasts: the best two or three on validation, pooled.
+
+    Selecting the single best model on a few windows is noisy; averaging the top few is at
+    least as accurate on average and rarely much worse (Kourentzes, Barrow & Petropoulos
+    2019, "Another look at forecast selection and combination: evidence from forecast
+    pooling"). It competes with the single rungs on the same windows.
+    """
+
+    members: tuple[Rung, ...]
+
+    def label(self, season: int, length: int | None = None) -> str:
+        return "mean(" + ", ".join(r.label(season, length) for r in self.members) + ")"
+
+
+def forecast_one(
+    rung: Rung | Pool, y: np.ndarray, h: int, season: int
+) -> tuple[np.ndarray, bool]:
     """``h`` forecasts of one series and whether the rung had to fall back.
 
     Leading zeros (before a product's first sale) are not history and are cut; a series
     with no sale at all forecasts zeros.
     """
+    if isinstance(rung, Pool):
+        made = [forecast_one(member, y, h, season) for member in rung.members]
+        return np.mean([f for f, _ in made], axis=0), any(fell for _, fell in made)
     nonzero = np.flatnonzero(y != 0)
     if len(nonzero) == 0:
         return np.zeros(h), False

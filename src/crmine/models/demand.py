@@ -18,8 +18,8 @@ How it forecasts, and why:
 3. **Bands by conformal prediction.** The reconciled validation errors, scaled by each
    series' recent level, give per level and step the 80 % quantile of the absolute error
    (split conformal, Vovk et al. 2005; the finite-sample rank ⌈(n+1)·0.8⌉); the band is the
-   forecast ± that quantile × the series' level, cut at zero. Steps with fewer than 20
-   errors pool the level's steps; bands never narrow with the horizon.
+   forecast ± that quantile × the series' level, cut at zero. Step h pools the errors of
+   steps 1…h (a late step has few); bands never narrow with the horizon.
 
 Series shorter than two seasons use their models' non-seasonal forms; a history too short
 for any validation window gets the window average and a band from one-step changes.
@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crmine.models._demand_ladder import BY_KIND, LADDER, Rung, forecast_one, is_intermittent
+from crmine.models._demand_ladder import (
+    BY_KIND,
+    LADDER,
+    Pool,
+    Rung,
+    forecast_one,
+    is_intermittent,
+)
 from crmine.models._demand_reconcile import METHODS, constraint_matrix, reconcile, weights
 from crmine.models.base import Estimator, ModelRecord
 
@@ -41,7 +48,6 @@ if TYPE_CHECKING:
 
 _SEASON = {"D": 7, "W": 52, "M": 12}
 _MIN_TRAIN = 8
-_MIN_STEP_ERRORS = 20
 
 
 class DemandForecaster(Estimator):
@@ -136,7 +142,7 @@ class DemandForecaster(Estimator):
         unit = max(season, h)
         scale_now = _recent_level(Y, unit)
         lo, hi = np.zeros_like(final), np.zeros_like(final)
-        for level, c in choice.items():
+        for c in choice.values():
             rows = c["rows"]
             if windows:
                 err = np.full((len(rows), len(windows), h), np.nan)
@@ -158,7 +164,7 @@ class DemandForecaster(Estimator):
         self.history_ = (starts[0], starts[-1], T)
         self.reconciliation_ = best
         self.reconciliation_scores_ = rec_scores
-        self.choices_ = {lv: {"model": c["rung"].label(season), **c["metrics"]}
+        self.choices_ = {lv: {"model": c["rung"].label(season, T), **c["metrics"]}
                          for lv, c in choice.items()}  # fmt: skip
         self.forecast_ = _frame(ids, starts[-1], self.freq, final, lo, hi,
                                 {lv: self.choices_[lv]["model"] for lv in choice})
@@ -175,8 +181,15 @@ class DemandForecaster(Estimator):
         kinds = set(self.candidates) or set(BY_KIND)
         sparse = any(is_intermittent(y) for y in sample)
         longest = max(o for o, _ in windows)
-        scores: dict[str, float] = {}
-        best: tuple[float, Rung, dict] | None = None
+        tried: list[tuple[float, Rung | Pool, dict]] = []
+        truth = [sample[:, o:o + n] for o, n in windows]
+        sales = sum(float(np.abs(t).sum()) for t in truth)
+
+        def score(made: dict) -> float:
+            errors = sum(float(np.abs(np.maximum(np.stack([made[(int(i), j)] for i in order]), 0)
+                                      - truth[j]).sum()) for j in range(len(windows)))
+            return errors / sales if sales > 0 else errors
+
         for rung in LADDER:
             if rung.kind not in kinds or (rung.intermittent and not sparse):
                 continue
@@ -184,19 +197,22 @@ class DemandForecaster(Estimator):
                 longest < rung.min_length(season) or season <= 1
             ):
                 continue  # their short forms are Naive and WindowAverage, already on the ladder
-            errors, sales, made = 0.0, 0.0, {}
+            made = {}
             for j, (o, n) in enumerate(windows):
-                truth = sample[:, o:o + n]
-                pred = np.stack([forecast_one(rung, y[:o], n, season)[0] for y in sample])
-                made |= {(int(i), j): p for i, p in zip(order, pred, strict=True)}
-                errors += float(np.abs(np.maximum(pred, 0) - truth).sum())
-                sales += float(np.abs(truth).sum())
-            score = errors / sales if sales > 0 else errors
-            scores[rung.label(season)] = round(score, 6)
-            if best is None or score < best[0] - 1e-12:
-                best = (score, rung, made)
-        if best is None:
+                for i in order:
+                    made[(int(i), j)] = forecast_one(rung, Y[i, :o], n, season)[0]
+            tried.append((score(made), rung, made))
+        tried.sort(key=lambda t: t[0])  # stable: ties keep the ladder's order (simplest first)
+        pools = []
+        for k in (2, 3):
+            if len(tried) >= k:
+                top = tried[:k]
+                made = {key: np.mean([t[2][key] for t in top], axis=0) for key in top[0][2]}
+                pools.append((score(made), Pool(tuple(t[1] for t in top)), made))
+        scores = {rung.label(season, longest): round(value, 6) for value, rung, _ in tried + pools}
+        if not tried:
             return default, scores, {}
+        best = min(tried + pools, key=lambda t: t[0])
         return best[1], scores, best[2]
 
     # ------------------------------------------------------------------ use
@@ -290,26 +306,30 @@ def _one_step_changes(Y: np.ndarray, h: int) -> np.ndarray:
 
 
 def _conformal(err: np.ndarray, coverage: float) -> np.ndarray:
-    """Per step, the split-conformal quantile of the scaled errors (series, windows, step)."""
+    """Per step h, the split-conformal quantile of the scaled errors at steps 1…h pooled
+    (series, windows, step in; one value per step out).
+
+    Pooling the steps up to h smooths the few errors a late step has (a single Easter in
+    one window would otherwise set every later band), and the band never narrows with the
+    horizon; steps past the validated ones keep the widest pool.
+    """
     h = err.shape[-1]
     flat = err.reshape(-1, h)
-
-    def quantile(values: np.ndarray) -> float:
+    q = np.zeros(h)
+    for s in range(h):  # steps: a handful
+        values = flat[:, : s + 1].ravel()
         values = np.sort(values[np.isfinite(values)])
         if len(values) == 0:
-            return 0.0
+            q[s] = q[s - 1] if s else 0.0
+            continue
         rank = min(len(values), math.ceil((len(values) + 1) * coverage))
-        return float(values[rank - 1])
-
-    pooled = quantile(flat.ravel())
-    q = np.array([quantile(flat[:, s]) if np.isfinite(flat[:, s]).sum() >= _MIN_STEP_ERRORS
-                  else pooled for s in range(h)])  # fmt: skip
+        q[s] = float(values[rank - 1])
     return np.maximum.accumulate(q)
 
 
 def _level_metrics(Y, actual, pred, windows, season, scores) -> dict[str, Any]:
     """WAPE, MASE and bias of the level's reconciled validation forecasts."""
-    out: dict[str, Any] = {"series": int(len(Y)), "validation_windows": len(windows),
+    out: dict[str, Any] = {"series": len(Y), "validation_windows": len(windows),
                            "validation_periods": [n for _, n in windows],
                            "candidates_wape": scores}  # fmt: skip
     if not windows:
