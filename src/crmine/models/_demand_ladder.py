@@ -19,6 +19,11 @@ _FIT_ERRORS = (
     ValueError, ZeroDivisionError, FloatingPointError, NotImplementedError, np.linalg.LinAlgError
 )
 WINDOW = 4
+#: ETS carries a season of at most this many periods, as in R's forecast::ets (Hyndman &
+#: Khandakar 2008): 52 weekly seasonal states cost ~15x the fit time and are poorly
+#: identified on two years; weekly seasons are left to SeasonalNaive, the seasonal window
+#: average and Theta's classical decomposition.
+MAX_ETS_SEASON = 24
 
 
 @dataclass(frozen=True)
@@ -41,15 +46,22 @@ class Rung:
             season <= 1 or (length is not None and length < self.min_length(season))
         ):
             return "Naive"
-        if self.seasonal and season > 1 and (length is None or length >= self.min_length(season)):
-            return f"{self.kind}({season})"
+        m = self.season_of(season)
+        if m > 1 and (length is None or length >= self.min_length(season)):
+            return f"{self.kind}({m})"
         return self.kind
+
+    def season_of(self, season: int) -> int:
+        """The season this rung fits (1 = none)."""
+        if not self.seasonal or (self.kind == "AutoETS" and season > MAX_ETS_SEASON):
+            return 1
+        return season
 
     def min_length(self, season: int) -> int:
         """Fewest periods the seasonal form needs: more than a season (two for the seasonal
         window average, which averages two past seasons). ETS and Theta test the season
         themselves and drop it when the history cannot carry it."""
-        if not self.seasonal or season <= 1:
+        if self.season_of(season) <= 1:
             return 1
         return 2 * season if self.kind == "SeasonalWindowAverage" else season + 1
 
@@ -57,7 +69,7 @@ class Rung:
         """The statsforecast model for a series of this season (1 = none)."""
         from statsforecast import models as sf
 
-        m = season if self.seasonal else 1
+        m = self.season_of(season)
         if self.kind == "Naive" or (self.kind == "SeasonalNaive" and m == 1):
             return sf.Naive()
         if self.kind == "SeasonalNaive":

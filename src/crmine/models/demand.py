@@ -69,7 +69,7 @@ class DemandForecaster(Estimator):
         season_length: int = 0,
         validation_windows: int = 3,
         coverage: float = 0.8,
-        max_validation_series: int = 30,
+        max_validation_series: int = 20,
         candidates: tuple[str, ...] = (),
     ) -> None:
         self.freq = freq
