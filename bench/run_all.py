@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # cheapest first, so a quick look gives figures early
-ORDER = ["rfm", "io_read", "ingest_run", "btyd", "basket", "predict", "sentiment", "recommend", "voice"]
+ORDER = ["rfm", "io_read", "ingest_run", "btyd", "basket", "predict", "sentiment", "recommend", "voice", "demand"]
 
 
 def main() -> int:

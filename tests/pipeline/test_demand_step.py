@@ -61,6 +61,10 @@ def test_the_step_publishes_forecasts_that_add_up_and_a_model_per_level(tmp_path
     toys = table[(table["level"] == "category") & (table["key"] == "Toys")]["forecast"].to_numpy()
     cells = table[table["key"].isin(["Toys/North", "Toys/South"])].groupby("period_start")
     np.testing.assert_allclose(cells["forecast"].sum().to_numpy(), toys, rtol=1e-6)
+    history = snap.read("demand_history")
+    assert check_published("demand_history", history) == []
+    assert history["period_start"].max() == pd.Timestamp(result.as_of) - pd.Timedelta(days=7)
+    assert history.groupby(["level", "key"]).size().nunique() == 1  # one calendar
     models = snap.read("models").set_index("name")
     per_level = json.loads(models.loc["demand_forecast:category/region", "metrics"])
     assert per_level["wape"] is not None and per_level["wape"] >= 0

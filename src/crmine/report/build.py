@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmine.report import data, sections, sections_models, sections_voice
+from crmine.report import data, sections, sections_demand, sections_models, sections_voice
 from crmine.report._vendor import ECHARTS_VERSION, echarts_js
 from crmine.report.context import ReportContext, ReportSettings
 from crmine.report.fmt import Money
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import duckdb
 
 # Importing a section module registers its sections, in this order after the base ones.
-SECTION_MODULES = (sections, sections_models, sections_voice)
+SECTION_MODULES = (sections, sections_models, sections_voice, sections_demand)
 
 _BASE_TABLES = ("orders", "customers", "customer_scores")
 

@@ -457,6 +457,20 @@ DEMAND_FORECAST = PublishedTable(
     promised=True,
 )
 
+DEMAND_HISTORY = PublishedTable(
+    "demand_history",
+    "the net demand per level, key and past period that demand_forecast was fitted on (every "
+    "complete period before as_of, zeros where nothing sold)",
+    (
+        C("level", "string", "as in demand_forecast", required=True),
+        C("key", "string", "as in demand_forecast", required=True),
+        C("period_start", "timestamp", "first day of the period", required=True),
+        C("freq", "string", "D, W or M", required=True),
+        C("actual", "float", "net demand in the period: sales minus returns",
+          "[forecast] measure: currency or units", required=True),
+    ),
+)
+
 PUBLISHED_TABLES: dict[str, PublishedTable] = {
     t.name: t
     for t in (
@@ -475,6 +489,7 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         VOICE_DRIVERS,
         MODELS,
         DEMAND_FORECAST,
+        DEMAND_HISTORY,
     )
 }
 

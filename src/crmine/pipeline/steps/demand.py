@@ -4,13 +4,14 @@ Reads every order line before as_of, with or without a customer (aggregated sale
 one line per store and week are valid input), builds the levels of ``[forecast] levels``
 (:mod:`crmine.features.demand`), and fits :class:`crmine.models.demand.DemandForecaster`:
 a model per level chosen by rolling-origin validation before as_of, forecasts reconciled so
-the levels add up, 80 % conformal bands. The ``models`` table gets one row per level (its
+the levels add up, 80 % conformal bands. ``demand_history`` holds the series the forecasts
+were fitted on (for the report's charts). The ``models`` table gets one row per level (its
 model and validation errors) and one for the whole (the reconciliation chosen).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def forecast_demand(
 @step(
     "demand forecast",
     needs=(("orders",),),
-    writes=("demand_forecast",),
+    writes=("demand_forecast", "demand_history"),
     settings=(ForecastSettings,),
 )
 def demand_forecast_step(ctx: StepContext) -> StepResult:
@@ -94,6 +95,12 @@ def demand_forecast_step(ctx: StepContext) -> StepResult:
         f"{run.series.measure}; {levels}; {model.reconciliation_.replace('_', ' ')} "
         f"reconciliation" + (f"; {notes}" if notes else "")
     )
+    history = run.series.frame.rename(columns={"y": "actual"})
+    history.insert(3, "freq", run.series.freq)
+    whole = model.describe()
+    whole = replace(whole, parameters={**whole.parameters, "measure": run.series.measure})
     return StepResult.done(
-        detail, {"demand_forecast": table}, [*model.level_records(), model.describe()]
+        detail,
+        {"demand_forecast": table, "demand_history": history},
+        [*model.level_records(), whole],
     )
