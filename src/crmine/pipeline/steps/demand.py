@@ -34,16 +34,12 @@ class DemandRun:
     freq_reason: str
 
 
-def forecast_demand(
-    orders: ibis.Table, as_of: date, settings: ForecastSettings, horizon: int = 0
-) -> DemandRun | str:
-    """Series and forecasts from order lines before ``as_of``; a reason when there are none.
-
-    ``horizon`` (periods) overrides ``settings.horizon_periods`` (the benchmark scores the
-    weeks it holds out).
-    """
+def demand_series(
+    orders: ibis.Table, as_of: date, settings: ForecastSettings
+) -> tuple[DemandSeries, str] | str:
+    """The series of every configured level before ``as_of`` and how the period was decided;
+    a reason when there are none."""
     from crmine.features.demand import (
-        DEFAULT_HORIZON,
         as_keys,
         build_series,
         daily_sales,
@@ -51,7 +47,6 @@ def forecast_demand(
         pick_measure,
         resolve_levels,
     )
-    from crmine.models.demand import DemandForecaster
 
     measure = pick_measure(orders, settings.measure)
     levels, notes = resolve_levels(settings.levels, list(orders.columns))
@@ -70,8 +65,27 @@ def forecast_demand(
     series = build_series(daily, levels, freq, as_of, settings.top_products, measure, notes)
     if series is None:
         return f"no complete {reason.split(' ')[0]} period of sales before the as-of date"
-    h = horizon or settings.horizon_periods or DEFAULT_HORIZON[freq]
-    model = DemandForecaster(freq=freq, horizon=h, validation_windows=settings.validation_windows)
+    return series, reason
+
+
+def forecast_demand(
+    orders: ibis.Table, as_of: date, settings: ForecastSettings, horizon: int = 0
+) -> DemandRun | str:
+    """Series and forecasts from order lines before ``as_of``; a reason when there are none.
+
+    ``horizon`` (periods) overrides ``settings.horizon_periods`` (the benchmark and
+    ``crmine evaluate`` score the periods they hold out).
+    """
+    from crmine.features.demand import DEFAULT_HORIZON
+    from crmine.models.demand import DemandForecaster
+
+    made = demand_series(orders, as_of, settings)
+    if isinstance(made, str):
+        return made
+    series, reason = made
+    h = horizon or settings.horizon_periods or DEFAULT_HORIZON[series.freq]
+    model = DemandForecaster(freq=series.freq, horizon=h,
+                             validation_windows=settings.validation_windows)  # fmt: skip
     return DemandRun(series, model.fit(series.frame, series.parents), reason)
 
 
