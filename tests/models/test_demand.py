@@ -107,3 +107,17 @@ def test_negative_forecasts_are_pinned_at_zero_and_still_add_up():
     out = reconcile(base, A, weights("mint_wls", np.array([1.0, 100.0, 1.0]), np.ones(3, bool)))
     assert (out >= 0).all()
     np.testing.assert_allclose(out[0, 0], out[1, 0] + out[2, 0], rtol=1e-6)
+
+
+def test_a_level_of_steady_and_sparse_series_gets_a_model_for_each_kind():
+    rng = np.random.default_rng(5)
+    steady = rng.normal(100, 5, 70)
+    sparse = np.where(rng.random(70) < 0.2, 4.0, 0.0)
+    model = DemandForecaster(freq="W", horizon=4).fit(
+        _long({("product", "big"): steady, ("product", "rare"): sparse}))
+    out = model.predict().groupby("key")["model"].first()
+    assert "intermittent series: " + out["rare"] == model.choices_["product"]["model"].split(
+        "; ")[1]
+    assert model.choices_["product"]["model"].startswith(out["big"] + ";")
+    assert set(model.choices_["product"]["candidates_wape"]) == {"steady", "intermittent"}
+    assert "TSB" not in model.choices_["product"]["candidates_wape"]["steady"]

@@ -11,7 +11,10 @@ How it forecasts, and why:
    (:mod:`._demand_ladder`) forecasts the level's biggest series from each origin and the
    rung with the lowest WAPE (sum of absolute errors over sum of sales) is the level's model.
    Only history before the last origin's horizon is used, so nothing after as_of is seen,
-   and the choice is honest about the horizon the planner asked for.
+   and the choice is honest about the horizon the planner asked for. A level holding both
+   steady and intermittent series (sales in under 70 % of periods: a small country, a slow
+   product) chooses once for each kind, the intermittent models competing only for the
+   intermittent ones, so a few sparse series do not pick the model of a level's big ones.
 2. **Reconcile.** The chosen models' forecasts do not add up by themselves; bottom-up and
    MinTrace (WLS) are tried on the same windows and the one with the lower mean WAPE over
    the levels wins (:mod:`._demand_reconcile`); negatives are pinned at zero.
@@ -109,16 +112,24 @@ class DemandForecaster(Estimator):
         base_val = [np.zeros((len(ids), n)) for _, n in windows]
         actual = [Y[:, o:o + n] for o, n in windows]
         base_now = np.zeros((len(ids), h))
+        row_model = np.empty(len(ids), dtype=object)
         for level in dict.fromkeys(levels):
             rows = np.flatnonzero(levels == level)
-            rung, scores, known = self._choose(Y[rows], windows, season)
-            choice[level] = {"rung": rung, "scores": scores, "rows": rows}
-            for i, r in enumerate(rows):
-                for j, (o, n) in enumerate(windows):
-                    done = known.get((i, j))
-                    base_val[j][r] = done if done is not None else \
-                        forecast_one(rung, Y[r, :o], n, season)[0]
-                base_now[r] = forecast_one(rung, Y[r], h, season)[0]
+            sparse = np.array([is_intermittent(Y[r]) for r in rows], dtype=bool)
+            groups = [(rows[~sparse], False), (rows[sparse], True)] if sparse.any() and \
+                (~sparse).any() else [(rows, bool(sparse.any()))]
+            picked = []
+            for group, intermittent in groups:
+                rung, scores, known = self._choose(Y[group], windows, season, intermittent)
+                picked.append((rung, scores, intermittent, len(group)))
+                for i, r in enumerate(group):
+                    for j, (o, n) in enumerate(windows):
+                        done = known.get((i, j))
+                        base_val[j][r] = done if done is not None else \
+                            forecast_one(rung, Y[r, :o], n, season)[0]
+                    base_now[r] = forecast_one(rung, Y[r], h, season)[0]
+                row_model[group] = rung.label(season, T)
+            choice[level] = {"picked": picked, "rows": rows}
         if windows:
             sq = sum(((b - a) ** 2).sum(axis=1) for b, a in zip(base_val, actual, strict=True))
             mse = sq / sum(n for _, n in windows)
@@ -157,20 +168,20 @@ class DemandForecaster(Estimator):
             lo[rows], hi[rows] = np.maximum(final[rows] - half, 0.0), final[rows] + half
             c["metrics"] = _level_metrics(
                 Y[rows], [a[rows] for a in actual], [v[rows] for v in rec_val[best]],
-                windows, season, c["scores"],
+                windows, season, _scores(c["picked"]),
             )
         starts = pd.DatetimeIndex(wide.columns)
         self.ids_ = ids
         self.history_ = (starts[0], starts[-1], T)
         self.reconciliation_ = best
         self.reconciliation_scores_ = rec_scores
-        self.choices_ = {lv: {"model": c["rung"].label(season, T), **c["metrics"]}
+        self.choices_ = {lv: {"model": _label(c["picked"], season, T), **c["metrics"]}
                          for lv, c in choice.items()}  # fmt: skip
-        self.forecast_ = _frame(ids, starts[-1], self.freq, final, lo, hi,
-                                {lv: self.choices_[lv]["model"] for lv in choice})
+        self.forecast_ = _frame(ids, starts[-1], self.freq, final, lo, hi, row_model)
         return self
 
-    def _choose(self, Y: np.ndarray, windows: list[tuple[int, int]], season: int):
+    def _choose(self, Y: np.ndarray, windows: list[tuple[int, int]], season: int,
+                sparse: bool):  # fmt: skip
         """The rung with the lowest validation WAPE on the level's biggest series, its
         scores, and its validation forecasts by (row, window) (not made twice)."""
         default = BY_KIND["WindowAverage"] if Y.shape[1] >= 4 else BY_KIND["Naive"]
@@ -179,7 +190,6 @@ class DemandForecaster(Estimator):
         order = np.argsort(-Y.sum(axis=1), kind="stable")[: self.max_validation_series]
         sample = Y[order]
         kinds = set(self.candidates) or set(BY_KIND)
-        sparse = any(is_intermittent(y) for y in sample)
         longest = max(o for o, _ in windows)
         tried: list[tuple[float, Rung | Pool, dict]] = []
         truth = [sample[:, o:o + n] for o, n in windows]
@@ -350,7 +360,24 @@ def _level_metrics(Y, actual, pred, windows, season, scores) -> dict[str, Any]:
     return out
 
 
-def _frame(ids, last_start, freq, final, lo, hi, model_of) -> pd.DataFrame:
+def _label(picked: list, season: int, T: int) -> str:
+    """A level's model in words: one model, or one for its steady and one for its
+    intermittent series."""
+    if len(picked) == 1:
+        return picked[0][0].label(season, T)
+    named = {intermittent: rung.label(season, T) for rung, _, intermittent, _ in picked}
+    return f"{named[False]}; intermittent series: {named[True]}"
+
+
+def _scores(picked: list) -> dict[str, Any]:
+    """The validation WAPE of every candidate, per group when the level was split."""
+    if len(picked) == 1:
+        return picked[0][1]
+    return {("intermittent" if intermittent else "steady"): scores
+            for _, scores, intermittent, _ in picked}  # fmt: skip
+
+
+def _frame(ids, last_start, freq, final, lo, hi, row_model) -> pd.DataFrame:
     """The published long frame: one row per (level, key, future period)."""
     import pandas as pd
 
@@ -367,5 +394,5 @@ def _frame(ids, last_start, freq, final, lo, hi, model_of) -> pd.DataFrame:
         "forecast": final.ravel(),
         "lo_80": lo.ravel(),
         "hi_80": hi.ravel(),
-        "model": pd.Series(levels).map(model_of).to_numpy(),
+        "model": np.repeat(row_model, h),
     })  # fmt: skip
