@@ -122,3 +122,17 @@ def test_walmart_stores_beat_seasonal_naive_and_sum_to_the_total(tmp_path: Path)
     np.testing.assert_allclose(stores["forecast"].sum().to_numpy(), total, rtol=1e-9)
     assert held.columns[0] == pd.Timestamp(as_of) and held.columns[-1] < pd.Timestamp(
         as_of + timedelta(weeks=26))
+
+
+def test_a_level_whose_column_holds_no_value_is_skipped_and_said_so(tmp_path: Path):
+    ws = Workspace.init(tmp_path / "ws")
+    frame = pd.read_csv(_orders_csv(tmp_path / "orders.csv", weeks=20)).drop(columns="category")
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    ingest(ws, "orders", tmp_path / "plain.csv")
+    with ws.connect() as con:
+        orders = ibis.duckdb.from_connection(con).table("orders")
+        assert "category" in orders.columns  # the canonical column, empty
+        run_ = forecast_demand(orders, date(2023, 5, 19), ForecastSettings())
+    assert not isinstance(run_, str)
+    assert set(run_.series.frame["level"]) == {"total", "region"}
+    assert any("'category'" in note and "no value" in note for note in run_.series.notes)

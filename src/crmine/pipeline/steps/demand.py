@@ -40,6 +40,7 @@ def demand_series(
     """The series of every configured level before ``as_of`` and how the period was decided;
     a reason when there are none."""
     from crmine.features.demand import (
+        UNKNOWN_KEY,
         as_keys,
         build_series,
         daily_sales,
@@ -54,6 +55,12 @@ def demand_series(
         cols: as_keys(daily_sales(orders, as_of, cols, measure).to_pandas(), cols)
         for cols in dict.fromkeys([(), *(level.columns for level in levels)])
     }
+    empty = {c for cols, frame in daily.items() for c in cols
+             if (frame[c] == UNKNOWN_KEY).all()}  # fmt: skip
+    if empty:
+        notes += [f"level {lv.name!r} skipped: the orders' {', '.join(sorted(set(lv.columns) & empty))} "
+                  f"column holds no value" for lv in levels if set(lv.columns) & empty]  # fmt: skip
+        levels = [lv for lv in levels if not set(lv.columns) & empty]
     totals = daily[()]
     sold = totals.loc[totals["value"] != 0, "day"].to_numpy()
     if len(sold) == 0:
