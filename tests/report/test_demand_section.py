@@ -14,14 +14,14 @@ from tests.report._frames import warehouse
 from tests.report.test_model_sections import chart_specs, is_omitted, section_html
 
 
-def _published(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _published(con, level: str = "region") -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(0)
     starts = pd.date_range("2024-01-05", periods=30, freq="7D")
     kids = {k: np.maximum(rng.normal(m, 4, 30), 0) for k, m in (("North", 30), ("South", 12))}
     history = pd.concat([pd.DataFrame({"level": lv, "key": k, "period_start": starts, "y": y})
                          for lv, k, y in [("total", "all", kids["North"] + kids["South"]),
-                                          ("region", "North", kids["North"]),
-                                          ("region", "South", kids["South"])]],
+                                          (level, "North", kids["North"]),
+                                          (level, "South", kids["South"])]],
                         ignore_index=True)  # fmt: skip
     model = DemandForecaster(horizon=5, candidates=("Naive", "WindowAverage")).fit(history)
     forecast = model.predict()
@@ -65,3 +65,20 @@ def test_without_a_forecast_the_section_says_why():
     html = build_report(warehouse("orders"), title="t")
     assert is_omitted(html, "demand")
     assert "demand_forecast" in section_html(html, "demand")
+
+
+def test_category_demand_sits_beside_the_customers_expected_to_need_it():
+    con = warehouse("orders")
+    forecast, _ = _published(con, level="category")
+    needs = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "rank": [1, 1, 1, 2],
+                          "category": ["North", "North", "South", "South"],
+                          "probability": [0.9, 0.4, 0.7, 0.2]})  # fmt: skip
+    con.register("_needs", needs)
+    con.execute("CREATE TABLE next_categories AS SELECT * FROM _needs")
+    text = section_html(build_report(con, title="t"), "demand")
+    north = forecast[forecast["key"] == "North"]["forecast"].sum()
+    row = text[text.index(">North<"):]
+    row = row[: row.index("</tr>")]
+    cells = [c for c in (part.split("<")[0] for part in row.split(">")) if c.strip()]
+    assert cells[0] == "North" and cells[3] == "1" and cells[4] == "1"  # 0.9 + 0.4; one ≥ 50 %
+    assert cells[1] == f"£{north:,.0f}"  # the orders are in GBP

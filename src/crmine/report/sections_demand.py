@@ -117,7 +117,27 @@ def level_chart(level: str, forecast: pd.DataFrame, history: pd.DataFrame | None
                  f"in the legend (the {len(keys)} biggest by forecast).", wide=True)  # fmt: skip
 
 
-@section("demand", "Demand forecast", tables=("demand_forecast", "demand_history", "models"))
+def category_needs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """category, forecast over the horizon, its band's ends summed, and the customers expected
+    to buy in it (the sum of next_categories' probabilities; likeliest customers counted)."""
+    return con.execute(
+        """
+        WITH demand AS (
+            SELECT key AS category, sum(forecast) AS forecast, sum(lo_80) AS lo, sum(hi_80) AS hi
+            FROM demand_forecast WHERE level = 'category' GROUP BY key),
+        needs AS (
+            SELECT category, sum(probability) AS expected_customers,
+                   count(*) FILTER (WHERE probability >= 0.5) AS likely_customers
+            FROM next_categories GROUP BY category)
+        SELECT d.*, n.expected_customers, n.likely_customers
+        FROM demand d LEFT JOIN needs n USING (category)
+        ORDER BY d.forecast DESC, d.category
+        """
+    ).df()
+
+
+@section("demand", "Demand forecast",
+         tables=("demand_forecast", "demand_history", "models", "next_categories"))
 def demand_section(ctx: ReportContext) -> SectionContent | Omitted:
     if "demand_forecast" not in ctx.tables:
         return Omitted("There is no demand_forecast table (crmine run publishes one from orders).")
@@ -151,5 +171,18 @@ def demand_section(ctx: ReportContext) -> SectionContent | Omitted:
         "so they add up. The band holds the actual value in about 80 % of periods, judged by "
         "the same windows' errors."
     ]
-    table = Table(["Level", "Model", "Validation WAPE", "Series"], rows, frozenset({2, 3}))
-    return SectionContent(kpis=kpis, charts=charts, tables=[table], notes=notes)
+    tables = [Table(["Level", "Model", "Validation WAPE", "Series"], rows, frozenset({2, 3}))]
+    if "category" in levels and "next_categories" in ctx.tables:
+        needs = category_needs(ctx.con)
+        tables.append(Table(
+            ["Category", "Forecast", "Sum of 80 % bands", "Customers expected to buy",
+             "Customers at ≥ 50 %"],
+            [[str(r.category), fmt(r.forecast), f"{fmt(r.lo)} – {fmt(r.hi)}",
+              integer(r.expected_customers), integer(r.likely_customers)]
+             for r in needs.itertuples()], frozenset({1, 2, 3, 4})))  # fmt: skip
+        notes.append("Customers expected to buy: the sum of the chances of buying in the "
+                     "category within the customer horizon, over the customers who have it "
+                     "among their likeliest categories (next_categories), beside the "
+                     "category's forecast demand, so stock and campaigns can be planned "
+                     "together.")
+    return SectionContent(kpis=kpis, charts=charts, tables=tables, notes=notes)
