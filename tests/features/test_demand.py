@@ -116,3 +116,19 @@ def test_an_attribute_named_by_the_user_is_a_level_and_whole_numbers_read_as_key
 )
 def test_the_period_is_decided_from_the_data(days, freq):
     assert decide_freq(days.to_numpy())[0] == freq
+
+
+def test_months_are_calendar_months_and_partial_ones_are_dropped():
+    orders = _orders(_lines())
+    as_of = date(2024, 3, 15)
+    levels, _ = resolve_levels(("total",), list(orders.columns))
+    daily = {(): as_keys(daily_sales(orders, as_of, (), "amount").to_pandas(), ())}
+    series = build_series(daily, levels, "M", as_of, 5, "amount")
+    assert list(series.frame["period_start"]) == [pd.Timestamp("2024-02-01")]
+    notes = " ".join(series.notes)
+    assert "first period (2024-01-01) partial" in notes  # sales from the 3rd
+    assert "last period (2024-03-01, the month of as_of) partial" in notes
+    lines = pd.DataFrame(_lines()).set_axis(["o", "c", "ts", "p", "cat", "reg", "q", "amount",
+                                             "ret", "store"], axis=1)  # fmt: skip
+    february = lines[(lines["ts"] >= "2024-02-01") & (lines["ts"] < "2024-03-01")]["amount"]
+    assert series.frame["y"].iloc[0] == pytest.approx(february.sum())
