@@ -15,7 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # cheapest first, so a quick look gives figures early
 ORDER = ["rfm", "io_read", "ingest_run", "btyd", "basket", "predict", "campaigns", "sentiment",
-         "recommend", "voice"]
+         "recommend", "voice", "demand"]
 
 
 def main() -> int:

@@ -353,9 +353,30 @@ def _campaign_uplift() -> Case:
                 score, shuffle, records=True)  # fmt: skip
 
 
+def _demand() -> Case:
+    from crmine.models.demand import DemandForecaster
+
+    def data() -> pd.DataFrame:
+        rng = np.random.default_rng(6)
+        starts = pd.date_range("2024-01-05", periods=40, freq="7D")
+        kids = {k: np.maximum(rng.normal(m, 5, 40), 0) for k, m in (("a", 20), ("b", 35))}
+        parts = [("total", "all", kids["a"] + kids["b"]), ("region", "a", kids["a"]),
+                 ("region", "b", kids["b"])]
+        return pd.concat([pd.DataFrame({"level": lv, "key": k, "period_start": starts, "y": y})
+                          for lv, k, y in parts], ignore_index=True)
+
+    def score(m, frame):
+        return m.predict().sort_values(["level", "key", "period_start"], ignore_index=True)
+
+    return Case("demand_forecast",
+                lambda seed: DemandForecaster(horizon=4, candidates=("Naive", "WindowAverage",
+                                                                     "AutoTheta")),
+                data, lambda m, d: m.fit(d), score, _rows, records=True)  # fmt: skip
+
+
 CASES = [_rfm(), _bgnbd(), _gamma_gamma(), _btyd_forecaster(), _hurdle(), _propensity(),
          _purchase_value(), _churn(), _basket(), _recommend(), _cluster(), _categories(),
-         _text_adaptation(), _campaign_response(), _campaign_uplift()]  # fmt: skip
+         _text_adaptation(), _campaign_response(), _campaign_uplift(), _demand()]  # fmt: skip
 _DATA: dict[str, Any] = {}
 
 

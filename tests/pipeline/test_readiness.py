@@ -53,6 +53,8 @@ def test_a_long_horizon_on_short_history_is_partly_and_says_which_horizon_fits(t
             if s.name == "purchase and value models"]  # fmt: skip
     assert "propensity skipped: too little history" in over[0]
     assert _verdicts(ws, fits)["purchase"].status == "ready"
+    demand = _verdicts(ws)["demand"]
+    assert demand.status == "ready" and "no yearly season yet" in demand.detail
 
 
 def test_lines_without_products_rule_out_recommendations_rules_and_categories(tmp_path: Path):
@@ -64,6 +66,16 @@ def test_lines_without_products_rule_out_recommendations_rules_and_categories(tm
     assert v["clv"].status == "ready" and v["clusters"].status == "ready"
     assert v["churn"].status == "partly" and "churned column" in v["churn"].change
     assert v["sentiment"].status == "no" and v["campaigns"].status == "no"
+    assert v["demand"].status == "ready" and "a yearly season to use" in v["demand"].detail
+
+
+def test_a_few_weeks_of_sales_forecast_demand_with_little_validation(tmp_path: Path):
+    ws = Workspace.init(tmp_path / "ws")
+    ingest(ws, "orders", _orders(tmp_path / "f", days=30))
+    demand = _verdicts(ws)["demand"]
+    assert demand.status == "partly" and "no validation" in demand.detail
+    assert Workspace.init(tmp_path / "empty") and _verdicts(
+        Workspace.open(tmp_path / "empty"))["demand"].status == "no"
 
 
 def test_baskets_labels_and_quality_are_counted(tmp_path: Path):

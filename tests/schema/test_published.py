@@ -63,7 +63,7 @@ def test_published_table_looks_up_and_names_the_valid_ones():
     with pytest.raises(KeyError, match="expected one of: customer_features"):
         published_table("nope")
     with pytest.raises(KeyError, match="no run step publishes it yet"):
-        published_table("demand_forecast")
+        published_table("campaign_scores")
 
 
 def test_design_promises_are_marked():

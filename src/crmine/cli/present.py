@@ -149,8 +149,13 @@ def evaluation_table(result: dict[str, Any]):
     }
     colours = {"A": "green", "B": "yellow", "C": "red"}
     for key, section in result["sections"].items():
+        if key.startswith("demand:"):
+            title = (f"Demand, level {key[7:]} ({section['model_name']}) — "
+                     f"{section['series']:,} series × {section['periods']} periods")
+        else:
+            title = f"{titles.get(key, key)} — {section.get('customers', 0):,} customers"
         table = Table(
-            title=f"{titles.get(key, key)} — {section.get('customers', 0):,} customers",
+            title=title,
             title_justify="left",
             expand=True,
         )

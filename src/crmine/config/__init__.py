@@ -35,6 +35,7 @@ from crmine.config.sections import (
     ClvSettings,
     CurrencySettings,
     FeedbackSettings,
+    ForecastSettings,
     IngestSettings,
     ModelsSettings,
     NextCategorySettings,
@@ -65,6 +66,7 @@ __all__ = [
     "Config",
     "CurrencySettings",
     "FeedbackSettings",
+    "ForecastSettings",
     "IngestSettings",
     "ModelsSettings",
     "NextCategorySettings",
@@ -109,6 +111,7 @@ class Config:
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""

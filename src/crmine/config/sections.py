@@ -399,6 +399,27 @@ class CampaignSettings(Section):
         return frozenset(g.strip().lower() for g in self.control_groups)
 
 
+class ForecastSettings(Section):
+    """Demand forecasting (``demand_forecast``): how much will sell per period and level."""
+
+    name: ClassVar[str] = "forecast"
+    freq: Literal["", "D", "W", "M"] = ""
+    horizon_periods: int = 0
+    levels: tuple[str, ...] = ("total", "category", "region", "category/region")
+    measure: Literal["amount", "quantity"] = "amount"
+    top_products: int = 100
+    validation_windows: int = 3
+
+    def check(self) -> str | None:
+        if self.horizon_periods < 0 or self.top_products <= 0:
+            return "[forecast] needs horizon_periods >= 0 and top_products > 0"
+        if not 1 <= self.validation_windows <= 12:
+            return "[forecast] validation_windows must be between 1 and 12"
+        if not self.levels or any(not str(level).strip() for level in self.levels):
+            return "[forecast] levels must name at least one level, none of them empty"
+        return None
+
+
 SECTIONS: tuple[type[Section], ...] = (
     WorkspaceSettings,
     IngestSettings,
@@ -416,4 +437,5 @@ SECTIONS: tuple[type[Section], ...] = (
     FeedbackSettings,
     AlertSettings,
     CampaignSettings,
+    ForecastSettings,
 )

@@ -3,9 +3,9 @@
 The rule (the same for every metric, so a user can learn it once):
 
 * the *margin* is model − best baseline for metrics where higher is better and that live on
-  a 0–1 scale (AUC, PR-AUC, Spearman, normalised Gini, top-decile capture); for lift, Brier
-  and MAE it is the relative improvement, (model − baseline) / |baseline| (sign flipped for
-  Brier and MAE, where lower is better);
+  a 0–1 scale (AUC, PR-AUC, Spearman, normalised Gini, top-decile capture); for lift, Brier,
+  MAE and the demand errors WAPE and MASE it is the relative improvement,
+  (model − baseline) / |baseline| (sign flipped where lower is better);
 * **A** — margin ≥ 0.02 (two points of AUC, or 2 % better on a relative metric): the model
   clearly adds something over the obvious rule;
 * **B** — margin ≥ −0.005: as good as the best baseline, within noise;
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import math
 
-LOWER_IS_BETTER = frozenset({"brier", "mae"})
-RELATIVE = frozenset({"top_decile_lift", "brier", "mae"})
+LOWER_IS_BETTER = frozenset({"brier", "mae", "wape", "mase"})
+RELATIVE = frozenset({"top_decile_lift", "brier", "mae", "wape", "mase"})
 A_MARGIN = 0.02
 B_MARGIN = -0.005
 
 RULE = (
-    "A: beats the best baseline by at least 0.02 (2 % on lift, Brier, MAE); "
+    "A: beats the best baseline by at least 0.02 (2 % on lift, Brier, MAE, WAPE, MASE); "
     "B: within 0.005 of it or better; C: worse than a baseline."
 )
 

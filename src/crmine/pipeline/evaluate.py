@@ -80,6 +80,11 @@ def evaluate_workspace(
             service = _service_events(ws, backend, as_of, horizon_days, available, result)
         if "orders" in available:
             _orders_sections(backend, as_of, horizon_days, available, settings, result, service)
+            from crmine.config import ForecastSettings
+            from crmine.pipeline.evaluate_demand import demand_sections
+
+            demand_sections(backend.table("orders"), as_of.date(), horizon_days,
+                            ws.config.get(ForecastSettings), result)  # fmt: skip
         if "customers" in available:
             _contractual_section(
                 backend, as_of, available, settings, result, hidden_share, seed, service

@@ -189,6 +189,7 @@ def assess(facts: DataFacts, config: Config, horizon_days: int | None = None) ->
         _clusters(facts, fewest_to_cluster(config.get(ClusterSettings))),
         _sentiment(facts),
         _forecast(facts, horizon),
+        _demand(facts),
         _campaigns(facts),
     ]
 
@@ -328,6 +329,26 @@ def _forecast(facts: DataFacts, horizon: int) -> Readiness:
                          f"({2 * horizon} days)", "longer history or a shorter horizon")  # fmt: skip
     return Readiness("forecast", "ready", f"{facts.history_days} days of history for the "
                      "customer-level forecasts (expected orders and revenue per customer)")  # fmt: skip
+
+
+#: days of sales the demand forecast wants: eight weekly periods to validate on
+MIN_DEMAND_DAYS = 56
+
+
+def _demand(facts: DataFacts) -> Readiness:
+    """Demand forecasts read every dated line, with or without a customer."""
+    if not facts.rows.get("orders"):
+        return Readiness("demand", "no", "no orders loaded", "load orders (aggregated sales "
+                         "such as one line per store and week will do)")  # fmt: skip
+    days = facts.history_days
+    if days < MIN_DEMAND_DAYS:
+        return Readiness("demand", "partly", f"{days} days of sales: forecasts with little or "
+                         f"no validation (without it: a simple model, a band from period-to-period "
+                         f"changes)",
+                         f"at least {MIN_DEMAND_DAYS} days of sales")  # fmt: skip
+    season = "a yearly season to use" if days > 371 else "no yearly season yet (a year and a week needed)"
+    return Readiness("demand", "ready", f"{days} days of sales for demand_forecast per level, "
+                     f"models chosen on rolling windows; {season}")  # fmt: skip
 
 
 def _campaigns(facts: DataFacts) -> Readiness:

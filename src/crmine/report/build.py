@@ -12,6 +12,7 @@ from crmine.report import (
     data,
     sections,
     sections_campaigns,
+    sections_demand,
     sections_models,
     sections_monitoring,
     sections_voice,
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
     from crmine.engine.base import Engine
 
 # Importing a section module registers its sections, in this order after the base ones.
-SECTION_MODULES = (sections, sections_models, sections_campaigns, sections_voice, sections_monitoring)
+SECTION_MODULES = (sections, sections_models, sections_campaigns, sections_voice, sections_demand,
+                   sections_monitoring)
 
 _BASE_TABLES = ("orders", "customers", "customer_scores")
 

@@ -527,6 +527,44 @@ MODELS = PublishedTable(
     promised=True,
 )
 
+DEMAND_FORECAST = PublishedTable(
+    "demand_forecast",
+    "net demand (sales minus returns) forecast per level, key and future period, with an 80 % "
+    "band; a level's forecasts add up to the level above",
+    (
+        C("level", "string", "total, category, region, category/region, product, or an order "
+          "attribute named in [forecast] levels", required=True, promised=True),
+        C("key", "string", "the level's value, e.g. Furniture/West; 'all' for the total, "
+          "'other' for the pooled products", required=True, promised=True),
+        C("period_start", "timestamp", "first day of the period (weeks start on the as-of "
+          "date's weekday, months on the 1st)", required=True, promised=True),
+        C("freq", "string", "D, W or M", required=True, promised=True),
+        C("forecast", "float", "expected net demand in the period (never negative)",
+          "[forecast] measure: currency or units", required=True, promised=True),
+        C("lo_80", "float", "lower end of the 80 % band (conformal, from validation errors)",
+          "[forecast] measure: currency or units", required=True, promised=True),
+        C("hi_80", "float", "upper end of the 80 % band",
+          "[forecast] measure: currency or units", required=True, promised=True),
+        C("model", "string", "the model chosen for the level by rolling-origin validation",
+          required=True, promised=True),
+    ),
+    promised=True,
+)
+
+DEMAND_HISTORY = PublishedTable(
+    "demand_history",
+    "the net demand per level, key and past period that demand_forecast was fitted on (every "
+    "complete period before as_of, zeros where nothing sold)",
+    (
+        C("level", "string", "as in demand_forecast", required=True),
+        C("key", "string", "as in demand_forecast", required=True),
+        C("period_start", "timestamp", "first day of the period", required=True),
+        C("freq", "string", "D, W or M", required=True),
+        C("actual", "float", "net demand in the period: sales minus returns",
+          "[forecast] measure: currency or units", required=True),
+    ),
+)
+
 PUBLISHED_TABLES: dict[str, PublishedTable] = {
     t.name: t
     for t in (
@@ -548,11 +586,12 @@ PUBLISHED_TABLES: dict[str, PublishedTable] = {
         MONITORING,
         CAMPAIGN_SCORES,
         MODELS,
+        DEMAND_FORECAST,
+        DEMAND_HISTORY,
     )
 }
 
 # Named by DESIGN §4 but in no snapshot today: said so when asked for, rather than "unknown".
 _NOT_IN_SNAPSHOTS = {
     "quarantine": "a loaded warehouse table (crmine export reads it), not part of a snapshot",
-    "demand_forecast": "named by DESIGN §4; no run step publishes it yet",
 }
