@@ -399,6 +399,8 @@ class CampaignSettings(Section):
         return frozenset(g.strip().lower() for g in self.control_groups)
 
 
+
+@dataclass(frozen=True)
 class ForecastSettings(Section):
     """Demand forecasting (``demand_forecast``): how much will sell per period and level."""
 
