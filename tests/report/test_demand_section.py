@@ -29,8 +29,7 @@ def _published(con, level: str = "region") -> tuple[pd.DataFrame, pd.DataFrame]:
     models = pd.DataFrame(model_rows([*model.level_records(), model.describe()]))
     for name, frame in (("demand_forecast", forecast), ("demand_history", hist),
                         ("models", models)):  # fmt: skip
-        con.register(f"_{name}", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+        con.write(name, frame)
     return forecast, hist
 
 
@@ -73,8 +72,7 @@ def test_category_demand_sits_beside_the_customers_expected_to_need_it():
     needs = pd.DataFrame({"customer_id": ["a", "b", "c", "a"], "rank": [1, 1, 1, 2],
                           "category": ["North", "North", "South", "South"],
                           "probability": [0.9, 0.4, 0.7, 0.2]})  # fmt: skip
-    con.register("_needs", needs)
-    con.execute("CREATE TABLE next_categories AS SELECT * FROM _needs")
+    con.write("next_categories", needs)
     text = section_html(build_report(con, title="t"), "demand")
     north = forecast[forecast["key"] == "North"]["forecast"].sum()
     row = text[text.index(">North<"):]

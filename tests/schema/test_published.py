@@ -62,8 +62,8 @@ def test_published_table_looks_up_and_names_the_valid_ones():
     assert published_table("recommendations").required == tuple(RECS)
     with pytest.raises(KeyError, match="expected one of: customer_features"):
         published_table("nope")
-    with pytest.raises(KeyError, match="no run step publishes it yet"):
-        published_table("campaign_scores")
+    with pytest.raises(KeyError, match="not part of a snapshot"):
+        published_table("quarantine")
 
 
 def test_design_promises_are_marked():
