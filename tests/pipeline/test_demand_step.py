@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -78,7 +77,7 @@ def test_nothing_after_as_of_is_read(tmp_path: Path):
     as_of = date(2023, 6, 2)
     settings = ForecastSettings(levels=("total", "category"))
     with ws.connect() as con:
-        orders = ibis.duckdb.from_connection(con).table("orders")
+        orders = con.ibis().table("orders")
         before = forecast_demand(orders, as_of, settings).forecaster.predict()
         con.execute("UPDATE orders SET quantity = quantity * 100, amount = amount * 100 "
                     f"WHERE order_ts >= TIMESTAMP '{as_of}'")  # fmt: skip
@@ -130,7 +129,7 @@ def test_a_level_whose_column_holds_no_value_is_skipped_and_said_so(tmp_path: Pa
     frame.to_csv(tmp_path / "plain.csv", index=False)
     ingest(ws, "orders", tmp_path / "plain.csv")
     with ws.connect() as con:
-        orders = ibis.duckdb.from_connection(con).table("orders")
+        orders = con.ibis().table("orders")
         assert "category" in orders.columns  # the canonical column, empty
         run_ = forecast_demand(orders, date(2023, 5, 19), ForecastSettings())
     assert not isinstance(run_, str)
