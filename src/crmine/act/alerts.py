@@ -15,6 +15,7 @@ Semantics (the state lives in the warehouse, so a restart or a second call never
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -103,7 +104,7 @@ def _deliver(ws: Workspace, dry_run: bool) -> AlertReport:
                     con.execute(statement)
         have_state = "alerts_state" in con.tables()
         matches = {rule.name: _matches(con, snap, rule) for rule in settings.rules}
-        with con.transaction() if not dry_run else _nothing():
+        with con.transaction() if not dry_run else nullcontext():
             for rule in settings.rules:
                 found = matches[rule.name]
                 if found is None:
@@ -175,13 +176,6 @@ def _matches(con: Engine, snap: Snapshot, rule: AlertRule) -> pd.DataFrame | Non
     )  # fmt: skip
     return frame
 
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _fire(con: Engine, snap: Snapshot, rule: AlertRule, matches: pd.DataFrame, dry_run: bool,

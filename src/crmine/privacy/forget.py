@@ -43,14 +43,14 @@ def forget(ws: Workspace, customer_id: str, *, actor: str = "crmine forget") -> 
 def _forget(ws: Workspace, customer_id: str, actor: str) -> Erasure:
     from crmine.pipeline.snapshots import SnapshotStore
     from crmine.privacy.access import AccessStore
-    from crmine.privacy.subject import _merged_ids
+    from crmine.privacy.subject import merged_ids
 
     key = ws.secret_key(create=True)
     assert key is not None
     if not ws.warehouse_path.exists():
         raise CrmineError(f"{ws.root} has no warehouse: nothing to erase")
     with ws.connect() as con:
-        ids = _merged_ids(con, customer_id)
+        ids = merged_ids(con, customer_id)
         contacts = _contacts(con, ids)
         values = {v for vs in contacts.values() for v in vs} | set(ids)
         if not _held(con, ids) and not _in_snapshots(SnapshotStore(ws.snapshots_dir), ids):

@@ -35,7 +35,7 @@ def subject_access(ws: Workspace, customer_id: str, *, actor: str = "crmine subj
                            "ids": [customer_id], "warehouse": {}, "snapshots": {}}  # fmt: skip
     if ws.warehouse_path.exists():
         with ws.connect(read_only=True) as con:
-            ids = _merged_ids(con, customer_id)
+            ids = merged_ids(con, customer_id)
             doc["ids"] = ids
             doc["warehouse"] = _warehouse(con, ids)
     ids = doc["ids"]
@@ -69,7 +69,7 @@ def write_subject(ws: Workspace, customer_id: str, output: Path) -> dict:
     return doc["summary"]
 
 
-def _merged_ids(con: Engine, customer_id: str) -> list[str]:
+def merged_ids(con: Engine, customer_id: str) -> list[str]:
     """The id, the survivor it was merged into, and every id merged into either."""
     ids = {customer_id}
     if "customer_merges" in con.tables():

@@ -65,6 +65,8 @@ def _as_of(meta: dict) -> date | None:
 
 def _realised(ctx: StepContext) -> list[dict]:
     """Realised metrics of each matured earlier run (its as_of + horizon ≤ this as_of)."""
+    import pandas as pd
+
     from crmine.features.monitoring import AUC_DECAY, realised_purchase
 
     matured = []
@@ -86,8 +88,8 @@ def _realised(ctx: StepContext) -> list[dict]:
         scores = snap.read("customer_scores")
         if "p_purchase" not in scores:
             continue
-        window = lines[(lines["order_ts"] >= pd_ts(start))
-                       & (lines["order_ts"] < pd_ts(start + timedelta(days=days)))]
+        window = lines[(lines["order_ts"] >= pd.Timestamp(start))
+                       & (lines["order_ts"] < pd.Timestamp(start + timedelta(days=days)))]
         revenue = window.groupby("customer_id")["amount"].sum()
         got = realised_purchase(scores, revenue)
         promised = _promised(snap)
@@ -113,12 +115,6 @@ def _realised(ctx: StepContext) -> list[dict]:
                          "reference": None if reference is None else round(float(reference), 4),
                          "status": status})  # fmt: skip
     return rows
-
-
-def pd_ts(day: date):
-    import pandas as pd
-
-    return pd.Timestamp(day)
 
 
 def _promised(snap) -> dict[str, float]:
