@@ -185,6 +185,7 @@ class ModelsSettings(Section):
     reasons: int = 3
     exclude_features: tuple[FeatureGroup, ...] = ()
     random_state: int = 0
+    promote: Literal["always", "if_better"] = "always"
 
     def check(self) -> str | None:
         if not self.candidates:

@@ -156,18 +156,18 @@ class PurchasePropensity(Estimator):
         return 1.0 / (1.0 + np.exp(-z))
 
     def _calibrator(self, raw: np.ndarray, y: np.ndarray):
+        """A picklable map from raw score to probability (the fitted model is kept with the
+        snapshot for the next run's champion/challenger comparison)."""
         if self.calibration == "isotonic" and len(raw) >= self.isotonic_min_rows:
             from sklearn.isotonic import IsotonicRegression
 
             iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
             self.calibration_used_ = "isotonic"
-            return lambda s: np.asarray(iso.predict(s), float)
-        from sklearn.linear_model import LogisticRegression
+            return _Isotonic(iso)
+        from crmine.models._calibration import Platt
 
-        logit = _logit(raw).reshape(-1, 1)
-        platt = LogisticRegression(C=1e6).fit(logit, y)
         self.calibration_used_ = "platt"
-        return lambda s: platt.predict_proba(_logit(s).reshape(-1, 1))[:, 1]
+        return Platt().fit(raw, y)
 
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
         """The chosen candidate's score (blended with ``blend_with`` when w > 0)."""
@@ -216,3 +216,11 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+class _Isotonic:
+    """A fitted isotonic regression as a score → probability map."""
+
+    def __init__(self, iso: Any) -> None:
+        self.iso = iso
+
+    def __call__(self, score: np.ndarray) -> np.ndarray:
+        return np.asarray(self.iso.predict(score), float)

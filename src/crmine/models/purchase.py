@@ -133,6 +133,7 @@ class PurchaseValueModel(Estimator):
         newest_first = sorted(refit_cutoffs, reverse=True)
         step = (newest_first[0] - newest_first[1]).days if len(newest_first) > 1 else 0
         labels_end = (validation_cutoff + _days(horizon_days)).date()
+        self.labels_end_ = validation_cutoff + _days(horizon_days)  # the last label it saw
         self.training_window_ = (
             f"features before cutoffs {min(refit_cutoffs).date()} … {validation_cutoff.date()} "
             f"(every {step} days), labels up to {labels_end}; "
@@ -252,6 +253,15 @@ class PurchaseValueModel(Estimator):
         except ValueError as exc:
             self.revenue_metrics_ = {"hurdle": f"not fitted: {exc}"}
         self.hurdle_trees_ = hurdle.__dict__.get("best_iteration_")
+
+    @property
+    def validation_auc(self) -> float:
+        """The validation AUC of the score this model publishes (0.5 for the base rate)."""
+        self._check_fitted()
+        if self.published_ == "base rate":
+            return 0.5
+        key = "validation_auc_bgnbd" if self.published_ == "bgnbd" else "validation_auc_model"
+        return float(self.validation_metrics_.get(key, float("nan")))
 
     def predict(self, rows: pd.DataFrame) -> PurchaseForecast:
         """Scores for ``rows`` (one cutoff: the customers at as_of, labels unknown)."""

@@ -64,6 +64,7 @@ class PredictSettings:
     churn_candidates: tuple[str, ...] = ("logistic", "lightgbm", "blend")
     churn_folds: int = 5
     exclude_features: tuple[str, ...] = ()  # groups from FEATURE_GROUPS
+    promote: str = "always"  # or "if_better": keep the previous model when it validates better
 
     @classmethod
     def from_config(cls, config: Any) -> PredictSettings:
@@ -87,6 +88,7 @@ class PredictSettings:
             churn_candidates=tuple(churn.candidates),
             churn_folds=churn.folds,
             exclude_features=tuple(models.exclude_features),
+            promote=models.promote,
         )
 
 
@@ -102,6 +104,8 @@ class Forecast:
     detail: str = ""
     baselines: pd.DataFrame | None = None  # recency, last period, BTYD: for evaluation
     skipped: bool = False
+    #: the fitted models that made the scores, kept with the snapshot (champion/challenger)
+    fitted: dict[str, Any] = field(default_factory=dict)
 
 
 def _truncated(backend: ibis.BaseBackend, name: str, ts: str, as_of: datetime) -> ibis.Table:
@@ -202,6 +206,7 @@ def forecast_orders(
     *,
     service: ServiceEvents | None = None,
     features_now: pd.DataFrame | None = None,
+    champion: tuple[str, Any] | None = None,
 ) -> Forecast:
     """Purchase, revenue, value and non-contractual churn forecasts at ``as_of``.
 
@@ -236,7 +241,7 @@ def forecast_orders(
         step_days=settings.cutoff_step_days, max_cutoffs=settings.max_cutoffs,
         min_history_days=settings.min_history_days,
     )  # fmt: skip
-    supervised = None
+    supervised = promotion = None
     if n_buyers < settings.min_customers:
         notes.append(f"propensity skipped: fewer than {settings.min_customers} buyers")
     elif not train_cuts:
@@ -248,7 +253,8 @@ def forecast_orders(
         events = _service(backend, as_of, available, settings, service)
         inputs = PurchaseInputs(backend, orders, occasions, available, events, features_now, btyd)
         try:
-            supervised = _supervised(inputs, as_of, horizon_days, settings, every, train_cuts)
+            supervised, promotion = _supervised(inputs, as_of, horizon_days, settings, every,
+                                                train_cuts, champion)  # fmt: skip
         except ValueError as exc:  # data the models cannot learn from: BTYD alone, say why
             log.warning("purchase propensity skipped: %s", exc)
             notes.append(f"propensity skipped: {exc}")
@@ -274,11 +280,35 @@ def forecast_orders(
         published, note = profit_forecasts(published, margins)
         notes.append(note)
     baselines = _baselines(occasions, as_of, horizon_days, scores)
-    return Forecast(published, combined.records, "; ".join(notes), baselines)
+    records = combined.records
+    if promotion is not None:
+        records = _with_promotion(records, promotion)
+        notes.append(f"purchase model: {promotion.reason}")
+    fitted = {"purchase_propensity": supervised[0]} if supervised is not None else {}
+    return Forecast(published, records, "; ".join(notes), baselines, fitted=fitted)
 
 
-def _supervised(inputs: PurchaseInputs, as_of, horizon_days, settings, every, train_cuts):
-    """The purchase and value model fitted on the rolling cutoffs, and its scores at as_of."""
+def _with_promotion(records: list[ModelRecord], promotion) -> list[ModelRecord]:
+    """The purchase model's record with the champion/challenger decision in its metrics."""
+    from dataclasses import replace
+
+    out = []
+    for rec in records:
+        if rec.name == "purchase_propensity":
+            window = rec.training_window
+            if promotion.kept_champion:
+                window = f"kept from run {promotion.champion_run}: {window}"
+            rec = replace(rec, training_window=window,
+                          metrics={**rec.metrics, "promotion": promotion.as_metrics()})
+        out.append(rec)
+    return out
+
+
+def _supervised(inputs: PurchaseInputs, as_of, horizon_days, settings, every, train_cuts,
+                champion=None):
+    """The purchase and value model fitted on the rolling cutoffs (or the champion, when
+    promotion keeps it), its scores at as_of, and the promotion decision (None: not asked)."""
+    from crmine.models.promotion import challenge
     from crmine.models.purchase import PurchaseValueModel
 
     frame = purchase_training_frame(inputs, every, horizon_days, settings, as_of)
@@ -289,8 +319,20 @@ def _supervised(inputs: PurchaseInputs, as_of, horizon_days, settings, every, tr
     )  # fmt: skip
     model.fit(frame, train_cutoffs=train_cuts, validation_cutoff=every[0], refit_cutoffs=every,
               horizon_days=horizon_days)  # fmt: skip
+    promotion = None
+    if settings.promote == "if_better":
+        if champion is None:
+            from crmine.models.promotion import Promotion
+
+            promotion = Promotion(False, "no earlier model to compare with",
+                                  model.validation_auc)  # fmt: skip
+        else:
+            validation = frame.loc[(frame["cutoff"] == every[0]).to_numpy()]
+            promotion = challenge(champion[1], model, validation, every[0], champion[0])
+            if promotion.kept_champion:
+                model = champion[1]
     now = frame.loc[(frame["cutoff"] == as_of).to_numpy()]
-    return model, model.predict(now)
+    return (model, model.predict(now)), promotion
 
 
 def _baselines(

@@ -206,6 +206,8 @@ def _run(ws: Workspace, as_of: date | None, horizon_days: int | None, steps: lis
                     )
                 _accept(s, result, tables)
                 records.extend(result.models)
+                for name, model in result.fitted.items():
+                    writer.add_fitted(name, model)
             if records:
                 import pandas as pd
 

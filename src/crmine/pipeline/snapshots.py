@@ -9,6 +9,7 @@ half-written snapshot.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 POINTER = "CURRENT"
 META = "run.json"
+FITTED = "fitted"  # the fitted models a run kept, one pickle each
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,21 @@ class Snapshot:
         import pandas as pd
 
         return pd.read_parquet(self.table_path(name))
+
+    def fitted(self, name: str) -> Any | None:
+        """The fitted model ``name`` this run kept (``fitted/NAME.pkl``), or None when it kept
+        none or it no longer loads (written by another version of a library)."""
+        import pickle
+
+        path = self.path / FITTED / f"{name}.pkl"
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # the workspace's own file, written by add_fitted
+        except Exception as exc:  # an unreadable champion is no champion
+            log.warning("the fitted model %s of run %s does not load: %s", name, self.run_id, exc)
+            return None
 
 
 class SnapshotStore:
@@ -125,6 +144,16 @@ class SnapshotWriter:
             frame, preserve_index=False
         )
         pq.write_table(table, self.folder / f"{name}.parquet", compression="zstd")
+
+    def add_fitted(self, name: str, model: Any) -> None:
+        """Keep a fitted model with the snapshot (``fitted/NAME.pkl``), for the next run's
+        champion/challenger comparison. Models hold parameters, never customer rows."""
+        import pickle
+
+        folder = self.folder / FITTED
+        folder.mkdir(exist_ok=True)
+        with (folder / f"{name}.pkl").open("wb") as fh:
+            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
         (self.folder / META).write_text(

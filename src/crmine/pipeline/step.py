@@ -23,7 +23,7 @@ Declarations:
     named in ``after``, when two extenders touch the same columns).
 ``history``
     published tables it reads from the previous snapshot (to compare runs); they read as
-    None on the first run.
+    None on the first run. ``models`` also gives the fitted models that run kept.
 ``settings``
     the sections of crmine.toml (types from :mod:`crmine.config.sections`) it reads.
 """
@@ -60,6 +60,8 @@ class StepResult:
     detail: str
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     models: tuple[ModelRecord, ...] = ()
+    #: fitted models kept with the snapshot, by ``models`` name (a later run's champion)
+    fitted: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def done(
@@ -67,8 +69,9 @@ class StepResult:
         detail: str,
         tables: Mapping[str, pd.DataFrame] | None = None,
         models: tuple[ModelRecord, ...] | list[ModelRecord] = (),
+        fitted: Mapping[str, Any] | None = None,
     ) -> StepResult:
-        return cls("done", detail, dict(tables or {}), tuple(models))
+        return cls("done", detail, dict(tables or {}), tuple(models), dict(fitted or {}))
 
     @classmethod
     def skipped(
@@ -186,6 +189,19 @@ class StepContext:
         if self.previous is None or table not in self.previous.tables():
             return None
         return self.previous.read(table)
+
+    def previous_fitted(self, name: str) -> tuple[str, Any] | None:
+        """(run id, fitted model ``name``) as the previous snapshot kept it; None when it kept
+        none (a first run, an older crmine, a model that did not run). Declared in ``history``
+        as ``models``."""
+        if "models" not in self.step.history:
+            raise UndeclaredAccess(
+                f"step {self.step.name!r} reads the previous run's models without declaring it"
+            )
+        if self.previous is None:
+            return None
+        fitted = self.previous.fitted(name)
+        return None if fitted is None else (self.previous.run_id, fitted)
 
     def earlier_runs(self, table: str) -> list[Snapshot]:
         """The earlier snapshots that hold ``table``, oldest first (declared in ``history``)."""

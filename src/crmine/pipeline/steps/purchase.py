@@ -33,6 +33,7 @@ def predict_settings(ctx: StepContext):
     reads=("customer_features", "feedback_scores", "customer_scores"),
     extends=("customer_scores",),
     settings=(ModelsSettings, ClvSettings, ChurnSettings, FeedbackSettings),
+    history=("models",),
 )
 def purchase_step(ctx: StepContext) -> StepResult:
     from crmine.pipeline.forecast import forecast_orders
@@ -40,16 +41,19 @@ def purchase_step(ctx: StepContext) -> StepResult:
     scores = ctx.read("customer_scores")
     if scores is None:
         return StepResult.skipped("no customers to score")
+    settings = predict_settings(ctx)
+    champion = ctx.previous_fitted("purchase_propensity") if settings.promote == "if_better" else None
     fc = forecast_orders(
         ctx.ibis(),
         ctx.as_of_ts,
         ctx.horizon_days,
         set(ctx.available),
-        predict_settings(ctx),
+        settings,
         service=service_events(ctx),
         features_now=ctx.read("customer_features"),
+        champion=champion,
     )
     if fc.skipped:
         return StepResult.skipped(fc.detail)
     return StepResult.done(fc.detail, {"customer_scores": merge_scores(scores, fc.scores)},
-                           fc.models)  # fmt: skip
+                           fc.models, fitted=fc.fitted)  # fmt: skip
