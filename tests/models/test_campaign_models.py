@@ -47,11 +47,27 @@ def test_each_arm_is_calibrated_and_uplift_is_their_difference():
 def test_the_record_compares_with_response_targeting_and_random():
     record = _uplift().describe()
     m = record.metrics
-    assert {c["candidate"] for c in m["candidates"]} == {"t_logistic", "t_lightgbm",
-                                                        "s_logistic", "s_lightgbm"}
+    assert {c["candidate"] for c in m["candidates"]} == {
+        "t_logistic", "t_lightgbm", "s_logistic", "s_lightgbm", "x_logistic", "x_lightgbm"}
     assert m["random"]["qini"] == 0 and m["uplift_claimed"] is True
     lo, hi = m["intervals_90"]["chosen"]["qini"]
     assert lo <= m["cv_qini"] <= hi and lo > 0
+
+
+@pytest.mark.parametrize("base", ["logistic", "lightgbm"])
+def test_the_x_learner_finds_the_moved_segment_with_a_small_control_group(base):
+    d = campaign(8000, seed=8)
+    keep = d["t"] | (np.random.default_rng(9).random(8000) < 0.25)  # 1 held out in 5
+    X, y, t = d["X"][keep], d["y"][keep], d["t"][keep]
+    model = UpliftModel((f"x_{base}",), folds=3, n_boot=20).fit(X, y, t)
+    fresh = campaign(4000, seed=10)
+    pred = model.predict(fresh["X"])
+    moved = (fresh["X"]["region"] == MOVED).to_numpy()
+    assert model.claimed_ and model.chosen_ == f"x_{base}"
+    assert pred["uplift"][moved].mean() == pytest.approx(0.25, abs=0.07)
+    assert pred["uplift"][~moved].mean() == pytest.approx(0.0, abs=0.05)
+    truth = U.qini_coefficient(fresh["y"], fresh["t"], fresh["effect"])
+    assert U.qini_coefficient(fresh["y"], fresh["t"], pred["uplift"]) > 0.8 * truth
 
 
 def test_without_an_effect_anywhere_no_segment_is_singled_out():

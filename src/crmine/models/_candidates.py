@@ -28,7 +28,8 @@ def _signed_log(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-def _linear_prep():
+def linear_prep():
+    """Signed log, median imputation and standard scores: the linear models' inputs."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -70,7 +71,7 @@ class Logistic(Candidate):
     def fit(self, X, y, X_val=None, y_val=None) -> Logistic:
         from sklearn.linear_model import LogisticRegression
 
-        self.prep_ = _linear_prep().fit(_as_array(X))
+        self.prep_ = linear_prep().fit(_as_array(X))
         C = self.params.get("C", 0.1)
         self.model_ = LogisticRegression(C=C, max_iter=500).fit(
             self.prep_.transform(_as_array(X)), np.asarray(y, bool)
@@ -132,7 +133,7 @@ class Svm(Candidate):
         if len(X) > rows:
             pick = np.random.default_rng(self.random_state).choice(len(X), rows, replace=False)
             X, y = X[pick], y[pick]
-        self.prep_ = _linear_prep().fit(X)
+        self.prep_ = linear_prep().fit(X)
         self.model_ = SVC(C=1.0, gamma="scale", class_weight="balanced").fit(
             self.prep_.transform(X), y
         )

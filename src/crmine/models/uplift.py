@@ -9,6 +9,12 @@ and with LightGBM as the base classifier:
 * **S-learner** — one model with "contacted" as a feature (for the logistic one, also its
   interaction with every feature, else the effect would be the same for everyone on the
   log-odds scale); uplift is its prediction contacted minus held out.
+* **X-learner** — the T-learner's two response models impute each customer's own effect
+  (a contacted customer's outcome minus what the held-out model expected of them, and the
+  other way round); a regressor per arm learns those effects from the features, and the
+  two are weighted by the other arm's share (``τ = e·τ₀ + (1 − e)·τ₁``, ``e`` the share
+  contacted). It helps where one arm is much smaller than the other, as control groups are.
+  Its arms are ``(μ₀ + τ, μ₀)``: the held-out response and that plus the effect.
 
 They are compared by the **Qini coefficient** of out-of-fold uplift (stratified k-fold over
 outcome × arm), against two rules that need no uplift model: random targeting (Qini 0) and the
@@ -40,7 +46,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RESPONSE_RULE", "UPLIFT_CANDIDATES", "UpliftModel"]
 
-UPLIFT_CANDIDATES: tuple[str, ...] = ("t_logistic", "t_lightgbm", "s_logistic", "s_lightgbm")
+UPLIFT_CANDIDATES: tuple[str, ...] = (
+    "t_logistic", "t_lightgbm", "s_logistic", "s_lightgbm", "x_logistic", "x_lightgbm"
+)
 RESPONSE_RULE = "response_model"
 _Arms = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -52,6 +60,8 @@ def _fit_learner(kind: str, X: np.ndarray, y: np.ndarray, t: np.ndarray, seed: i
         treated = make_candidate(base, seed).fit(X[t], y[t])
         control = make_candidate(base, seed).fit(X[~t], y[~t])
         return lambda A: (treated.score(A), control.score(A))
+    if learner == "x":
+        return _fit_x_learner(base, X, y, t, seed)
     model = make_candidate(base, seed).fit(_with_arm(X, t, base), y)
 
     def arms(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +69,36 @@ def _fit_learner(kind: str, X: np.ndarray, y: np.ndarray, t: np.ndarray, seed: i
         return model.score(_with_arm(A, on, base)), model.score(_with_arm(A, off, base))
 
     return arms
+
+
+def _fit_x_learner(base: str, X: np.ndarray, y: np.ndarray, t: np.ndarray, seed: int) -> _Arms:
+    """Künzel et al.'s X-learner (see the module docstring)."""
+    treated = make_candidate(base, seed).fit(X[t], y[t])
+    control = make_candidate(base, seed).fit(X[~t], y[~t])
+    effect_treated = _regressor(base, seed).fit(X[t], y[t] - control.score(X[t]))
+    effect_control = _regressor(base, seed).fit(X[~t], treated.score(X[~t]) - y[~t])
+    share = float(t.mean())
+
+    def arms(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        held_out = control.score(A)
+        tau = share * effect_control.predict(A) + (1 - share) * effect_treated.predict(A)
+        return np.clip(held_out + tau, 0.0, 1.0), held_out
+
+    return arms
+
+
+def _regressor(base: str, seed: int) -> Any:
+    """The X-learner's effect regressor for a base: ridge on the logistic candidate's scaled
+    features, or a LightGBM regressor sized like the LightGBM response candidate."""
+    if base == "lightgbm":
+        from lightgbm import LGBMRegressor
+
+        return LGBMRegressor(n_estimators=200, learning_rate=0.03, num_leaves=8,
+                             random_state=seed, n_jobs=1, verbose=-1)  # fmt: skip
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(_candidates.linear_prep(), Ridge(alpha=10.0))
 
 
 def _with_arm(X: np.ndarray, t: np.ndarray, base: str) -> np.ndarray:
