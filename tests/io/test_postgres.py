@@ -108,3 +108,52 @@ def test_a_wrong_password_is_a_one_line_error_without_the_password(tmp_path, pos
     message = str(err.value)
     assert "wrong-pw" not in message and len(message.splitlines()) == 1
     assert "cannot connect" in message
+
+
+def test_forget_erases_the_customer_from_the_database_tables_crmine_wrote(
+        tmp_path, postgres_url, monkeypatch):
+    from urllib.parse import urlsplit
+
+    from crmine.io.postgres import without_password
+    from crmine.pipeline.exporting import database_targets
+    from crmine.privacy.forget import forget
+    from tests.pipeline.conftest import write
+
+    ws = Workspace.init(tmp_path / "w")
+    ingest(ws, "customers", write(tmp_path / "c.csv", "customer_id,email\nC000001,a@b.com\n"))
+    _publish(ws, _scores(50))
+    url = f"{postgres_url}?table=forget_scores"
+    export_table(ws, "customer_scores", url)
+    kept = without_password(url)  # the password is not kept: libpq's PGPASSWORD gives it
+    assert [t["url"] for t in database_targets(ws)] == [kept]
+    monkeypatch.setenv("PGPASSWORD", urlsplit(postgres_url).password or "")
+    done = forget(ws, "C000001")
+    assert done.databases == {kept: 1}
+    with psycopg.connect(postgres_url) as con:
+        assert con.execute("SELECT count(*), count(*) FILTER (WHERE customer_id = 'C000001') "
+                           "FROM forget_scores").fetchone() == (49, 0)
+
+
+def test_an_unreachable_database_stops_the_erasure_before_anything_changes(tmp_path, postgres_url):
+    from crmine.errors import CrmineError
+    from crmine.pipeline.exporting import remember_database_target
+    from crmine.privacy.forget import forget
+
+    ws = Workspace.init(tmp_path / "w")
+    _publish(ws, _scores(20))
+    ingest(ws, "customers", _csv(tmp_path))
+    remember_database_target(ws, "postgresql://nobody:pw@127.0.0.1:1/none?table=t", "x")
+    stored = (ws.private_dir / "database_targets.json").read_text("utf-8")
+    assert "pw" not in stored and "nobody@127.0.0.1:1" in stored  # passwords never kept
+    with pytest.raises(CrmineError, match="nothing was erased"):
+        forget(ws, "C000002")
+    with ws.connect(read_only=True) as con:
+        assert con.scalar("SELECT count(*) FROM customers WHERE customer_id = 'C000002'") == 1
+    assert "C000002" in set(SnapshotStore(ws.snapshots_dir).require_current()
+                            .read("customer_scores")["customer_id"])
+
+
+def _csv(tmp_path):
+    from tests.pipeline.conftest import write
+
+    return write(tmp_path / "c.csv", "customer_id,email\nC000002,c@d.com\n")

@@ -207,6 +207,8 @@ def forget(
         typer.echo(f"  report {report}: removed (make a new one with crmine report)")
     if done.audit_rows:
         typer.echo(f"  audit log: {done.audit_rows:,} entries now name them by a keyed hash")
+    for target, n in done.databases.items():
+        typer.echo(f"  database {target}: {n:,} rows")
     typer.echo("a tombstone keeps them out of later ingests of the same sources")
 
 

@@ -161,6 +161,40 @@ def upsert(url: str, data: pa.Table, key: tuple[str, ...],
     return target.label, data.num_rows
 
 
+def without_password(url: str) -> str:
+    """The URL with any password left out (what crmine may keep on disk): libpq then finds
+    it in ``PGPASSWORD`` or ``~/.pgpass`` when the URL is used again."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def delete_rows(url: str, column: str, values: list[str]) -> tuple[str, int]:
+    """Delete the rows of the URL's table whose ``column`` (as text) is one of ``values``, in
+    one statement; returns (label, rows deleted). A table that no longer exists holds none."""
+    import psycopg
+    from psycopg import sql
+
+    target = parse_url(url)
+    if target.table is None:
+        raise InputError(f"{target.label}: name the table with ?table=NAME")
+    with _connect(target) as con:
+        try:
+            with con.transaction(), con.cursor() as cur:
+                cur.execute("SELECT to_regclass(%s)", [target.table])
+                if cur.fetchone()[0] is None:
+                    return target.label, 0
+                cur.execute(sql.SQL("DELETE FROM {} WHERE CAST({} AS text) = ANY(%s)").format(
+                    sql.Identifier(*target.table.split(".")), sql.Identifier(column)),
+                    [list(values)])  # fmt: skip
+                return target.label, cur.rowcount
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or ["delete failed"])[0]
+            raise InputError(f"{target.label}: {first}") from None
+
+
 def _arrow_type(t: Any) -> str:
     import pyarrow as pa
 

@@ -65,7 +65,42 @@ def _export_to_postgres(ws: Workspace, table: str, url: str) -> int:
     types = {c.name: PG_TYPES[c.type] for c in declared.columns} if declared else {}
     key = declared.key if declared else ()
     _, rows = upsert(url, data, key, types)
+    if "customer_id" in data.column_names:
+        remember_database_target(ws, url, table)
     return rows
+
+
+#: the database tables crmine wrote customer rows to (``crmine forget`` erases there too)
+DATABASE_TARGETS = "database_targets.json"
+
+
+def remember_database_target(ws: Workspace, url: str, table: str) -> None:
+    """Record a database table that now holds customer rows, without its password."""
+    import json
+    from datetime import datetime
+
+    from crmine.io.postgres import without_password
+
+    path = ws.private_dir / DATABASE_TARGETS
+    targets = database_targets(ws)
+    clean = without_password(url)
+    targets = [t for t in targets if t["url"] != clean]
+    targets.append({"url": clean, "table": table, "column": "customer_id",
+                    "last_export": datetime.now().isoformat(timespec="seconds")})  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(targets, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def database_targets(ws: Workspace) -> list[dict[str, str]]:
+    """The database tables ``crmine export`` wrote customer rows to, oldest first."""
+    import json
+
+    path = ws.private_dir / DATABASE_TARGETS
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text("utf-8")))
 
 
 def available_tables(ws: Workspace) -> tuple[list[str], list[str]]:

@@ -33,6 +33,7 @@ class Erasure:
     snapshots: dict[str, int] = field(default_factory=dict)  # rows removed per snapshot
     reports: list[str] = field(default_factory=list)
     audit_rows: int = 0
+    databases: dict[str, int] = field(default_factory=dict)  # rows deleted per database table
 
 
 def forget(ws: Workspace, customer_id: str, *, actor: str = "crmine forget") -> Erasure:
@@ -56,6 +57,7 @@ def _forget(ws: Workspace, customer_id: str, actor: str) -> Erasure:
         if not _held(con, ids) and not _in_snapshots(SnapshotStore(ws.snapshots_dir), ids):
             raise CrmineError(f"nothing is held about customer {customer_id!r} in {ws.root}")
         erasure = Erasure(ids)
+        erasure.databases = _erase_databases(ws, ids)  # first: an unreachable one stops it all
         with con.transaction():
             erasure.warehouse = _erase_warehouse(con, ids, values)
             con.execute(TOMBSTONES_DDL)
@@ -73,6 +75,26 @@ def _forget(ws: Workspace, customer_id: str, actor: str) -> Erasure:
     erasure.audit_rows = _scrub_audit(access.path, ids, key)
     access.audit(actor, "erasure", keyed_hash(key, "customer_id", customer_id))
     return erasure
+
+
+def _erase_databases(ws: Workspace, ids: list[str]) -> dict[str, int]:
+    """Delete the customer from every database table ``crmine export`` wrote customer rows
+    to. Done before anything local: when one cannot be reached the erasure stops with nothing
+    changed here, so running it again once the database is back finishes the job."""
+    from crmine.io.postgres import delete_rows
+    from crmine.pipeline.exporting import database_targets
+
+    done: dict[str, int] = {}
+    for target in database_targets(ws):
+        try:
+            label, rows = delete_rows(target["url"], target["column"], ids)
+        except CrmineError as exc:
+            raise CrmineError(
+                f"{exc}; nothing was erased: crmine exported customer rows there, so it must "
+                "erase them there too (run crmine forget again once it can be reached)"
+            ) from None
+        done[label] = rows
+    return done
 
 
 def _contacts(con: Engine, ids: list[str]) -> dict[str, list[str]]:
