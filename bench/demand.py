@@ -33,8 +33,6 @@ _OPEN: list = []  # the workspaces' connections, open until the process ends
 def _orders(root: Path, path: Path):
     """The orders table of a fresh workspace holding ``path`` (an Ibis table; the
     connection stays open for the process)."""
-    import ibis
-
     from crmine.engine import Workspace
     from crmine.pipeline.ingest import ingest
 
@@ -42,7 +40,7 @@ def _orders(root: Path, path: Path):
     ingest(ws, "orders", path)
     _OPEN.append(ws.connect(read_only=True))
     con = _OPEN[-1].__enter__()
-    return ibis.duckdb.from_connection(con).table("orders")
+    return con.ibis().table("orders")
 
 
 def _series(orders, as_of: date, level: str, freq: str = "W") -> pd.DataFrame:

@@ -32,6 +32,24 @@ def test_an_exactly_repeating_season_is_forecast_by_seasonal_naive():
     np.testing.assert_allclose(model.predict()["forecast"], pattern, atol=1e-9)
 
 
+@pytest.mark.slow  # MSTL with a yearly season: about a second per daily fit
+def test_daily_sales_with_a_weekday_and_a_yearly_rhythm_get_mstl():
+    rng = np.random.default_rng(3)
+    n, h = 3 * 365, 28
+    t = np.arange(n + h)
+    y = np.maximum(200 + 40 * np.sin(2 * np.pi * t / 7) + 60 * np.sin(2 * np.pi * t / 365.25)
+                   + rng.normal(0, 8, n + h), 0)  # fmt: skip
+    starts = pd.date_range("2020-01-01", periods=n, freq="D")
+    frame = pd.DataFrame({"level": "total", "key": "all", "period_start": starts, "y": y[:n]})
+    model = DemandForecaster(freq="D", horizon=h, validation_windows=2).fit(frame)
+    scores = model.choices_["total"]["candidates_wape"]
+    assert "MSTL(7, 365)" in scores and "MSTL(7, 365)" in model.choices_["total"]["model"]
+    got = model.predict()["forecast"].to_numpy()
+    wape = np.abs(got - y[n:]).sum() / y[n:].sum()
+    naive7 = np.abs(np.tile(y[n - 7:n], 4) - y[n:]).sum() / y[n:].sum()
+    assert wape < 0.6 * naive7
+
+
 def test_the_levels_add_up_and_nothing_is_negative():
     rng = np.random.default_rng(1)
     frame = _hierarchy(rng)

@@ -1,4 +1,4 @@
-"""The ladder of demand models: statsforecast's baselines, ETS, Theta and intermittent models.
+"""The ladder of demand models: statsforecast's baselines, ETS, Theta, MSTL and intermittent models.
 
 Each rung is a :class:`Rung` that forecasts one series (a numpy array) ``h`` periods ahead.
 A rung that needs more history than a series has steps down to its non-seasonal form
@@ -24,6 +24,13 @@ WINDOW = 4
 #: identified on two years; weekly seasons are left to SeasonalNaive, the seasonal window
 #: average and Theta's classical decomposition.
 MAX_ETS_SEASON = 24
+#: MSTL (STL decomposition per season, then a non-seasonal ETS on what is left) takes a few
+#: tens of milliseconds per weekly series and about a second per daily series with a yearly
+#: season: it competes only at levels of at most this many series (totals, categories,
+#: regions, stores), never over hundreds of products.
+MSTL_MAX_SERIES = 60
+#: days of history (two full years) before a daily MSTL also carries the yearly season
+YEAR = 365
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,10 @@ class Rung:
         ):
             return "Naive"
         m = self.season_of(season)
+        if self.kind == "MSTL":
+            if m <= 1 or (length is not None and length < self.min_length(season)):
+                return "AutoETS"  # too short for a season: the trend model alone
+            return f"MSTL({', '.join(map(str, mstl_seasons(m, length)))})"
         if m > 1 and (length is None or length >= self.min_length(season)):
             return f"{self.kind}({m})"
         return self.kind
@@ -63,13 +74,20 @@ class Rung:
         themselves and drop it when the history cannot carry it."""
         if self.season_of(season) <= 1:
             return 1
-        return 2 * season if self.kind == "SeasonalWindowAverage" else season + 1
+        if self.kind in ("MSTL", "SeasonalWindowAverage"):  # two whole seasons
+            return 2 * season
+        return season + 1
 
-    def model(self, season: int):
-        """The statsforecast model for a series of this season (1 = none)."""
+    def model(self, season: int, length: int | None = None):
+        """The statsforecast model for a series of this season (1 = none) and length."""
         from statsforecast import models as sf
 
         m = self.season_of(season)
+        if self.kind == "MSTL":
+            trend = sf.AutoETS(model="ZZN")
+            if m <= 1:
+                return trend
+            return sf.MSTL(season_length=list(mstl_seasons(m, length)), trend_forecaster=trend)
         if self.kind == "Naive" or (self.kind == "SeasonalNaive" and m == 1):
             return sf.Naive()
         if self.kind == "SeasonalNaive":
@@ -97,12 +115,21 @@ LADDER = (
     Rung("SeasonalWindowAverage", seasonal=True),
     Rung("AutoETS", seasonal=True),
     Rung("AutoTheta", seasonal=True),
+    Rung("MSTL", seasonal=True),
     Rung("CrostonOptimized", intermittent=True),
     Rung("ADIDA", intermittent=True),
     Rung("IMAPA", intermittent=True),
     Rung("TSB", intermittent=True),
 )
 BY_KIND = {r.kind: r for r in LADDER}
+
+
+def mstl_seasons(season: int, length: int | None) -> tuple[int, ...]:
+    """MSTL's seasons: the frequency's own, and for daily data with two years of history
+    the year as well (sales follow the weekday and the time of year at once)."""
+    if season == 7 and length is not None and length >= 2 * YEAR:
+        return (7, YEAR)
+    return (season,)
 
 
 @dataclass(frozen=True)
@@ -140,7 +167,7 @@ def forecast_one(
     if len(y) < 3 and rung.kind not in ("Naive", "HistoricAverage"):
         return np.full(h, y.mean()), True
     try:
-        out = np.asarray(rung.model(m).forecast(y=y, h=h)["mean"], dtype=np.float64)
+        out = np.asarray(rung.model(m, len(y)).forecast(y=y, h=h)["mean"], dtype=np.float64)
     except _FIT_ERRORS:
         out = np.full(h, np.nan)
     if not np.all(np.isfinite(out)):

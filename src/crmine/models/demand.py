@@ -38,6 +38,7 @@ import numpy as np
 from crmine.models._demand_ladder import (
     BY_KIND,
     LADDER,
+    MSTL_MAX_SERIES,
     Pool,
     Rung,
     forecast_one,
@@ -120,7 +121,8 @@ class DemandForecaster(Estimator):
                 (~sparse).any() else [(rows, bool(sparse.any()))]
             picked = []
             for group, intermittent in groups:
-                rung, scores, known = self._choose(Y[group], windows, season, intermittent)
+                rung, scores, known = self._choose(Y[group], windows, season, intermittent,
+                                                   few=len(rows) <= MSTL_MAX_SERIES)
                 picked.append((rung, scores, intermittent, len(group)))
                 for i, r in enumerate(group):
                     for j, (o, n) in enumerate(windows):
@@ -181,9 +183,10 @@ class DemandForecaster(Estimator):
         return self
 
     def _choose(self, Y: np.ndarray, windows: list[tuple[int, int]], season: int,
-                sparse: bool):  # fmt: skip
+                sparse: bool, few: bool = True):  # fmt: skip
         """The rung with the lowest validation WAPE on the level's biggest series, its
-        scores, and its validation forecasts by (row, window) (not made twice)."""
+        scores, and its validation forecasts by (row, window) (not made twice). ``few``:
+        the level has few enough series for MSTL."""
         default = BY_KIND["WindowAverage"] if Y.shape[1] >= 4 else BY_KIND["Naive"]
         if not windows:
             return default, {}, {}
@@ -203,10 +206,12 @@ class DemandForecaster(Estimator):
         for rung in LADDER:
             if rung.kind not in kinds or (rung.intermittent and not sparse):
                 continue
-            if rung.kind in ("SeasonalNaive", "SeasonalWindowAverage") and (
+            if rung.kind in ("SeasonalNaive", "SeasonalWindowAverage", "MSTL") and (
                 longest < rung.min_length(season) or season <= 1
             ):
-                continue  # their short forms are Naive and WindowAverage, already on the ladder
+                continue  # their short forms (Naive, WindowAverage, ETS) are on the ladder
+            if rung.kind == "MSTL" and (not few or sparse):
+                continue  # its cost is for a level's few big series (MSTL_MAX_SERIES)
             made = {}
             for j, (o, n) in enumerate(windows):
                 for i in order:
