@@ -121,3 +121,36 @@ def test_targeting_honours_profit_and_budget():
     assert target.tolist() == [False, False, True, False, True]
     curve = profit_curve(profit)
     assert curve["best_contacts"] == 4 and curve["best_profit"] == pytest.approx(13.5)
+
+
+def test_response_by_segment_finds_the_moved_region_and_says_why_for_its_customers():
+    from crmine.models.campaign_segments import response_by_segment, segment_reasons
+
+    d = campaign(8000, seed=12)
+    rows = response_by_segment(d["X"], d["y"], d["t"])
+    by_level = {r["level"]: r for r in rows if r["attribute"] == "region"}
+    assert set(by_level) == {"north", "south", "east", "west"}  # spend is numeric: no segment
+    assert rows[0]["level"] == MOVED  # ordered by uplift
+    assert by_level[MOVED]["uplift"] == pytest.approx(0.25, abs=0.05)
+    assert by_level[MOVED]["uplift_90"][0] > 0.15
+    for name in ("north", "east", "west"):
+        assert abs(by_level[name]["uplift"]) < 0.05 and by_level[name]["uplift_90"][0] < 0.05
+    fresh = campaign(200, seed=13)["X"]
+    reasons = segment_reasons(fresh, rows, float(d["y"][d["t"]].mean()))
+    moved = (fresh["region"] == MOVED).to_numpy()
+    assert all(r[0].startswith(f"region {MOVED}:") for r, m in zip(reasons, moved, strict=True)
+               if m)
+    assert not any(r for r, m in zip(reasons, moved, strict=True) if not m)
+
+
+def test_without_a_control_group_reasons_name_the_levels_that_responded_best():
+    from crmine.models.campaign_segments import response_by_segment, segment_reasons
+
+    d = campaign(6000, seed=14, control=False)
+    rows = response_by_segment(d["X"], d["y"], d["t"])
+    assert all(r["uplift"] is None and r["held_out"] == 0 for r in rows)
+    overall = float(d["y"].mean())
+    best = max(rows, key=lambda r: r["response_contacted"])
+    reasons = segment_reasons(d["X"].head(400), rows, overall)
+    hit = (d["X"]["region"].head(400) == best["level"]).to_numpy()
+    assert all(r and best["level"] in r[0] for r, h in zip(reasons, hit, strict=True) if h)

@@ -177,9 +177,19 @@ def test_the_demo_pilot_coupon_is_found_to_move_the_uk_customers(tmp_path: Path)
     uk = (country.reindex(scores["customer_id"]) == MOVED_COUNTRY).to_numpy()
     assert scores["uplift"].notna().all()
     assert scores["uplift"][uk].mean() > scores["uplift"][~uk].mean() + 0.05
-    assert json.loads(models.iloc[0]["metrics"])["uplift_claimed"]
+    metrics = json.loads(models.iloc[0]["metrics"])
+    assert metrics["uplift_claimed"]
+    countries = [s for s in metrics["by_segment"] if s["attribute"] == "country"]
+    assert countries[0]["level"] == MOVED_COUNTRY and countries[0]["uplift_90"][0] > 0
+    said = scores["top_reasons"].map(lambda r: any(f"country {MOVED_COUNTRY}:" in t for t in r))
+    with ws.connect(read_only=True) as con:  # the country as loaded (the demo dirties some)
+        loaded = con.execute("SELECT customer_id, country FROM customers").df()
+    loaded_uk = (loaded.set_index("customer_id")["country"].reindex(scores["customer_id"])
+                 == MOVED_COUNTRY).to_numpy()  # fmt: skip
+    assert said[loaded_uk].all() and not said[~loaded_uk].any()
     from crmine.report.workspace import write_workspace_report
 
     html = write_workspace_report(ws, tmp_path / "report.html").read_text("utf-8")
     assert "Campaigns: whom to contact" in html and '"qini_SPRING_COUPON"' in html
     assert '"profit_SPRING_COUPON"' in html
+    assert "Response by segment" in html and f"country {MOVED_COUNTRY}:" in html

@@ -2,8 +2,9 @@
 
 Reads the published ``campaign_scores`` and the campaign rows of ``models``: per campaign, the
 Qini curve on validation (the chosen uplift model, the response model as a targeting rule and
-random targeting), the profit curve of the contact list with its maximum, and the top of the
-list. Left out when no campaign was scored.
+random targeting), the profit curve of the contact list with its maximum, the top of the
+list with the reasons in words, and the response by segment (contacted against held out).
+Left out when no campaign was scored.
 """
 
 from __future__ import annotations
@@ -41,6 +42,21 @@ def _line(name: str, points: list[list[float]], color: str, dashed: bool = False
         "itemStyle": {"color": color},
         "lineStyle": {"width": 2, "type": "dashed" if dashed else "solid"},
     }  # fmt: skip
+
+
+def _segment_rows(records: dict[Any, dict[str, Any]], per_campaign: int = 24) -> list[list[str]]:
+    """The campaigns' response-by-segment facts as table rows (a few per campaign)."""
+    out = []
+    for campaign, record in sorted(records.items(), key=lambda kv: str(kv[0])):
+        for seg in (record["metrics"].get("by_segment") or [])[:per_campaign]:
+            held = seg.get("response_held_out")
+            interval = seg.get("uplift_90")
+            uplift = "—" if seg.get("uplift") is None else (
+                f"{seg['uplift']:+.1%} ({interval[0]:+.1%} to {interval[1]:+.1%})")
+            out.append([str(campaign), str(seg["attribute"]), str(seg["level"]),
+                        integer(seg["contacted"]), percent(seg["response_contacted"]),
+                        "—" if held is None else percent(held), uplift])  # fmt: skip
+    return out
 
 
 def qini_chart(campaign: str, record: dict[str, Any]) -> Chart:
@@ -128,15 +144,25 @@ def campaigns_section(ctx: ReportContext) -> SectionContent | Omitted:
                          "known, not what the contact adds.")  # fmt: skip
         if record and record["metrics"].get("profit_curve"):
             charts.append(profit_chart(str(campaign), record))
+    why = "top_reasons" if ctx.has("campaign_scores", "top_reasons") else "NULL"
     top = ctx.con.execute(
-        "SELECT campaign_id, customer_id, p_response, uplift, expected_profit FROM "
+        f"SELECT campaign_id, customer_id, p_response, uplift, expected_profit, {why} FROM "
         "campaign_scores WHERE target AND rank <= 10 ORDER BY campaign_id, rank"
     ).fetchall()
     tables = [
         Table(["Campaign", "Scored", "To contact", "Mean p_response", "Mean uplift",
                "Uplift claimed"], rows, frozenset({1, 2, 3, 4})),
-        Table(["Campaign", "Customer", "p_response", "Uplift", "Expected profit"],
-              [[str(c), str(i), percent(p), "—" if u is None else f"{u:+.3f}", f"{e:,.2f}"]
-               for c, i, p, u, e in top], frozenset({2, 3, 4})),
+        Table(["Campaign", "Customer", "p_response", "Uplift", "Expected profit", "Why"],
+              [[str(c), str(i), percent(p), "—" if u is None else f"{u:+.3f}", f"{e:,.2f}",
+                "; ".join(r) if r is not None and len(r) else "—"]
+               for c, i, p, u, e, r in top], frozenset({2, 3, 4})),
     ]  # fmt: skip
+    segment_rows = _segment_rows(records)
+    if segment_rows:
+        tables.append(Table(["Campaign", "Attribute", "Level", "Contacted", "Responded if "
+                             "contacted", "Responded if held out", "Uplift (90 % interval)"],
+                            segment_rows, frozenset({3, 4, 5, 6})))  # fmt: skip
+        notes.append("Response by segment: each level's response among the customers the "
+                     "campaign contacted and, with a control group, among those it held out; "
+                     "their difference is what the contact added there.")  # fmt: skip
     return SectionContent(kpis=kpis, charts=charts, tables=tables, notes=notes)

@@ -502,6 +502,9 @@ CAMPAIGN_SCORES = PublishedTable(
           required=True, promised=True),
         C("rank", "integer", "position in the campaign's contact list, 1 = best",
           required=True, promised=True),
+        C("top_reasons", "list[string]", "the segments of the customer that this campaign "
+          "moved most (with a control group: observed uplift, 90 % interval above 0) or that "
+          "responded best, in words", required=True),
         C("best_campaign", "string", "among the arms of one campaign (a men's and a women's "
           "e-mail against one control), the campaign_id that earns the customer most; empty "
           "when none pays", when="a campaign tests several arms"),

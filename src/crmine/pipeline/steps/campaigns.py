@@ -93,6 +93,7 @@ def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
     """Fit the campaign's model, score the customers it has not reached, rank and target."""
     import pandas as pd
 
+    from crmine.models.campaign_segments import response_by_segment, segment_reasons
     from crmine.models.campaigns import ResponseModel
     from crmine.models.targeting import expected_profit, profit_curve, rank_and_target
     from crmine.models.uplift import UpliftModel
@@ -136,12 +137,16 @@ def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
     profit = expected_profit(value, revenue=revenue, margin=settings.margin,
                              cost=settings.cost_per_contact)  # fmt: skip
     rank, target = rank_and_target(profit, pred["p_response"].to_numpy(), settings.budget_contacts)
+    segments = response_by_segment(arm.train, arm.responded, arm.treated)
+    contacted = arm.responded[arm.treated]
+    reasons = segment_reasons(arm.score, segments, float(contacted.mean()) if len(contacted)
+                              else 0.0)  # fmt: skip
     frame = pd.DataFrame({
         "campaign_id": arm.campaign_id, "customer_id": arm.score_ids,
         "p_response": pred["p_response"].to_numpy(float),
         "p_response_control": pred["p_response_control"].to_numpy(float),
         "uplift": pred["uplift"].to_numpy(float), "expected_profit": profit,
-        "target": target, "rank": rank,
+        "target": target, "rank": rank, "top_reasons": reasons,
     }).sort_values("rank", ignore_index=True)  # fmt: skip
     base = model.describe()
     curve = profit_curve(profit)
@@ -149,7 +154,8 @@ def score_campaign(arm: CampaignData, settings: CampaignSettings, as_of: Any
         base,
         parameters={**base.parameters, "campaign_id": arm.campaign_id, "source": arm.source},
         metrics={**base.metrics, "scored": n, "targeted": int(target.sum()),
-                 "revenue_per_response": revenue, "profit_curve": curve},
+                 "revenue_per_response": revenue, "profit_curve": curve,
+                 "by_segment": segments},
     )  # fmt: skip
     note = (f"{arm.campaign_id}: {how}; " + (
         f"{n:,} customers scored, {int(target.sum()):,} to contact (expected profit "
