@@ -172,6 +172,12 @@ def hillstrom(seed: int, margin: float, cost: float) -> None:
                   f"margin {margin}, cost {cost}): " + ", ".join(
                       f"{k} {v:,.0f} ({int(policies[k].sum()):,} contacted)"
                       for k, v in profit.items()))  # fmt: skip
+            moved = [g for g in record["metrics"].get("by_segment", [])
+                     if g["uplift_90"] and g["uplift_90"][0] > 0]
+            moved.sort(key=lambda g: -g["uplift"])
+            print(f"{'':<14} moved most (training half, contacted vs held out): " + (", ".join(
+                f"{g['attribute']} {g['level']} {g['uplift']:+.1%}" for g in moved[:3])
+                or "no segment beyond the noise"))  # fmt: skip
 
 
 def ifood(seed: int) -> None:

@@ -110,14 +110,14 @@ def segment_reasons(frame: pd.DataFrame, segments: list[dict[str, Any]], overall
                 if s["uplift"] is None or lo <= 0:
                     continue
                 value[hit] = s["uplift"]
-                text[hit] = (f"{col} {s['level']}: {s['response_contacted']:.1%} responded when "
+                text[hit] = (f"{_named(col, s['level'])}: {s['response_contacted']:.1%} responded when "
                              f"contacted vs {s['response_held_out']:.1%} held out")
             else:
                 lift = s["response_contacted"] - overall
                 if lift <= 0:
                     continue
                 value[hit] = lift
-                text[hit] = (f"{col} {s['level']}: {s['response_contacted']:.1%} responded "
+                text[hit] = (f"{_named(col, s['level'])}: {s['response_contacted']:.1%} responded "
                              f"(all contacted: {overall:.1%})")
         strength.append(value)
         sentences.append(text)
@@ -130,3 +130,8 @@ def segment_reasons(frame: pd.DataFrame, segments: list[dict[str, Any]], overall
     return [[t for t, v in zip(ts, vs, strict=True) if np.isfinite(v)]
             for ts, vs in zip(best_t, best_v, strict=True)]
 
+
+def _named(column: str, level: str) -> str:
+    """A segment in words: ``channel Web``; a yes/no attribute as ``newbie: yes``."""
+    flag = {"true": "yes", "false": "no"}.get(level.lower())
+    return f"{column}: {flag}" if flag else f"{column} {level}"
