@@ -157,9 +157,57 @@ def lines_repeating_customer_facts(folder: Path, seed: int = 3) -> tuple[dict[st
     return {"orders": path}, Truth(0, float(sales.sum()), n)
 
 
+def storefront_order_export(folder: Path, seed: int = 4) -> tuple[dict[str, Path], Truth]:
+    """A storefront's order export (Shopify's layout): the order number under ``Name``
+    (``#1001``), the customer's e-mail, order-level fields (financial status, total) on an
+    order's first line only, line items as ``Lineitem quantity / name / price / sku``, and
+    a ``Refunded Amount`` that is not the line's value."""
+    rng = np.random.default_rng(seed)
+    n_orders, n_cust = 2500, 400
+    cust = rng.integers(0, n_cust, n_orders)
+    created = (pd.Timestamp("2023-01-02") + pd.to_timedelta(rng.integers(0, 600 * 1440,
+               n_orders), unit="min"))  # fmt: skip
+    status = rng.choice(["paid", "refunded", "partially_refunded", "pending"], n_orders,
+                        p=[0.7, 0.08, 0.07, 0.15])  # fmt: skip
+    n_lines = rng.integers(1, 4, n_orders)
+    order = np.repeat(np.arange(n_orders), n_lines)
+    first = np.r_[True, order[1:] != order[:-1]]
+    qty = rng.integers(1, 4, len(order))
+    price = rng.choice([5.0, 9.5, 12.0, 15.0, 19.0, 24.0], len(order))
+    names = np.array(["Blue Mug", "Red Tee", "Tote Bag", "Candle", "Notebook", "Poster"])
+    position = np.arange(len(order)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
+    item = (rng.integers(0, len(names), n_orders)[order] + position) % len(names)  # distinct
+    totals = pd.Series(qty * price).groupby(order).transform("sum").to_numpy()
+    stamp = created.strftime("%Y-%m-%d %H:%M:%S +0100").to_numpy()[order]
+    lines = pd.DataFrame({
+        "Name": [f"#{1001 + o}" for o in order],
+        "Email": [f"buyer{c}@shop.example" for c in cust[order]],
+        "Financial Status": np.where(first, status[order], ""),
+        "Paid at": np.where(first, stamp, ""),
+        "Fulfillment Status": np.where(first, "fulfilled", ""),
+        "Currency": "EUR",
+        "Total": np.where(first, totals, np.nan),
+        "Created at": stamp,
+        "Lineitem quantity": qty,
+        "Lineitem name": names[item],
+        "Lineitem price": price,
+        "Lineitem sku": [f"SKU-{i}" for i in item],
+        "Billing Name": [f"Buyer {c}" for c in cust[order]],
+        "Billing Country": np.where(cust[order] % 3 == 0, "DE", "FR"),
+        "Refunded Amount": np.where(first & (status[order] == "refunded"), totals, 0.0),
+    })  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "orders_export.csv"
+    lines.to_csv(path, index=False)
+    refunded = status[order] == "refunded"  # the whole order; a partial refund stands
+    net = float((qty * price)[~refunded].sum())
+    return {"orders": path}, Truth(int(refunded.sum()), net, len(lines))
+
+
 SHAPES = {
     "b2b_accounts_and_deals": b2b_accounts_and_deals,
     "orders_with_status_and_refunds": orders_with_status_and_refunds,
     "subscriptions": subscriptions,
     "lines_repeating_customer_facts": lines_repeating_customer_facts,
+    "storefront_order_export": storefront_order_export,
 }

@@ -186,6 +186,24 @@ def test_superstore_ids_are_not_returns_and_customer_facts_reach_the_customers(t
     assert {"city", "region"} <= columns or {"city", "state"} <= columns
 
 
+def test_a_storefront_export_is_read_by_its_values_not_its_first_guesses(tmp_path: Path):
+    files, truth = shapes.storefront_order_export(tmp_path / "files")
+    ws = Workspace.init(tmp_path / "ws")
+    result = ingest(ws, "orders", files["orders"])
+    said = "\n".join(result.notes)
+    assert "order_id is 'Name'" in said and "customer_id is 'Email'" in said
+    assert "Total is not taken as amount" in said  # an order total on first lines only
+    with ws.connect(read_only=True) as con:
+        orders, named, returns = con.execute(
+            "SELECT count(DISTINCT order_id), count(product_name), count(*) FILTER "
+            "(WHERE is_return) FROM orders").fetchone()  # fmt: skip
+        amounts = dict(con.execute("SELECT status, sum(amount) FROM orders WHERE status "
+                                   "IS NOT NULL GROUP BY 1").fetchall())  # fmt: skip
+    assert orders == 2500 and named == truth.order_lines
+    assert returns == truth.return_lines  # a refunded order's later lines included
+    assert amounts["refunded"] == 0 and amounts["partially_refunded"] > 0
+
+
 def test_invariants_catch_a_wrong_revenue(tmp_path: Path):
     """The reconciliation is a real check: a file whose amounts crmine misreads fails it."""
     files, truth = shapes.orders_with_status_and_refunds(tmp_path / "files")

@@ -245,3 +245,24 @@ def test_campaign_export_headers_map_in_english_and_chinese(headers, expected):
     mapping = auto_map(headers, CAMPAIGNS)
     assert mapping.canonical == expected
     assert not mapping.unmapped_required
+
+
+def test_line_item_headers_of_a_storefront_export_map():
+    m = auto_map(["Name", "Email", "Lineitem quantity", "Lineitem name", "Lineitem price",
+                  "Lineitem sku", "Created at"], table("orders"))  # fmt: skip
+    assert m.canonical["quantity"] == "Lineitem quantity"
+    assert m.canonical["product_name"] == "Lineitem name"
+    assert m.canonical["unit_price"] == "Lineitem price"
+
+
+@pytest.mark.parametrize("header", ["Refunded Amount", "Discount Amount", "Tax Amount",
+                                    "Shipping Price", "退款金额", "运费金额"])
+def test_a_header_naming_another_sum_of_money_is_no_keyword_guess(header):
+    m = auto_map(["order id", "customer id", "date", header], table("orders"))
+    assert "amount" not in m.canonical and "unit_price" not in m.canonical
+    assert header in m.attributes
+
+
+def test_a_status_header_is_a_keyword_guess_for_the_order_status():
+    m = auto_map(["order id", "customer id", "date", "Financial Status"], table("orders"))
+    assert m.canonical["status"] == "Financial Status" and "status" in m.partial

@@ -96,6 +96,45 @@ def complete_customer(
     return mapping
 
 
+def complete_order_id(
+    con: Engine, raw: str, mapping: ColumnMapping, notes: list[str]
+) -> ColumnMapping:
+    """Order lines whose order number sits under a header no synonym names (Shopify's
+    ``Name`` holds ``#1001``): an attribute whose values carry a digit, are filled on every
+    line and each belong to one customer and one order time, with about as many values as
+    there are (customer, time) pairs, is the order id. Otherwise ``mapping`` is unchanged
+    (the id is then generated per customer and order time)."""
+    if mapping.table != "orders" or "order_id" in mapping.canonical:
+        return mapping
+    customer, ts = mapping.canonical.get("customer_id"), mapping.canonical.get("order_ts")
+    if customer is None or ts is None or not mapping.attributes:
+        return mapping
+    c, t = quote_identifier(customer), quote_identifier(ts)
+    pairs = con.scalar(f"SELECT count(DISTINCT ({c}, {t})) FROM {raw}")
+    rows = con.scalar(f"SELECT count(*) FROM {raw}")
+    for header in mapping.attributes:
+        h = quote_identifier(header)
+        values, filled, single, digits = con.execute(f"""
+            WITH per AS (
+                SELECT {h} AS v, count(DISTINCT {c}) AS nc, count(DISTINCT {t}) AS nt
+                FROM {raw} WHERE nullif(trim({h}), '') IS NOT NULL GROUP BY 1)
+            SELECT count(*), (SELECT count(nullif(trim({h}), '')) FROM {raw}),
+                   count(*) FILTER (WHERE nc = 1 AND nt = 1),
+                   count(*) FILTER (WHERE regexp_matches(v, '[0-9]'))
+            FROM per""").fetchone()  # fmt: skip
+        if not values or filled < FILLED_SHARE * rows or values == filled:
+            continue  # empty, gappy, or unique per line (a line id, not an order's)
+        if single >= UNIQUE_SHARE * values and digits >= UNIQUE_SHARE * values and \
+                values >= 0.9 * pairs:
+            notes.append(f"order_id is {header!r}: each of its {values:,} values belongs to one "
+                         "customer and one order time, repeated across the order's lines")
+            derived = {k: v for k, v in mapping.derived.items() if k != "order_id"}
+            return replace(mapping, canonical={**mapping.canonical, "order_id": header},
+                           attributes={a: n for a, n in mapping.attributes.items() if a != header},
+                           derived=derived)  # fmt: skip
+    return mapping
+
+
 @dataclass(frozen=True)
 class Profile:
     """What one raw column holds: rows, non-blank values, distinct values, e-mail-shaped."""
@@ -153,6 +192,8 @@ def unfit_guess(
     from crmine.io.dates import is_years
 
     nonblank = [s.strip() for s in sample if s is not None and s.strip()]
+    if not nonblank and filled_share == 0:
+        return "it holds no values"
     if not nonblank or kind in ("id", "text"):
         return None
     need = FIT_SHARE["keyword" if by_keyword else "exact"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from crmine.errors import MappingError
 from crmine.io.headers import RESERVED
-from crmine.io.synonyms import synonyms
+from crmine.io.synonyms import other_money, synonyms
 from crmine.schema import Table
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -183,6 +183,8 @@ def _match(
             if key and key in exact_keys:
                 candidates.append((-_EXACT, -len(key), ci, hi, col, h))
                 continue
+            if other_money(col, toks, key):
+                continue  # "Refunded Amount" is not the line's amount, by keyword at least
             best = max((len(normalise(k)) for k in partial if _partial_match(k, toks, key)),
                        default=0)
             if best:

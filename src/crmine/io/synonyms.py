@@ -44,7 +44,7 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("description", "product name", "productname", "product", "item name",
          "item description", "product description", "goods name", "商品名称", "商品名",
          "商品", "产品名称", "产品名", "产品", "品名", "商品描述", "商品标题", "宝贝标题",
-         "宝贝名称"),
+         "宝贝名称", "lineitem name", "line item name", "line item"),
         ("product name", "item name", "商品名称", "产品名称"),
     ),
     "category": (
@@ -60,8 +60,8 @@ _COMMON: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "unit_price": (
         ("unit price", "unitprice", "price", "price each", "item price", "sale price",
-         "单价", "价格", "售价", "商品单价", "成交价"),
-        ("unit price", "单价"),
+         "lineitem price", "line item price", "单价", "价格", "售价", "商品单价", "成交价"),
+        ("unit price", "price", "单价"),
     ),
     "profit": (
         ("profit", "gross profit", "line profit", "margin", "gross margin", "margin amount",
@@ -200,7 +200,7 @@ _TABLE_EXTRA: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "status": (
             ("status", "order status", "line status", "state of order", "transaction status",
              "订单状态", "状态", "交易状态", "订单状况"),
-            ("order status", "订单状态", "交易状态"),
+            ("status", "order status", "订单状态", "交易状态"),
         ),
         "order_ts": (
             ("order date", "order ts", "invoice date", "invoicedate", "order time",
@@ -285,3 +285,23 @@ def synonyms(table: str, column: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     if column in extra:
         return extra[column]
     return _COMMON.get(column, ((column.replace("_", " "),), ()))
+
+
+#: words that make a money header mean another sum than the line's value or price: a
+#: "Refunded Amount" or "Discount Amount" ends in "amount" but is not what the line sold for
+OTHER_MONEY_WORDS = frozenset({
+    "refund", "refunded", "refunds", "discount", "discounts", "tax", "taxes", "vat",
+    "shipping", "freight", "delivery", "fee", "fees", "tip", "deposit", "balance",
+    "outstanding", "due", "cost", "commission", "coupon", "退款", "折扣", "优惠", "税",
+    "税额", "运费", "邮费", "手续费", "成本", "佣金",
+})
+#: the columns a keyword guess must not take such a header for
+MONEY_COLUMNS = ("amount", "unit_price", "revenue")
+
+
+def other_money(column: str, header_tokens: list[str], header_key: str) -> bool:
+    """A header a keyword would take for ``column`` but that names another sum of money."""
+    if column not in MONEY_COLUMNS:
+        return False
+    return bool(set(header_tokens) & OTHER_MONEY_WORDS) or any(
+        w in header_key for w in OTHER_MONEY_WORDS if not w.isascii())

@@ -100,7 +100,7 @@ def _entity(name: str) -> Table:
 
 
 def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> IngestResult:
-    from crmine.io.guess import complete_customer
+    from crmine.io.guess import complete_customer, complete_order_id
     from crmine.io.mapping import require
     from crmine.io.readers import read_source
 
@@ -117,7 +117,8 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> 
     notes: list[str] = []
     samples = _Samples(con)
     mapping = _checked_mapping(con, ws, spec, info.columns, samples, notes)
-    mapping = require(complete_customer(con, RAW, mapping, notes))
+    mapping = complete_order_id(con, RAW, complete_customer(con, RAW, mapping, notes), notes)
+    mapping = require(mapping)
     if info.encoding and info.format == "csv":
         notes.append(f"read as {info.format}, encoding {info.encoding}, delimiter {info.delimiter!r}")
     _stage(con, ws, spec, mapping, samples, notes, info.sha256)
@@ -187,6 +188,9 @@ def _checked_mapping(
                                     ws.config.ingest.dayfirst, profiles[header].filled_share,
                                     spec.column(col).row_required))
         ]  # fmt: skip
+        flagged = {(col, header) for col, header, _ in unfit}
+        unfit += [u for u in _unfit_for_orders(con, spec, mapping, written, profiles)
+                  if u[:2] not in flagged]  # fmt: skip
         if not unfit:
             mapping.refused = reasons
             return mapping
@@ -194,6 +198,43 @@ def _checked_mapping(
             notes.append(f"{header} is not taken as {col}: {why}; kept as an attribute")
             reasons.setdefault(col, f"{header!r} is not taken as {col}: {why}")
             refused.add((col, header))
+
+
+#: an order line amount filled on fewer lines than this, beside quantity and unit price
+#: filled on nearly all, is an order-level total written on an order's first line
+SPARSE_AMOUNT_SHARE = 0.5
+
+
+def _unfit_for_orders(con: Engine, spec: Table, mapping: ColumnMapping, written: set[str],
+                      profiles: dict) -> list[tuple[str, str, str]]:  # fmt: skip
+    """Order-line guesses that only the values across columns can refuse.
+
+    * ``status``: a status column only serves to mark cancellations and refunds; one none of
+      whose values says so (``paid``, ``fulfilled``) is not taken, so another status column
+      (Shopify has a financial and a fulfilment status) can be.
+    * ``amount``: filled on few lines while quantity and unit price fill nearly all: it is
+      the order's total on its first line, and the line amount is quantity × unit price.
+    """
+    from crmine.quality.returns import status_sql
+
+    if spec.name != "orders":
+        return []
+    out = []
+    status = mapping.canonical.get("status")
+    if status is not None and "status" not in written:
+        marked = con.scalar(f"SELECT count(*) FILTER (WHERE {status_sql(quote_identifier(status))}) "
+                            f"FROM {RAW}")  # fmt: skip
+        if not marked:
+            out.append(("status", status, "none of its values marks a cancellation, refund or "
+                        "return"))  # fmt: skip
+    amount = mapping.canonical.get("amount")
+    parts = [mapping.canonical.get(c) for c in ("quantity", "unit_price")]
+    if amount is not None and "amount" not in written and all(parts):
+        share = profiles[amount].filled_share
+        if share < SPARSE_AMOUNT_SHARE and min(profiles[p].filled_share for p in parts) >= 0.9:
+            out.append(("amount", amount, f"it is filled on only {share:.0%} of the lines (an "
+                        "order total?), so each line's amount is quantity × unit price"))
+    return out
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -438,7 +479,8 @@ def _derived(spec: Table, parsed: dict[str, str], prefix: tuple[str, str] | None
 
     Orders: returns are marked from the data (:mod:`crmine.quality.returns`); a negative line
     reduces revenue whichever sign the source used, a line whose status says cancelled or
-    refunded but whose value is positive (a reversed sale) counts none.
+    refunded but whose value is positive (a reversed sale) counts none; a line without a
+    status of its own takes its order's.
     """
     from crmine.quality.returns import status_sql
 
@@ -451,7 +493,12 @@ def _derived(spec: Table, parsed: dict[str, str], prefix: tuple[str, str] | None
             source_id, letters = prefix
             letters_of = f"regexp_extract(upper(trim({source_id})), '^[A-Z]+', 0)"
             by_id = f" OR coalesce({letters_of} = {quote_literal(letters)}, false)"
-        by_status = status_sql(out["status"]) if "status" in parsed else "false"
+        by_status = "false"
+        if "status" in parsed:
+            # a status written on an order's first line only (Shopify) holds for its lines
+            own, status = status_sql(out["status"]), out["status"]
+            by_status = (f"(CASE WHEN {status} IS NULL THEN coalesce(bool_or({own}) OVER "
+                         f"(PARTITION BY {out['order_id']}), false) ELSE {own} END)")
         is_return = f"({negative}{by_id} OR {by_status})"
         value = f"coalesce({amount}, ({qty}) * ({price}))"
         out["amount"] = (

@@ -74,15 +74,23 @@ def decide_prefix(stats: list[PrefixStats], user_prefix: str = "") -> PrefixDeci
     return PrefixDecision(None, f"order-id prefixes are not return markers: {shown}")
 
 
+#: a status with one of these is a partial reversal (``partially_refunded``, 部分退款): the sale
+#: stands, and a refund line or negative amount, where the data has one, says how much
+PARTIAL_WORDS = ("partial", "部分")
+
+
 def status_marks_return(text: str | None) -> bool:
     """Whether a status value says the line was cancelled, refunded or returned."""
     if text is None:
         return False
     low = text.strip().lower()
-    return any(word in low for word in RETURN_STATUS_WORDS)
+    return any(word in low for word in RETURN_STATUS_WORDS) and not any(
+        word in low for word in PARTIAL_WORDS)
 
 
 def status_sql(expr: str) -> str:
     """SQL: the status text ``expr`` says cancelled / refunded / returned (never null)."""
     words = "|".join(w.replace("'", "''") for w in RETURN_STATUS_WORDS)
-    return f"coalesce(regexp_matches(lower({expr}), '{words}'), false)"
+    partial = "|".join(PARTIAL_WORDS)
+    return (f"coalesce(regexp_matches(lower({expr}), '{words}') AND NOT "
+            f"regexp_matches(lower({expr}), '{partial}'), false)")
