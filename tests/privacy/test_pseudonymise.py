@@ -189,3 +189,23 @@ def test_an_export_of_personal_data_is_audited(tmp_path):
     assert logged[0][3].startswith("customers [name, email, phone] 5 rows → ")
     assert logged[1][3].startswith("quarantine [records (name, email, phone)]")
     assert AccessStore(hashed.root).audit_rows() == []  # hashes only, orders hold none
+
+
+def test_a_name_repeated_on_order_lines_is_hashed_alike(tmp_path):
+    """Superstore's Customer Name on every order line: hashed on the lines, in the
+    quarantine and in the customer facts lifted from it, as the customers' own names."""
+    lines = [f"O{i}-{j},2024-01-0{j},C{i},Person Number{i},P{j},10"
+             for i in range(1, 31) for j in (1, 2)]  # fmt: skip
+    text = "\n".join(["Order ID,Order Date,Customer ID,Customer Name,Product ID,Sales", *lines,
+                      "O99,not a date,C1,Person Number1,P1,5"]) + "\n"  # fmt: skip
+    ws = _workspace(tmp_path / "w", ["name"])
+    result = ingest(ws, "orders", write(tmp_path / "o.csv", text))
+    assert result.loaded == 60 and result.quarantined == {"unparseable order_ts": 1}
+    key = ws.secret_key()
+    assert key
+    with ws.connect(read_only=True) as con:
+        name = con.scalar("SELECT name FROM customers WHERE customer_id = 'C1'")
+        on_lines = con.scalar("SELECT DISTINCT customer_name FROM orders WHERE customer_id = 'C1'")
+        raw = json.loads(con.scalar("SELECT raw_values FROM quarantine"))
+    assert name == on_lines == raw["Customer Name"] == pseudonym(key, "name", "personnumber1")
+    assert traces(ws.root, ["Person Number", "personnumber"]) == set()
