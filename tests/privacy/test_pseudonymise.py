@@ -209,3 +209,21 @@ def test_a_name_repeated_on_order_lines_is_hashed_alike(tmp_path):
         raw = json.loads(con.scalar("SELECT raw_values FROM quarantine"))
     assert name == on_lines == raw["Customer Name"] == pseudonym(key, "name", "personnumber1")
     assert traces(ws.root, ["Person Number", "personnumber"]) == set()
+
+
+def test_switching_pseudonymisation_on_over_clear_data_is_refused(tmp_path):
+    from tests.test_cli import crmine
+
+    ws = _workspace(tmp_path / "w", [])
+    ingest(ws, "customers", write(tmp_path / "c.csv", CUSTOMERS))
+    set_settings(ws.config_path, "privacy", pseudonymise=["email"])
+    more = write(tmp_path / "c2.csv", CUSTOMERS.replace("K1,", "K9,"))
+    out = crmine("ingest", str(ws.root), f"customers={more}")
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
+    assert "lists email, but 5 customers were loaded with it in clear" in out.stderr
+
+    hashed = _workspace(tmp_path / "h", ["email"])
+    ingest(hashed, "customers", write(tmp_path / "c3.csv", CUSTOMERS))
+    set_settings(hashed.config_path, "privacy", pseudonymise=[])
+    out = crmine("ingest", str(hashed.root), f"customers={more}")
+    assert out.returncode == 2 and "stored as keyed hashes: keep 'email'" in out.stderr

@@ -162,6 +162,39 @@ def personal_columns(entity: str, mapping: ColumnMapping, hashed: tuple[str, ...
     return out
 
 
+def check_pseudonymised(con: Engine, config: Config) -> None:
+    """Refuse to mix clear and hashed values of one personal column in ``customers``.
+
+    Switching ``[privacy] pseudonymise`` on after customers were loaded in clear would hash
+    only the new rows: the old ones keep their raw values, and no e-mail or phone could
+    merge across the two. Switching it off would store new rows in clear beside hashes.
+    Either way the one-line error says how to start over.
+    """
+    from crmine.errors import ConfigError
+
+    if "customers" not in con.tables():
+        return
+    present = set(con.columns("customers"))
+    hashed = set(config.privacy.pseudonymise)
+    for column in [c for c in ("name", "email", "phone") if c in present]:
+        q = quote_identifier(column)
+        clear, hashes = con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT regexp_full_match({q}, '[0-9a-f]{{64}}')), "
+            f"count(*) FILTER (WHERE regexp_full_match({q}, '[0-9a-f]{{64}}')) "
+            f"FROM customers WHERE {q} IS NOT NULL"
+        ).fetchone()
+        if column in hashed and clear:
+            raise ConfigError(
+                f"[privacy] pseudonymise lists {column}, but {clear:,} customers were loaded "
+                f"with it in clear before; ingest the sources into a new workspace instead"
+            )
+        if column not in hashed and hashes and not clear:
+            raise ConfigError(
+                f"the customers' {column} values are stored as keyed hashes: keep {column!r} "
+                f"in [privacy] pseudonymise (or ingest the sources into a new workspace)"
+            )
+
+
 def pseudonymise_staged(con: Engine, staged: str, columns: dict[str, str], config: Config,
                         key: str) -> list[str]:  # fmt: skip
     """Normalise, then replace by keyed hashes, the personal columns of a staged table.

@@ -19,6 +19,7 @@ from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import (
     apply_customer_merges,
+    check_pseudonymised,
     clean_customers,
     personal_columns,
     pseudonymise_staged,
@@ -126,6 +127,7 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> 
     _stage(con, ws, spec, mapping, samples, notes, info.sha256)
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
+    check_pseudonymised(con, ws.config)
     personal = personal_columns(spec.name, mapping, ws.config.privacy.pseudonymise)
     key = ws.secret_key(create=bool(personal))
     if personal:
