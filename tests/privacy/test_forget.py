@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pyarrow.parquet as pq
-
 from crmine.engine import Workspace
-from crmine.engine.duck import DuckDBEngine
 from crmine.pipeline.ingest import ingest
 from crmine.pipeline.run import run, steps_named
 from crmine.privacy.access import AccessStore
 from crmine.privacy.subject import subject_access
 from crmine.report.workspace import write_workspace_report
 from tests.pipeline.conftest import write
+from tests.privacy.traces import texts_under
 
 CUSTOMERS = """customer_id,name,email,phone,city
 K7731,Zelda Quorra,zelda.quorra@example.com,+44 7946 031337,London
@@ -32,27 +28,6 @@ ORDERS = """InvoiceNo,InvoiceDate,CustomerID,StockCode,Quantity,UnitPrice
 TRACES = ["K7731", "K7732", "Zelda", "Quorra", "zelda.quorra", "7946031337", "7946 031337"]
 
 
-def _texts_under(root: Path) -> dict[str, str]:
-    """Every file as searchable text: DuckDB tables dumped row by row, Parquet columns as
-    text, every other file as its bytes."""
-    out: dict[str, str] = {}
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        rel = str(path.relative_to(root))
-        raw = path.read_bytes().decode("utf-8", "replace")
-        if path.suffix == ".duckdb":
-            import duckdb
-
-            with DuckDBEngine(duckdb.connect(str(path), read_only=True)) as con:
-                raw += "".join(str(con.execute(f"SELECT * FROM {con.quote(t)}").fetchall())
-                               for t in sorted(con.tables()))  # fmt: skip
-        elif path.suffix == ".parquet":
-            raw += str(pq.read_table(path).to_pylist())
-        out[rel] = raw
-    return out
-
-
 def test_forget_leaves_no_trace_and_a_reingest_keeps_them_out(tmp_path):
     ws = Workspace.init(tmp_path / "w")
     customers = write(tmp_path / "c.csv", CUSTOMERS)
@@ -64,7 +39,7 @@ def test_forget_leaves_no_trace_and_a_reingest_keeps_them_out(tmp_path):
     run(ws, steps=steps)  # two snapshots hold them
     write_workspace_report(ws, ws.root / "report.html")
     subject_access(ws, "K7731", actor="tester")  # the audit log names them
-    before = _texts_under(ws.root)
+    before = texts_under(ws.root)
     assert any("zelda.quorra" in t for t in before.values())
 
     from crmine.privacy.forget import forget
@@ -73,7 +48,7 @@ def test_forget_leaves_no_trace_and_a_reingest_keeps_them_out(tmp_path):
     assert set(done.ids) == {"K7731", "K7732"}
     assert done.warehouse["orders"] == 2 and done.warehouse["quarantine"] == 1
     assert len(done.snapshots) == 2  # the report mentions no one by name: it stays
-    after = _texts_under(ws.root)
+    after = texts_under(ws.root)
     found = {(f, t) for f, text in after.items() for t in TRACES if t.lower() in text.lower()}
     assert found == set()
     with ws.connect(read_only=True) as con:
@@ -88,7 +63,7 @@ def test_forget_leaves_no_trace_and_a_reingest_keeps_them_out(tmp_path):
     assert result.loaded == 1  # the one new line; the rest were loaded before
     again = ingest(ws2, "customers", write(tmp_path / "c2.csv", CUSTOMERS.replace("Leeds", "York")))
     assert again.quarantined.get("erased") == 2
-    leftovers = _texts_under(ws.root)
+    leftovers = texts_under(ws.root)
     assert not {(f, t) for f, text in leftovers.items() for t in TRACES if t.lower() in text.lower()}
 
 

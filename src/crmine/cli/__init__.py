@@ -337,16 +337,17 @@ def export(
                       "or .xlsx), or postgresql://user@host:port/db?table=T (merged on the "
                       "table's key: exporting twice leaves no duplicates).")],
 ) -> None:
-    """Write a published or loaded table to a file or a PostgreSQL table."""
+    """Write a published or loaded table to a file or a PostgreSQL table (an export of
+    personal data is written to the audit log)."""
     from crmine.engine import Workspace
     from crmine.io.postgres import is_url, redacted
-    from crmine.pipeline.exporting import export_table
+    from crmine.privacy.exports import audited_export
 
     ws = Workspace.open(directory)
     console = _console()
     shown = redacted(output) if is_url(output) else output
     with console.status(f"Writing {table} to {shown}…"):
-        rows = export_table(ws, table, output if is_url(output) else Path(output))
+        rows = audited_export(ws, table, output if is_url(output) else Path(output), shown)
     console.print(f"Wrote {rows:,} rows of {table} to [bold]{shown}[/]")
 
 

@@ -39,6 +39,7 @@ from crmine.config.sections import (
     IngestSettings,
     ModelsSettings,
     NextCategorySettings,
+    PrivacySettings,
     RecommendationSettings,
     RFMSettings,
     RunSettings,
@@ -70,6 +71,7 @@ __all__ = [
     "IngestSettings",
     "ModelsSettings",
     "NextCategorySettings",
+    "PrivacySettings",
     "RFMSettings",
     "RecommendationSettings",
     "RunSettings",
@@ -112,6 +114,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""

@@ -423,6 +423,26 @@ class ForecastSettings(Section):
         return None
 
 
+@dataclass(frozen=True)
+class PrivacySettings(Section):
+    """Personal data kept as keyed hashes (HMAC-SHA256, key in ``DIR/.crmine/key``)."""
+
+    name: ClassVar[str] = "privacy"
+    pseudonymise: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pseudonymise", tuple(c.strip().lower() for c in self.pseudonymise))
+
+    def check(self) -> str | None:
+        from crmine.schema import PERSONAL_COLUMNS
+
+        unknown = [c for c in self.pseudonymise if c not in PERSONAL_COLUMNS]
+        if unknown:
+            return (f"[privacy] pseudonymise: {unknown[0]!r} is not a personal column; "
+                    f"expected some of: {', '.join(PERSONAL_COLUMNS)}")  # fmt: skip
+        return None
+
+
 SECTIONS: tuple[type[Section], ...] = (
     WorkspaceSettings,
     IngestSettings,
@@ -441,4 +461,5 @@ SECTIONS: tuple[type[Section], ...] = (
     AlertSettings,
     CampaignSettings,
     ForecastSettings,
+    PrivacySettings,
 )

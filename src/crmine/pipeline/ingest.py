@@ -19,7 +19,11 @@ from crmine.engine.workspace import Workspace
 from crmine.errors import CrmineError, InputError
 from crmine.pipeline.clean import (
     apply_customer_merges,
+    check_pseudonymised,
     clean_customers,
+    personal_columns,
+    pseudonymise_staged,
+    quarantined_values,
     unify_table_categories,
 )
 from crmine.pipeline.currency import unify_currency
@@ -124,12 +128,18 @@ def _ingest(con: Engine, ws: Workspace, spec: Table, path: Path, label: str) -> 
     _stage(con, ws, spec, mapping, samples, notes, info.sha256)
     if spec.name == "orders":
         notes += unify_currency(con, STAGED, ws.config.currency, ws.config.workspace.currency)
+    check_pseudonymised(con, ws.config)
+    personal = personal_columns(spec.name, mapping, ws.config.privacy.pseudonymise)
+    key = ws.secret_key(create=bool(personal))
+    if personal:
+        assert key is not None
+        notes += pseudonymise_staged(con, STAGED, personal, ws.config, key)
     _mark_duplicates(con, spec, mapping)
-    erased = mark_erased(con, STAGED, ws.secret_key())
+    erased = mark_erased(con, STAGED, key)
     if erased:
         notes.append(f"{erased:,} rows of erased customers left out (quarantined as erased, "
                      "without their values)")
-    _append(con, spec, mapping, label)
+    _append(con, spec, mapping, label, quarantined_values(mapping, personal, key, "s", "r"))
     if spec.name == "orders":
         notes += lift_customer_facts(con, STAGED, mapping, label)
     if spec.name == "customers":
@@ -393,9 +403,12 @@ def _raw_key(mapping: ColumnMapping) -> str:
     return f"hash({', '.join(quote_identifier(h) for h in mapping.headers)})"
 
 
-def _raw_json(mapping: ColumnMapping, alias: str) -> str:
+def _raw_json(mapping: ColumnMapping, alias: str, replaced: dict[str, str]) -> str:
+    """The row's raw values as JSON; ``replaced`` gives SQL for headers whose raw text must
+    not be kept (pseudonymised columns)."""
     return "json_object(" + ", ".join(
-        f"{quote_literal(h)}, {alias}.{quote_identifier(h)}" for h in mapping.headers
+        f"{quote_literal(h)}, {replaced.get(h, f'{alias}.{quote_identifier(h)}')}"
+        for h in mapping.headers
     ) + ")"
 
 
@@ -592,7 +605,7 @@ def _mark_duplicates(con: Engine, spec: Table, mapping: ColumnMapping) -> None:
 
 
 def _append(
-    con: Engine, spec: Table, mapping: ColumnMapping, label: str
+    con: Engine, spec: Table, mapping: ColumnMapping, label: str, replaced: dict[str, str]
 ) -> None:
     internal = ("_source_row", "_raw_key", "_reason", "_detail", "_currency_hint")
     staged_cols = [c for c in con.columns(STAGED) if c not in internal]
@@ -621,7 +634,7 @@ def _append(
     con.execute(
         f"INSERT INTO quarantine SELECT {quote_literal(spec.name)}, {source}, s._source_row, "
         f"s._reason, s._detail, CASE WHEN s._reason = '{ERASED}' THEN NULL "
-        f"ELSE {_raw_json(mapping, 'r')} END, now() "
+        f"ELSE {_raw_json(mapping, 'r', replaced)} END, now() "
         f"FROM {STAGED} s JOIN {RAW} r ON r._source_row = s._source_row "
         f"WHERE s._reason IS NOT NULL ORDER BY s._source_row"
     )

@@ -14,9 +14,10 @@ from crmine.schema.published import (
     ordered_columns,
     published_table,
 )
-from crmine.schema.tables import TABLES, Column, Table, table
+from crmine.schema.tables import PERSONAL_COLUMNS, TABLES, Column, Table, table
 
 __all__ = [
+    "PERSONAL_COLUMNS",
     "PUBLISHED_TABLES",
     "TABLES",
     "Column",

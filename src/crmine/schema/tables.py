@@ -19,6 +19,8 @@ class Column:
     meaning: str
     required: bool = False  # the source must have a column for it
     nullable: bool | None = None  # may a row leave it empty? default: only if not required
+    # names or reaches a person (name, e-mail, phone): may be stored as a keyed hash
+    personal: bool = False
 
     @property
     def row_required(self) -> bool:
@@ -56,9 +58,9 @@ CUSTOMERS = Table(
     "one row per customer, with whatever attributes the source holds",
     (
         C("customer_id", "id", "the customer's identifier", required=True),
-        C("name", "text", "full name"),
-        C("email", "text", "e-mail address, normalised to lower case"),
-        C("phone", "text", "phone number, normalised to E.164"),
+        C("name", "text", "full name", personal=True),
+        C("email", "text", "e-mail address, normalised to lower case", personal=True),
+        C("phone", "text", "phone number, normalised to E.164", personal=True),
         C("gender", "text", "gender as recorded"),
         C("birth_date", "date", "date of birth"),
         C("city", "text", "city"),
@@ -187,6 +189,9 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (CUSTOMERS, ORDERS, PRODUCTS, INTERACTIONS, FEEDBACK, CAMPAIGNS, SUBSCRIPTIONS)
 }
+
+#: the customers columns that name or reach a person, which ``[privacy] pseudonymise`` may list
+PERSONAL_COLUMNS: tuple[str, ...] = tuple(c.name for c in CUSTOMERS.columns if c.personal)
 
 
 def table(name: str) -> Table:
