@@ -43,6 +43,7 @@ from crmine.config.sections import (
     RFMSettings,
     RunSettings,
     Section,
+    SparkSettings,
     WorkspaceSettings,
 )
 from crmine.errors import ConfigError
@@ -74,6 +75,7 @@ __all__ = [
     "RecommendationSettings",
     "RunSettings",
     "Section",
+    "SparkSettings",
     "WorkspaceSettings",
     "defaults",
     "load_config",
@@ -112,6 +114,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    spark: SparkSettings = field(default_factory=SparkSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""
