@@ -27,6 +27,7 @@ process may see the tables of a commit land one by one for the moment the rename
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -53,7 +54,16 @@ STAGING = ".staging"
 JOURNAL = ".commit.json"
 SCHEMA_FILE = "_schema.json"
 
+#: SQL settings crmine's statements assume: UTC timestamps, DuckDB's "a failed cast is NULL"
+#: (not ANSI errors), Arrow between the JVM and pandas
+SESSION_SQL = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
 _lock = threading.Lock()
+_started: list[SparkSession] = []  # the process's session, once started
 
 
 def spark_session(settings: SparkSettings) -> SparkSession:
@@ -61,8 +71,9 @@ def spark_session(settings: SparkSettings) -> SparkSession:
 
     UTC session time zone, so timestamps read as they were written whatever the machine's
     zone; the UI off and few shuffle partitions for a local master (the defaults suit a
-    cluster, where ``[spark.config]`` tunes them). A second master in one process is refused:
-    Spark allows one SparkContext per JVM.
+    cluster, where ``[spark.config]`` tunes them). A session already running (under
+    spark-submit) is used as it is when its master is ``[spark] master``. A second master in
+    one process is refused: Spark allows one SparkContext per JVM.
     """
     try:
         from pyspark.sql import SparkSession
@@ -71,7 +82,8 @@ def spark_session(settings: SparkSettings) -> SparkSession:
             '[workspace] engine = "spark" needs pyspark: pip install "crmine[spark]"'
         ) from None
     with _lock:
-        active = SparkSession.getActiveSession()
+        # one crmine started, or the one spark-submit (or a notebook) already runs
+        active = _started[0] if _started else SparkSession.getActiveSession()
         if active is not None:
             master = active.sparkContext.master
             if master != settings.master:
@@ -79,16 +91,16 @@ def spark_session(settings: SparkSettings) -> SparkSession:
                     f"a Spark session on {master} is already running in this process; "
                     f"[spark] master = {settings.master!r} needs a new process"
                 )
+            if not _started:
+                _started.append(active)
             return active
         builder = SparkSession.builder.master(settings.master).appName("crmine")
         local = settings.master.startswith("local")
         defaults = {
-            "spark.sql.session.timeZone": "UTC",
+            **SESSION_SQL,
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.sql.shuffle.partitions": "4" if local else "200",
-            "spark.sql.execution.arrow.pyspark.enabled": "true",
-            "spark.sql.ansi.enabled": "false",  # DuckDB semantics: a failed cast is NULL
         }
         for key, value in {**defaults, **settings.config}.items():
             builder = builder.config(key, value)
@@ -98,6 +110,10 @@ def spark_session(settings: SparkSettings) -> SparkSession:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise EngineError(f"cannot start Spark on {settings.master}: {first}") from None
         session.sparkContext.setLogLevel("ERROR")
+        # pyspark logs every failed statement with its JVM stack; the EngineError raised
+        # here carries the message, so the log would only repeat it
+        logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+        _started.append(session)
         return session
 
 
@@ -179,6 +195,8 @@ class SparkEngine(Engine):
 
     def __init__(self, session: SparkSession, warehouse: Path, *, read_only: bool = False) -> None:
         self._spark = session.newSession()
+        for key, value in SESSION_SQL.items():  # whoever started the session, these hold
+            self._spark.conf.set(key, value)
         self._root = Path(warehouse)
         self._read_only = read_only
         self._tx: dict[str, Path] | None = None  # table -> its staged folder, in a transaction
@@ -327,7 +345,7 @@ class SparkEngine(Engine):
             raise EngineError(f"table {name} already exists")
         if tree.expression is None:  # CREATE TABLE t (a INT, …): an empty table of those columns
             columns = [
-                f"CAST(NULL AS {c.args['kind'].sql('spark')}) AS {c.this.sql('spark')}"
+                f"CAST(NULL AS {_spark_type(c.args['kind'])}) AS {c.this.sql('spark')}"
                 for c in tree.this.expressions
                 if isinstance(c, exp.ColumnDef)
             ]
@@ -425,7 +443,7 @@ class SparkEngine(Engine):
     def _update(self, tree: exp.Update, args: Any) -> Result:
         import sqlglot.expressions as exp
 
-        if tree.args.get("from"):
+        if tree.args.get("from_") or tree.args.get("from"):
             raise EngineError("UPDATE … FROM is not supported on the Spark engine; "
                               "write the new values as a query and replace the table")  # fmt: skip
         target = tree.this
@@ -458,7 +476,7 @@ class SparkEngine(Engine):
         if not added or len(added) != len(tree.args.get("actions") or []):
             raise EngineError("only ALTER TABLE … ADD COLUMN is supported on the Spark engine")
         extra = [
-            exp.alias_(exp.cast(exp.null(), c.args["kind"].copy()), c.name, quoted=True)
+            exp.alias_(exp.cast(exp.null(), _spark_type(c.args["kind"])), c.name, quoted=True)
             for c in added
         ]
         query = exp.select(exp.Star(), *extra).from_(tree.this.copy())
@@ -575,6 +593,15 @@ class SparkEngine(Engine):
         for name in list(self._temporary):
             self._spark.catalog.dropTempView(name)
         self._temporary.clear()
+
+
+def _spark_type(kind: exp.DataType) -> str:
+    """A column type of a DuckDB definition in Spark's spelling; JSON is text there."""
+    import sqlglot.expressions as exp
+
+    if kind.is_type(exp.DataType.Type.JSON):
+        return "STRING"
+    return kind.sql("spark")
 
 
 def _table_name(node: exp.Expression) -> str:
