@@ -37,6 +37,15 @@ STATEMENTS = {
         "CREATE OR REPLACE TABLE t AS SELECT customer_id, count(*) FILTER (WHERE amount > 0) "
         "AS n, sum(amount) AS amount FROM t GROUP BY customer_id"
     ],
+    "update from": [
+        "UPDATE t s SET amount = d.total, customer_id = 'same as ' || d.first FROM ("
+        "SELECT customer_id, sum(qty) AS total, min(order_id) AS first FROM t "
+        "GROUP BY customer_id) d WHERE s.customer_id = d.customer_id AND s.qty > 1"
+    ],
+    "delete using": [
+        "CREATE TEMP TABLE k AS SELECT order_id FROM t WHERE qty IN (2, 5)",
+        "DELETE FROM t USING k WHERE k.order_id = t.order_id",
+    ],
     "temp table": [
         "CREATE OR REPLACE TEMP TABLE s AS SELECT order_id, qty FROM t",
         "DROP TABLE t",
@@ -158,11 +167,11 @@ def test_refused_statements_are_one_line_errors(engine):
     engine.write("t", ORDERS)
     with pytest.raises(CatalogError):
         engine.execute("SELECT * FROM nowhere")
-    with pytest.raises(EngineError, match="UPDATE … FROM is not supported") as err:
-        engine.execute("UPDATE t SET qty = s.qty FROM t s WHERE s.order_id = t.order_id")
+    with pytest.raises(EngineError, match="only ALTER TABLE … ADD COLUMN") as err:
+        engine.execute("ALTER TABLE t DROP COLUMN qty")
     assert len(str(err.value).splitlines()) == 1
-    with pytest.raises(EngineError, match="DELETE … USING"):
-        engine.execute("DELETE FROM t USING t s WHERE s.order_id = t.order_id")
+    with pytest.raises(EngineError, match="DELETE … USING takes one relation"):
+        engine.execute("DELETE FROM t USING t s")
 
 
 def test_read_only_refuses_writes(spark, tmp_path: Path):

@@ -426,11 +426,20 @@ class SparkEngine(Engine):
     def _delete(self, tree: exp.Delete, args: Any) -> Result:
         import sqlglot.expressions as exp
 
-        if tree.args.get("using"):
-            raise EngineError("DELETE … USING is not supported on the Spark engine; "
-                              "write it as DELETE … WHERE key IN (SELECT …)")  # fmt: skip
         name = _table_name(tree.this)
         where = tree.args.get("where")
+        using = tree.args.get("using") or []
+        if using:  # the rows with no partner in the other relation stay: an anti join
+            if len(using) != 1 or where is None:
+                raise EngineError("DELETE … USING takes one relation and a WHERE on Spark")
+            alias = tree.this.alias_or_name
+            keep_sql = (
+                f"SELECT {exp.to_identifier(alias, quoted=True).sql('spark')}.* "
+                f"FROM {tree.this.sql('spark')} LEFT ANTI JOIN {using[0].sql('spark')} "
+                f"ON {where.this.sql('spark')}"
+            )
+            self._replace(name, self._query(keep_sql, args))
+            return _SparkResult(None)
         keep = exp.select("*").from_(tree.this.copy())
         if where is not None:
             cond = exp.Coalesce(this=exp.paren(where.this.copy()), expressions=[exp.false()])
@@ -444,8 +453,7 @@ class SparkEngine(Engine):
         import sqlglot.expressions as exp
 
         if tree.args.get("from_") or tree.args.get("from"):
-            raise EngineError("UPDATE … FROM is not supported on the Spark engine; "
-                              "write the new values as a query and replace the table")  # fmt: skip
+            return self._update_from(tree, args)
         target = tree.this
         name = _table_name(target)
         alias = target.alias_or_name
@@ -467,6 +475,60 @@ class SparkEngine(Engine):
         query = exp.select(*projections).from_(target.copy())
         self._replace(name, self._select(query, args))
         return _SparkResult(None)
+
+    def _update_from(self, tree: exp.Update, args: Any) -> Result:
+        """``UPDATE t SET … FROM d WHERE …``: the target's rows numbered, the new values of
+        each matched row computed by a join (the first match when several, as DuckDB takes
+        one), and joined back by row number."""
+        import sqlglot.expressions as exp
+
+        source = tree.args.get("from_") or tree.args.get("from")
+        where = tree.args.get("where")
+        if source.args.get("joins") or tree.args.get("joins"):
+            raise EngineError("UPDATE … FROM takes one relation on the Spark engine")
+        target = tree.this
+        name = _table_name(target)
+        alias = exp.to_identifier(target.alias_or_name, quoted=True).sql("spark")
+        columns = self._spark.table(name).columns
+        rid, base = "__crmine_rid", f"_update_{uuid.uuid4().hex[:8]}"
+        numbered = self._query(
+            f"SELECT *, monotonically_increasing_id() AS {rid} FROM {self._spark_name(name)}"
+        ).localCheckpoint(eager=True)  # the numbers must not change between the two reads
+        numbered.createOrReplaceTempView(base)
+        try:
+            values = [f"{eq.expression.sql('spark')} AS __v{i}" for i, eq in enumerate(tree.expressions)]
+            matched = (
+                f"SELECT {alias}.{rid}, {', '.join(values)} FROM {base} AS {alias} "
+                f"JOIN {source.this.sql('spark')} ON {where.this.sql('spark') if where else 'true'}"
+            )
+            first = (
+                f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {rid} ORDER BY {rid}) "
+                f"AS __rn FROM ({matched}) AS m0) AS m1 WHERE __rn = 1"
+            )
+            assigned = {eq.this.name: i for i, eq in enumerate(tree.expressions)}
+            projections = []
+            for column in columns:
+                ref = f"b.{exp.to_identifier(column, quoted=True).sql('spark')}"
+                out = exp.to_identifier(column, quoted=True).sql("spark")
+                if column in assigned:
+                    new = f"m.__v{assigned[column]}"
+                    projections.append(f"CASE WHEN m.{rid} IS NULL THEN {ref} ELSE {new} END AS {out}")
+                else:
+                    projections.append(f"{ref} AS {out}")
+            result = self._query(
+                f"SELECT {', '.join(projections)} FROM {base} AS b "
+                f"LEFT JOIN ({first}) AS m ON b.{rid} = m.{rid}",
+                args,
+            )
+            self._replace(name, result)
+        finally:
+            self._spark.catalog.dropTempView(base)
+        return _SparkResult(None)
+
+    def _spark_name(self, name: str) -> str:
+        import sqlglot.expressions as exp
+
+        return exp.to_identifier(name, quoted=True).sql("spark")
 
     def _alter(self, tree: exp.Alter) -> Result:
         import sqlglot.expressions as exp
