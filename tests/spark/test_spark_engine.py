@@ -213,3 +213,23 @@ def test_the_workspace_setting_picks_spark(spark, tmp_path: Path):
 def _rows_of(frame: pd.DataFrame) -> list[tuple]:
     frame = frame.astype(object).where(frame.notna(), None)
     return sorted(map(tuple, frame.itertuples(index=False)), key=repr)
+
+
+def test_ingest_on_spark_is_refused_in_one_line_naming_the_way_round(tmp_path: Path):
+    """A real `crmine ingest` on a Spark workspace: exit 2, one line, no traceback, nothing
+    written (ingest's readers are DuckDB's; the message says how to get the data in)."""
+    import subprocess
+    import sys
+
+    ws = configure(Workspace.init(tmp_path / "ws"), "workspace", engine="spark")
+    ORDERS.to_csv(tmp_path / "orders.csv", index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "crmine.cli", "ingest", str(ws.root), f"orders={tmp_path / 'orders.csv'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    message = [line for line in done.stderr.splitlines() if "crmine" in line and "ingest" in line]
+    assert message and "copy_tables" in message[-1]
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in ws.warehouse_path.iterdir() if not p.name.startswith(".")) == [
+        "ingest_log", "quarantine"]  # fmt: skip
