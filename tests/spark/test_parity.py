@@ -1,7 +1,8 @@
 """Engine parity: the same demo workspace on DuckDB and on Spark publishes the same tables.
 
 Every step the demo's orders and customers feed runs on both (features, profiles, RFM,
-rules, clusters, purchase and value models, next categories, recommendations, demand).
+rules, clusters, purchase and value models, next categories, recommendations, demand),
+then the feedback and campaign steps; and features, RFM and rules on a slice of Online Retail.
 
 The DuckDB workspace ingests the demo's files; the Spark workspace receives the very same
 warehouse rows (:func:`crmine.engine.transfer.copy_tables`: ingest itself does not run on
@@ -104,6 +105,25 @@ def test_published_tables_agree_across_engines(published, table):
     assert_same_table(duck, spark)
 
 
+def test_feedback_and_campaign_tables_agree_across_engines(workspaces, published):
+    """The steps on feedback, interactions and campaigns, in a second run of each workspace."""
+    from crmine.pipeline.run import run, steps_named
+    from crmine.pipeline.snapshots import SnapshotStore
+
+    steps = steps_named("feedback sentiment", "topics", "nps and drivers", "campaigns")
+    tables = {}
+    for name, ws in workspaces.items():
+        result = run(ws, steps=steps)
+        assert all(o.status == "done" for o in result.steps), result.steps
+        snap = SnapshotStore(ws.snapshots_dir).current()
+        tables[name] = {t: snap.read(t) for t in snap.tables()}
+    assert set(tables["spark"]) == set(tables["duckdb"])
+    for table in ("feedback_scores", "interaction_scores", "feedback_topics", "voice_summary",
+                  "voice_drivers", "campaign_scores"):  # fmt: skip
+        assert len(tables["duckdb"][table]) > 0, table
+        assert_same_table(tables["duckdb"][table], tables["spark"][table])
+
+
 def test_purchase_model_inputs_agree_across_engines(workspaces):
     """The training frame of the purchase and value models, its purchase days and margins."""
     from crmine.features import training_frame
@@ -127,6 +147,37 @@ def test_purchase_model_inputs_agree_across_engines(workspaces):
         assert_same_table(frames["duckdb"][part], frames["spark"][part])
     # the demo's lines carry no profit: neither engine finds margins
     assert frames["duckdb"]["margins"] is None and frames["spark"]["margins"] is None
+
+
+@pytest.mark.realdata
+def test_a_slice_of_online_retail_agrees_across_engines(spark, tmp_path):
+    """Real data: the first 60,000 lines of Online Retail (December 2010 to mid-January 2011:
+    returns, guests, postage lines), features, RFM and rules on both engines."""
+    from crmine.engine.transfer import copy_tables
+    from crmine.pipeline.ingest import ingest
+    from crmine.pipeline.run import run, steps_named
+    from crmine.pipeline.snapshots import SnapshotStore
+    from tests.conftest import dataset_file
+
+    lines = tmp_path / "online_retail_slice.parquet"
+    pd.read_parquet(dataset_file("online_retail")).head(60_000).to_parquet(lines)
+    duck = Workspace.init(tmp_path / "duckdb")
+    loaded = ingest(duck, "orders", lines).loaded
+    assert loaded > 59_000
+    on_spark = configure(Workspace.init(tmp_path / "spark"), "workspace", engine="spark")
+    with duck.connect(read_only=True) as source, on_spark.connect() as target:
+        assert copy_tables(source, target)["orders"] == loaded
+    steps = steps_named("customer features", "rfm", "association rules")
+    tables = {}
+    for name, ws in (("duckdb", duck), ("spark", on_spark)):
+        run(ws, steps=steps)
+        snap = SnapshotStore(ws.snapshots_dir).current()
+        tables[name] = {t: snap.read(t) for t in snap.tables()}
+    assert set(tables["spark"]) == set(tables["duckdb"])
+    assert len(tables["duckdb"]["customer_scores"]) > 1000
+    assert len(tables["duckdb"]["association_rules"]) > 10
+    for table in ("customer_features", "customer_scores", "association_rules", "models"):
+        assert_same_table(tables["duckdb"][table], tables["spark"][table])
 
 
 # --- comparing two frames ----------------------------------------------------------------
