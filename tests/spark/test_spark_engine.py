@@ -108,11 +108,12 @@ def test_a_failed_transaction_changes_nothing(engine, tmp_path: Path):
     with pytest.raises(RuntimeError, match="boom"), engine.transaction():
         engine.execute("INSERT INTO t SELECT * FROM t")
         engine.execute("CREATE TABLE fresh AS SELECT 1 AS x")
+        engine.execute("CREATE TEMP TABLE scratch AS SELECT 2 AS y")
         engine.execute("DROP TABLE t")
         assert "t" not in engine.tables() and "fresh" in engine.tables()
         raise RuntimeError("boom")
     assert _rows(engine) == _rows_of(ORDERS)
-    assert "fresh" not in engine.tables()
+    assert "fresh" not in engine.tables() and "scratch" not in engine.tables()
     assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == before
 
 

@@ -626,7 +626,9 @@ class SparkEngine(Engine):
                     self._spark.catalog.dropTempView(name)
             for name in self._tx_drops:
                 self._register(name, self._committed(name))
-            self._temporary = temporary_before | (self._temporary & temporary_before)
+            for name in self._temporary - temporary_before:  # as DuckDB drops them too
+                self._spark.catalog.dropTempView(name)
+            self._temporary &= temporary_before
             raise
         staged, self._tx = self._tx, None
         self._commit(staged, self._tx_drops)
