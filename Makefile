@@ -11,12 +11,16 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --compile-bytecode
 
-# System packages the tests drive for real: a PostgreSQL server (started by the tests themselves).
-# Installed with apt only when missing.
+# System packages the tests drive for real: a PostgreSQL server (started by the tests themselves)
+# and a Java runtime for the Spark engine. Installed with apt only when missing.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; \
+	fi
+	@if ! command -v java >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless; \
 	fi
 
 test: install

@@ -44,6 +44,7 @@ from crmine.config.sections import (
     RFMSettings,
     RunSettings,
     Section,
+    SparkSettings,
     WorkspaceSettings,
 )
 from crmine.errors import ConfigError
@@ -76,6 +77,7 @@ __all__ = [
     "RecommendationSettings",
     "RunSettings",
     "Section",
+    "SparkSettings",
     "WorkspaceSettings",
     "defaults",
     "load_config",
@@ -115,6 +117,7 @@ class Config:
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    spark: SparkSettings = field(default_factory=SparkSettings)
 
     def get(self, section: type[S]) -> S:
         """The loaded instance of a section type (steps declare the types they read)."""

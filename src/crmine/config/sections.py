@@ -39,6 +39,7 @@ class Section:
 class WorkspaceSettings(Section):
     name: ClassVar[str] = "workspace"
     currency: str = ""
+    engine: Literal["duckdb", "spark"] = "duckdb"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency", self.currency.upper())
@@ -443,6 +444,26 @@ class PrivacySettings(Section):
         return None
 
 
+@dataclass(frozen=True)
+class SparkSettings(Section):
+    """The Spark session behind ``[workspace] engine = "spark"``: where it runs, how it is tuned."""
+
+    name: ClassVar[str] = "spark"
+    master: str = "local[2]"
+    config: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", {str(k): str(v) for k, v in self.config.items()})
+
+    def check(self) -> str | None:
+        if not self.master.strip():
+            return "[spark] master must name a Spark master URL, e.g. local[2] or spark://host:7077"
+        bad = [k for k in self.config if not k.startswith("spark.")]
+        if bad:
+            return f"[spark.config] {bad[0]} is not a Spark setting (they start with spark.)"
+        return None
+
+
 SECTIONS: tuple[type[Section], ...] = (
     WorkspaceSettings,
     IngestSettings,
@@ -462,4 +483,5 @@ SECTIONS: tuple[type[Section], ...] = (
     CampaignSettings,
     ForecastSettings,
     PrivacySettings,
+    SparkSettings,
 )

@@ -1,7 +1,8 @@
-"""A workspace: one folder holding settings, the DuckDB warehouse and published snapshots.
+"""A workspace: one folder holding settings, the warehouse and published snapshots.
 
     DIR/crmine.toml        settings (documented defaults, written by ``crmine init``)
     DIR/warehouse.duckdb   loaded, cleaned tables (+ quarantine, ingest log)
+    DIR/warehouse-spark/   the same, one Parquet folder per table, with ``engine = "spark"``
     DIR/snapshots/RUN_ID/  one folder of Parquet files per successful run
     DIR/snapshots/CURRENT  the id of the snapshot being served, replaced atomically
     DIR/.crmine/           private: the secret key, API tokens and the audit log
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from crmine.engine.base import Engine
 
 WAREHOUSE_FILE = "warehouse.duckdb"
+SPARK_WAREHOUSE_DIR = "warehouse-spark"
 SNAPSHOTS_DIR = "snapshots"
 
 
@@ -60,7 +62,15 @@ class Workspace:
         return self.root / CONFIG_FILE
 
     @property
+    def engine_name(self) -> str:
+        """``[workspace] engine``: the engine :meth:`connect` opens."""
+        return self.config.workspace.engine
+
+    @property
     def warehouse_path(self) -> Path:
+        """The DuckDB file, or the folder of Parquet tables for the Spark engine."""
+        if self.engine_name == "spark":
+            return self.root / SPARK_WAREHOUSE_DIR
         return self.root / WAREHOUSE_FILE
 
     @property
@@ -99,8 +109,13 @@ class Workspace:
 
     def compact(self) -> None:
         """Rewrite the warehouse into a fresh file and swap it in. A database file keeps
-        deleted values in its free pages; after an erasure none may remain."""
+        deleted values in its free pages; after an erasure none may remain. The Spark
+        warehouse needs nothing: every change there writes whole new folders and removes
+        the old ones."""
         import os
+
+        if self.engine_name == "spark":
+            return
 
         import duckdb
 
@@ -124,13 +139,17 @@ class Workspace:
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[Engine]:
-        """The warehouse behind the engine API, closed when the block ends."""
+        """The warehouse behind the engine API (``[workspace] engine``), closed at the end."""
         import duckdb
 
         from crmine.engine.duck import DuckDBEngine
 
         if read_only and not self.warehouse_path.exists():
             raise WorkspaceError(f"{self.root} has no warehouse yet; run crmine ingest first")
+        if self.engine_name == "spark":
+            with self._connect_spark(read_only) as spark_engine:
+                yield spark_engine
+            return
         try:
             con = duckdb.connect(str(self.warehouse_path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -141,3 +160,17 @@ class Workspace:
         finally:
             engine.close()
 
+    @contextmanager
+    def _connect_spark(self, read_only: bool) -> Iterator[Engine]:
+        from crmine.engine.base import EngineError
+        from crmine.engine.spark import SparkEngine, spark_session
+
+        try:
+            session = spark_session(self.config.spark)
+        except EngineError as exc:
+            raise WorkspaceError(str(exc)) from None
+        engine = SparkEngine(session, self.warehouse_path, read_only=read_only)
+        try:
+            yield engine
+        finally:
+            engine.close()
